@@ -1,0 +1,185 @@
+import TallyCrypto
+import TallyWire
+
+/// What the node knows of one block.
+public enum BlockStatus: Int, Sendable {
+    /// Header valid; transactions not (yet) stored.
+    case headerOnly = 0
+    /// Header valid and transactions stored; not yet found invalid.
+    case haveData = 1
+    /// The block broke a rule.
+    case invalid = 2
+    /// An ancestor broke a rule.
+    case invalidAncestor = 3
+
+    public var isInvalid: Bool { self == .invalid || self == .invalidAncestor }
+}
+
+/// One node of the block tree. Reference type so that the tree can link parents cheaply; owned and
+/// mutated only by the `BlockIndex` of one `ChainState`.
+public final class BlockIndexEntry: @unchecked Sendable {
+    public let hash: Hash256
+    public let header: BlockHeader
+    public let height: UInt32
+    public let parent: BlockIndexEntry?
+    /// Sum of the work of this block and all its ancestors.
+    public let chainWork: UInt256
+    /// Order of arrival; on equal work the block seen first wins.
+    public let sequence: Int64
+    public internal(set) var status: BlockStatus
+    /// This block and every ancestor have their transactions stored.
+    public internal(set) var chainHasData = false
+
+    init(hash: Hash256, header: BlockHeader, height: UInt32, parent: BlockIndexEntry?, chainWork: UInt256,
+         sequence: Int64, status: BlockStatus) {
+        self.hash = hash
+        self.header = header
+        self.height = height
+        self.parent = parent
+        self.chainWork = chainWork
+        self.sequence = sequence
+        self.status = status
+    }
+
+    public func ancestor(at height: UInt32) -> BlockIndexEntry? {
+        guard height <= self.height else { return nil }
+        var entry = self
+        while entry.height > height { entry = entry.parent! }
+        return entry
+    }
+
+    /// Median of the timestamps of this block and up to ten ancestors (rule R3).
+    public func medianTimePast(span: Int = 11) -> UInt32 {
+        var times: [UInt32] = []
+        var entry: BlockIndexEntry? = self
+        while let e = entry, times.count < span {
+            times.append(e.header.time)
+            entry = e.parent
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// Whether `self` beats `other` as a chain tip: more work, or equal work and seen first.
+    func isBetterCandidate(than other: BlockIndexEntry) -> Bool {
+        if chainWork != other.chainWork { return other.chainWork < chainWork }
+        return sequence < other.sequence
+    }
+}
+
+/// The tree of every block header known, the active chain through it, and the tips that could
+/// replace the active one. Pure bookkeeping: no I/O, no rules.
+public struct BlockIndex {
+    public private(set) var entries: [Hash256: BlockIndexEntry] = [:]
+    private var children: [Hash256: [BlockIndexEntry]] = [:]
+    /// The active chain by height.
+    public private(set) var active: [BlockIndexEntry] = []
+    /// Blocks with all data up to genesis that might carry more work than the tip.
+    private var candidates = Set<Hash256>()
+
+    public init() {}
+
+    public var tip: BlockIndexEntry { active[active.count - 1] }
+    public var genesis: BlockIndexEntry { active[0] }
+
+    public subscript(hash: Hash256) -> BlockIndexEntry? { entries[hash] }
+
+    public func activeEntry(at height: UInt32) -> BlockIndexEntry? {
+        Int(height) < active.count ? active[Int(height)] : nil
+    }
+
+    public func isActive(_ entry: BlockIndexEntry) -> Bool { activeEntry(at: entry.height) === entry }
+
+    mutating func insert(_ entry: BlockIndexEntry) {
+        entries[entry.hash] = entry
+        if let parent = entry.parent { children[parent.hash, default: []].append(entry) }
+    }
+
+    /// Records that `entry`'s transactions are stored, and propagates "whole chain has data" to it
+    /// and to any descendants that were waiting for it.
+    mutating func markHaveData(_ entry: BlockIndexEntry) {
+        if entry.status == .headerOnly { entry.status = .haveData }
+        guard entry.parent?.chainHasData ?? true else { return }
+        var stack = [entry]
+        while let e = stack.popLast() {
+            guard !e.chainHasData, e.status == .haveData else { continue }
+            e.chainHasData = true
+            candidates.insert(e.hash)
+            stack.append(contentsOf: children[e.hash] ?? [])
+        }
+    }
+
+    /// Marks `entry` invalid and all its descendants as having an invalid ancestor; returns them all.
+    @discardableResult
+    mutating func markInvalid(_ entry: BlockIndexEntry) -> [BlockIndexEntry] {
+        entry.status = .invalid
+        candidates.remove(entry.hash)
+        var marked = [entry]
+        var stack = children[entry.hash] ?? []
+        while let e = stack.popLast() {
+            guard e.status != .invalidAncestor else { continue }
+            e.status = .invalidAncestor
+            candidates.remove(e.hash)
+            marked.append(e)
+            stack.append(contentsOf: children[e.hash] ?? [])
+        }
+        return marked
+    }
+
+    /// Makes `entry` the tip of the active chain (it may be an ancestor of the current tip, or
+    /// extend from any block of the active chain).
+    mutating func setActiveTip(_ entry: BlockIndexEntry) {
+        var missing: [BlockIndexEntry] = []
+        var e: BlockIndexEntry? = entry
+        while let current = e, !isActive(current) {
+            missing.append(current)
+            e = current.parent
+        }
+        let keep = e.map { Int($0.height) + 1 } ?? 0
+        active.removeLast(active.count - keep)
+        active.append(contentsOf: missing.reversed())
+    }
+
+    /// A tip that was disconnected may win again later (if the branch that replaced it fails).
+    mutating func addCandidate(_ entry: BlockIndexEntry) {
+        if entry.chainHasData && !entry.status.isInvalid { candidates.insert(entry.hash) }
+    }
+
+    /// The candidate with the most work (the first seen on a tie), pruning those with less work
+    /// than the tip, which can never win.
+    mutating func bestCandidate() -> BlockIndexEntry? {
+        let tipWork = tip.chainWork
+        var best: BlockIndexEntry?
+        for hash in candidates {
+            guard let e = entries[hash], !e.status.isInvalid else { candidates.remove(hash); continue }
+            if e.chainWork < tipWork { candidates.remove(hash); continue }
+            if best.map({ e.isBetterCandidate(than: $0) }) ?? true { best = e }
+        }
+        return best
+    }
+
+    /// The last block `a` and `b` have in common.
+    public func fork(_ a: BlockIndexEntry, _ b: BlockIndexEntry) -> BlockIndexEntry {
+        var x = a, y = b
+        while x.height > y.height { x = x.parent! }
+        while y.height > x.height { y = y.parent! }
+        while x !== y { x = x.parent!; y = y.parent! }
+        return x
+    }
+
+    /// Hashes of the active chain from the tip back: ten steps of one, then doubling steps, and
+    /// always genesis last (at most 101 hashes with a 2^64-block chain; far fewer in practice).
+    public func locator(from entry: BlockIndexEntry? = nil) -> [Hash256] {
+        var hashes: [Hash256] = []
+        var step: UInt32 = 1
+        var current = entry ?? tip
+        while true {
+            hashes.append(current.hash)
+            if current.height == 0 { break }
+            let nextHeight = current.height >= step ? current.height - step : 0
+            current = current.ancestor(at: nextHeight)!
+            if hashes.count >= 10 { step = step &* 2 }
+        }
+        return hashes
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import TallyCrypto
+import TallyWire
+
+/// Why a block or header was not taken, other than a broken consensus rule (`RuleViolation`).
+public enum ChainError: Error, Equatable, CustomStringConvertible {
+    /// A header whose parent is not known.
+    case missingParent(Hash256)
+    /// A block or header already found invalid.
+    case knownInvalid(Hash256)
+
+    public var description: String {
+        switch self {
+        case .missingParent(let hash): "parent \(hash) is unknown"
+        case .knownInvalid(let hash): "block \(hash) is known to be invalid"
+        }
+    }
+}
+
+/// The consensus state of one node: every known header, the active chain with the most work, and
+/// its UTXO set on disk. It has a single writer: callers serialise access (the node does so on one
+/// queue).
+public final class ChainState {
+    public let parameters: ChainParameters
+    public let store: ChainStore
+    public private(set) var index = BlockIndex()
+    private var orphans = OrphanBlocks()
+    /// Blocks received in this call, so activation need not read them back from disk.
+    private var justReceived: [Hash256: Block] = [:]
+    private let verifier: SignatureVerifier
+    private let clock: () -> UInt32
+
+    /// Opens (or creates) the chain in `store`, then finishes any reorganisation a crash interrupted.
+    public init(store: ChainStore, parameters: ChainParameters, signatureThreads: Int = 1,
+                clock: @escaping () -> UInt32 = { UInt32(Date().timeIntervalSince1970) }) throws {
+        self.store = store
+        self.parameters = parameters
+        self.verifier = SignatureVerifier(threads: signatureThreads)
+        self.clock = clock
+        var stored = try store.loadHeaders()
+        if stored.isEmpty {
+            let genesis = parameters.genesis
+            let sequence = try store.insert(genesis.header, hash: genesis.hash, height: 0, blockData: genesis.encoded)
+            try store.write { try $0.connect(genesis.hash, height: 0, BlockConnection()) }
+            stored = [ChainStore.StoredHeader(hash: genesis.hash, header: genesis.header, height: 0, status: .haveData, sequence: sequence)]
+        }
+        guard stored[0].hash == parameters.genesisHash else {
+            throw ChainStore.StoreError.damaged("the first block is not this network's genesis")
+        }
+        for header in stored {
+            let parent = header.height == 0 ? nil : index[header.header.previousBlockHash]
+            guard header.height == 0 || parent != nil else { throw ChainStore.StoreError.damaged("orphan header \(header.hash)") }
+            let work = (parent?.chainWork ?? .zero) + Target.work(of: Target.decode(bits: header.header.bits) ?? .max)
+            let entry = BlockIndexEntry(hash: header.hash, header: header.header, height: header.height, parent: parent,
+                                        chainWork: work, sequence: header.sequence, status: header.status)
+            index.insert(entry)
+            if header.status == .haveData { index.markHaveData(entry) }
+        }
+        guard let tipHash = try store.activeTip(), let tip = index[tipHash] else {
+            throw ChainStore.StoreError.damaged("no active tip")
+        }
+        index.setActiveTip(tip)
+        _ = try activateBestChain()
+    }
+
+    public var tip: BlockIndexEntry { index.tip }
+    public var height: UInt32 { index.tip.height }
+
+    public func block(_ hash: Hash256) throws -> Block? {
+        if let block = justReceived[hash] { return block }
+        guard let data = try store.blockData(hash) else { return nil }
+        return try Block(decoding: data)
+    }
+
+    public func coin(_ outpoint: OutPoint) throws -> Coin? { try store.coin(outpoint) }
+
+    // MARK: Headers
+
+    /// Checks a header against its parent (rules R1–R6) and adds it to the index.
+    @discardableResult
+    public func acceptHeader(_ header: BlockHeader) throws -> BlockIndexEntry {
+        try acceptHeader(header, hash: header.hash, blockData: nil)
+    }
+
+    private func acceptHeader(_ header: BlockHeader, hash: Hash256, blockData: [UInt8]?) throws -> BlockIndexEntry {
+        if let known = index[hash] {
+            if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
+            return known
+        }
+        guard let parent = index[header.previousBlockHash] else { throw ChainError.missingParent(header.previousBlockHash) }
+        guard !parent.status.isInvalid else {
+            throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
+        }
+        let target = try HeaderChecks.check(header, hash: hash, parent: parent, parameters: parameters, now: clock())
+        let sequence = try store.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
+        let entry = BlockIndexEntry(hash: hash, header: header, height: parent.height + 1, parent: parent,
+                                    chainWork: parent.chainWork + Target.work(of: target), sequence: sequence,
+                                    status: blockData == nil ? .headerOnly : .haveData)
+        index.insert(entry)
+        return entry
+    }
+
+    // MARK: Blocks
+
+    /// Takes a block from a peer or a miner: checks it, stores it, and moves the active chain to the
+    /// valid chain with the most work. Throws for a block rejected outright; a block that fails only
+    /// when connected is reported in the result's `invalid`.
+    public func acceptBlock(_ block: Block) throws -> BlockAcceptance {
+        defer { justReceived.removeAll() }
+        let hash = block.hash
+        if let known = index[hash] {
+            if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
+            if known.status == .haveData { return BlockAcceptance(.duplicate) }
+        } else if index[block.header.previousBlockHash] == nil {
+            orphans.add(block, hash: hash)
+            return BlockAcceptance(.orphan(missing: orphans.missingRoot(of: hash)))
+        }
+        try store(block, hash: hash)
+        var result = BlockAcceptance(.accepted)
+        var parents = [hash]
+        while let parent = parents.popLast() {
+            for child in orphans.takeChildren(of: parent) {
+                let childHash = child.hash
+                do {
+                    try store(child, hash: childHash)
+                    parents.append(childHash)
+                } catch let violation as RuleViolation {
+                    result.invalid[childHash] = violation
+                } catch is ChainError {
+                    continue
+                }
+            }
+        }
+        let (change, invalid) = try activateBestChain()
+        result.tipChange = change
+        result.invalid.merge(invalid) { first, _ in first }
+        return result
+    }
+
+    /// Checks what can be checked before connecting, then stores the block as a candidate.
+    private func store(_ block: Block, hash: Hash256) throws {
+        let data = block.encoded
+        let known = index[hash]
+        if let known {
+            if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
+        } else {
+            // Validate the header before spending effort on the body.
+            guard let parent = index[block.header.previousBlockHash] else { throw ChainError.missingParent(block.header.previousBlockHash) }
+            guard !parent.status.isInvalid else { throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid") }
+            _ = try HeaderChecks.check(block.header, hash: hash, parent: parent, parameters: parameters, now: clock())
+        }
+        let height = known?.height ?? index[block.header.previousBlockHash]!.height + 1
+        do {
+            try BlockChecks.check(block)
+            guard block.transactions[0].coinbaseData?.height == height else {
+                throw RuleViolation(.coinbaseHeight, "coinbase says height \(block.transactions[0].coinbaseData?.height ?? 0), block is at \(height)")
+            }
+        } catch let violation as RuleViolation {
+            if violation.rule.condemnsBlock {
+                let entry = try known ?? acceptHeader(block.header, hash: hash, blockData: nil)
+                try markInvalid(entry)
+            }
+            throw violation
+        }
+        let entry: BlockIndexEntry
+        if let known {
+            try store.storeBlockData(data, hash: hash)
+            entry = known
+        } else {
+            entry = try acceptHeader(block.header, hash: hash, blockData: data)
+        }
+        justReceived[hash] = block
+        index.markHaveData(entry)
+    }
+
+    private func markInvalid(_ entry: BlockIndexEntry) throws {
+        let marked = index.markInvalid(entry)
+        try store.setStatus(.invalid, for: [entry.hash])
+        try store.setStatus(.invalidAncestor, for: marked.dropFirst().map(\.hash))
+    }
+
+    // MARK: Choosing the active chain
+
+    /// Moves the active chain to the candidate with the most work, one block per store transaction.
+    /// A block that fails is marked invalid with its descendants, and the next best candidate is
+    /// tried, which may be the chain that was active before.
+    private func activateBestChain() throws -> (TipChange, [Hash256: RuleViolation]) {
+        var change = TipChange()
+        var invalid: [Hash256: RuleViolation] = [:]
+        while let best = index.bestCandidate(), tip.chainWork < best.chainWork {
+            let fork = index.fork(tip, best)
+            while tip !== fork { change.disconnected.append(try disconnectTip()) }
+            var path: [BlockIndexEntry] = []
+            var e = best
+            while e !== fork { path.append(e); e = e.parent! }
+            for entry in path.reversed() {
+                guard let block = try block(entry.hash) else { throw ChainStore.StoreError.damaged("no data for \(entry.hash)") }
+                do {
+                    try connect(block, entry: entry)
+                    change.connected.append(block)
+                } catch let violation as RuleViolation {
+                    invalid[entry.hash] = violation
+                    try markInvalid(entry)
+                    break
+                }
+            }
+        }
+        return (change, invalid)
+    }
+
+    private func connect(_ block: Block, entry: BlockIndexEntry) throws {
+        let pending = verifier.start(block, parameters: parameters)
+        do {
+            try store.write { writer in
+                let connection = try BlockConnector.connect(block, height: entry.height, view: writer, parameters: parameters)
+                if let failure = pending.wait() { throw failure }
+                try writer.connect(entry.hash, height: entry.height, connection)
+            }
+        } catch {
+            _ = pending.wait()
+            throw error
+        }
+        index.setActiveTip(entry)
+    }
+
+    private func disconnectTip() throws -> Block {
+        let entry = tip
+        guard let parent = entry.parent, let block = try block(entry.hash) else {
+            throw ChainStore.StoreError.damaged("cannot disconnect \(entry.hash)")
+        }
+        try store.write { try $0.disconnect(block, hash: entry.hash, height: entry.height) }
+        index.setActiveTip(parent)
+        index.addCandidate(entry)
+        return block
+    }
+
+    // MARK: Checks
+
+    /// Rebuilds the UTXO set by replaying the active chain from genesis, without the store's UTXO
+    /// table: equal to the stored set on a consistent store.
+    public func replayCoins() throws -> MemoryCoins {
+        var coins = MemoryCoins()
+        for entry in index.active.dropFirst() {
+            guard let block = try block(entry.hash) else { throw ChainStore.StoreError.damaged("no data for \(entry.hash)") }
+            coins.apply(try BlockConnector.connect(block, height: entry.height, view: coins, parameters: parameters))
+        }
+        return coins
+    }
+}

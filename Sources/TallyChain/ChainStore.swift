@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+import TallyCrypto
+import TallyWire
+
+/// The chain on disk: one SQLite database in WAL mode holding every header, block and undo record,
+/// the active chain and the UTXO set. Connecting or disconnecting a block is one SQLite
+/// transaction, so a process killed at any instant reopens to a consistent chain.
+public final class ChainStore: @unchecked Sendable {
+    private let pool: DatabasePool
+    public let path: String
+
+    public struct StoredHeader: Sendable {
+        public let hash: Hash256
+        public let header: BlockHeader
+        public let height: UInt32
+        public let status: BlockStatus
+        public let sequence: Int64
+    }
+
+    public enum StoreError: Error, CustomStringConvertible {
+        case wrongNetwork(stored: String, expected: String)
+        case damaged(String)
+
+        public var description: String {
+            switch self {
+            case let .wrongNetwork(stored, expected): "the store holds a \(stored) chain, not \(expected)"
+            case .damaged(let why): "the store is damaged: \(why)"
+            }
+        }
+    }
+
+    public init(path: String, network: Network) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL with synchronous=NORMAL: a killed process loses nothing committed; a power cut may
+            // lose the last transactions but never leaves a half-applied one.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS block (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    hash BLOB NOT NULL UNIQUE,
+                    height INTEGER NOT NULL,
+                    header BLOB NOT NULL,
+                    status INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS block_data (hash BLOB PRIMARY KEY, data BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS block_undo (hash BLOB PRIMARY KEY, undo BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS active_chain (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS utxo (
+                    txid BLOB NOT NULL, output_index INTEGER NOT NULL,
+                    amount INTEGER NOT NULL, address BLOB NOT NULL,
+                    height INTEGER NOT NULL, coinbase INTEGER NOT NULL,
+                    PRIMARY KEY (txid, output_index)) WITHOUT ROWID;
+                """)
+            if let stored = try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'network'") {
+                guard stored == network.rawValue else { throw StoreError.wrongNetwork(stored: stored, expected: network.rawValue) }
+            } else {
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('network', CAST(? AS BLOB))", arguments: [network.rawValue])
+            }
+        }
+    }
+
+    // MARK: Headers and blocks
+
+    public func loadHeaders() throws -> [StoredHeader] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT hash, header, height, status, sequence FROM block ORDER BY height, sequence").map { row in
+                let header = try BlockHeader(decoding: [UInt8](row[1] as Data))
+                guard let status = BlockStatus(rawValue: row[3]) else { throw StoreError.damaged("unknown block status") }
+                return StoredHeader(hash: Hash256(bytes: row[0] as Data), header: header, height: row[2], status: status, sequence: row[4])
+            }
+        }
+    }
+
+    /// Stores a header (and its block, if given) and returns its arrival sequence number.
+    public func insert(_ header: BlockHeader, hash: Hash256, height: UInt32, blockData: [UInt8]?) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)",
+                           arguments: [Data(hash.bytes), height, Data(header.encoded),
+                                       (blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue])
+            let sequence = db.lastInsertedRowID
+            if let blockData { try Self.putBlockData(db, hash: hash, data: blockData) }
+            return sequence
+        }
+    }
+
+    public func storeBlockData(_ data: [UInt8], hash: Hash256) throws {
+        try pool.write { db in
+            try Self.putBlockData(db, hash: hash, data: data)
+            try db.execute(sql: "UPDATE block SET status = ? WHERE hash = ? AND status = ?",
+                           arguments: [BlockStatus.haveData.rawValue, Data(hash.bytes), BlockStatus.headerOnly.rawValue])
+        }
+    }
+
+    private static func putBlockData(_ db: Database, hash: Hash256, data: [UInt8]) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO block_data (hash, data) VALUES (?, ?)", arguments: [Data(hash.bytes), Data(data)])
+    }
+
+    public func blockData(_ hash: Hash256) throws -> [UInt8]? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT data FROM block_data WHERE hash = ?", arguments: [Data(hash.bytes)]).map { [UInt8]($0) }
+        }
+    }
+
+    public func setStatus(_ status: BlockStatus, for hashes: [Hash256]) throws {
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE block SET status = ? WHERE hash = ?")
+            for hash in hashes { try statement.execute(arguments: [status.rawValue, Data(hash.bytes)]) }
+        }
+    }
+
+    public func activeTip() throws -> Hash256? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT hash FROM active_chain ORDER BY height DESC LIMIT 1").map { Hash256(bytes: $0) }
+        }
+    }
+
+    // MARK: The UTXO set
+
+    public func coin(_ outpoint: OutPoint) throws -> Coin? {
+        try pool.read { db in try Self.coin(db, outpoint) }
+    }
+
+    fileprivate static func coin(_ db: Database, _ outpoint: OutPoint) throws -> Coin? {
+        let statement = try db.cachedStatement(sql: "SELECT amount, address, height, coinbase FROM utxo WHERE txid = ? AND output_index = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [Data(outpoint.txid.bytes), outpoint.index]) else { return nil }
+        guard let address = AddressHash(bytes: [UInt8](row[1] as Data)) else { throw StoreError.damaged("address of \(outpoint)") }
+        return Coin(output: TxOutput(amount: UInt64(row[0] as Int64), address: address), height: row[2], isCoinbase: row[3])
+    }
+
+    /// The whole UTXO set; for consistency checks and small chains.
+    public func allCoins() throws -> [OutPoint: Coin] {
+        try pool.read { db in
+            var coins: [OutPoint: Coin] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT txid, output_index, amount, address, height, coinbase FROM utxo") {
+                let outpoint = OutPoint(txid: Hash256(bytes: row[0] as Data), index: row[1])
+                coins[outpoint] = Coin(output: TxOutput(amount: UInt64(row[2] as Int64), address: AddressHash(bytes: [UInt8](row[3] as Data))!),
+                                       height: row[4], isCoinbase: row[5])
+            }
+            return coins
+        }
+    }
+
+    // MARK: Connecting and disconnecting
+
+    /// Runs `body` in one write transaction; nothing it wrote survives if it throws.
+    public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+        try pool.write { db in try body(StoreWriter(db: db)) }
+    }
+
+    /// A consistent copy of the whole store at `path` (SQLite's VACUUM INTO), taken while the node
+    /// runs: readers see one committed state.
+    public func snapshot(to path: String) throws {
+        try pool.vacuum(into: path)
+    }
+}
+
+/// Writes inside one store transaction. Also a `CoinView` of the UTXO set as that transaction sees it.
+public struct StoreWriter: CoinView {
+    fileprivate let db: Database
+
+    public func coin(_ outpoint: OutPoint) throws -> Coin? { try ChainStore.coin(db, outpoint) }
+
+    /// Applies a connected block: spends and creates coins, keeps the undo record, extends the active chain.
+    public func connect(_ hash: Hash256, height: UInt32, _ connection: BlockConnection) throws {
+        let delete = try db.cachedStatement(sql: "DELETE FROM utxo WHERE txid = ? AND output_index = ?")
+        for (outpoint, _) in connection.spent {
+            try delete.execute(arguments: [Data(outpoint.txid.bytes), outpoint.index])
+        }
+        try insert(connection.created)
+        try db.execute(sql: "INSERT OR REPLACE INTO block_undo (hash, undo) VALUES (?, ?)",
+                       arguments: [Data(hash.bytes), Data(UndoRecord.encode(connection.spent))])
+        try db.execute(sql: "INSERT OR REPLACE INTO active_chain (height, hash) VALUES (?, ?)", arguments: [height, Data(hash.bytes)])
+    }
+
+    /// Reverts the tip block: removes the coins it created and restores those it spent.
+    public func disconnect(_ block: Block, hash: Hash256, height: UInt32) throws {
+        guard let undoData = try Data.fetchOne(db, sql: "SELECT undo FROM block_undo WHERE hash = ?", arguments: [Data(hash.bytes)]) else {
+            throw ChainStore.StoreError.damaged("no undo record for \(hash)")
+        }
+        let spent = try UndoRecord.decode([UInt8](undoData))
+        let delete = try db.cachedStatement(sql: "DELETE FROM utxo WHERE txid = ? AND output_index = ?")
+        for tx in block.transactions {
+            let txid = Data(tx.txid.bytes)
+            for i in tx.outputs.indices { try delete.execute(arguments: [txid, i]) }
+        }
+        try insert(spent)
+        try db.execute(sql: "DELETE FROM active_chain WHERE height >= ?", arguments: [height])
+    }
+
+    private func insert(_ coins: [(OutPoint, Coin)]) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO utxo (txid, output_index, amount, address, height, coinbase) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for (outpoint, coin) in coins {
+            try insert.execute(arguments: [Data(outpoint.txid.bytes), outpoint.index, Int64(coin.output.amount),
+                                           Data(coin.output.address.bytes), coin.height, coin.isCoinbase])
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import TallyCrypto
+import TallyWire
+
+/// How the active chain moved: blocks taken off (tip first), then blocks added (lowest first).
+public struct TipChange: Sendable {
+    public var disconnected: [Block] = []
+    public var connected: [Block] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { disconnected.isEmpty && connected.isEmpty }
+
+    mutating func append(_ other: TipChange) {
+        disconnected += other.disconnected
+        connected += other.connected
+    }
+}
+
+/// What became of a block handed to the chain.
+public struct BlockAcceptance: Sendable {
+    public enum Outcome: Equatable, Sendable {
+        /// Stored; it is on the active chain after this call unless listed in `invalid`.
+        case accepted
+        /// Already stored before.
+        case duplicate
+        /// Held until its missing ancestor `missing` arrives.
+        case orphan(missing: Hash256)
+    }
+
+    public var outcome: Outcome
+    public var tipChange = TipChange()
+    /// Blocks found invalid while connecting, with the rule each broke.
+    public var invalid: [Hash256: RuleViolation] = [:]
+
+    init(_ outcome: Outcome) { self.outcome = outcome }
+}

@@ -1,0 +1,215 @@
+import TallyChain
+import TallyCrypto
+import TallyWire
+
+/// Unconfirmed transactions that are valid against the active chain's UTXO set plus each other.
+/// First seen wins a conflict; the pool is bounded in bytes and sheds its lowest fee rates.
+/// Like `ChainState`, it has a single writer.
+public final class Mempool {
+    public struct Entry: Sendable {
+        public let tx: Transaction
+        public let fee: UInt64
+        /// Arrival order, for stable ordering of equal fee rates.
+        public let sequence: UInt64
+        /// Fee per 1,000 bytes.
+        public var feeRate: UInt64 { fee * 1_000 / UInt64(tx.size) }
+        /// Mempool transactions this one spends from.
+        public let parents: Set<Hash256>
+    }
+
+    public let policy: MempoolPolicy
+    public private(set) var entries: [Hash256: Entry] = [:]
+    public private(set) var totalBytes = 0
+    private var spentBy: [OutPoint: Hash256] = [:]
+    private var children: [Hash256: Set<Hash256>] = [:]
+    private var orphans = OrphanTransactions()
+    private var nextSequence: UInt64 = 0
+
+    public init(policy: MempoolPolicy = MempoolPolicy()) { self.policy = policy }
+
+    public var count: Int { entries.count }
+    public var orphanCount: Int { orphans.count }
+    public func contains(_ txid: Hash256) -> Bool { entries[txid] != nil }
+    public func transaction(_ txid: Hash256) -> Transaction? { entries[txid]?.tx }
+    /// The mempool transaction spending `outpoint`, if any.
+    public func spender(of outpoint: OutPoint) -> Hash256? { spentBy[outpoint] }
+
+    // MARK: Acceptance
+
+    /// Accepts `tx` (and any orphans it unblocks); returns every transaction added, `tx` first.
+    @discardableResult
+    public func accept(_ tx: Transaction, chain: ChainState, now: UInt32) throws(MempoolError) -> [Transaction] {
+        do {
+            try add(tx, chain: chain)
+        } catch let error {
+            if case .missingInputs = error { orphans.add(tx, now: now, policy: policy) }
+            throw error
+        }
+        var added = [tx]
+        var queue = [tx.txid]
+        while let parent = queue.popLast() {
+            for child in orphans.takeChildren(of: parent) where (try? add(child, chain: chain)) != nil {
+                added.append(child)
+                queue.append(child.txid)
+            }
+        }
+        return added
+    }
+
+    private func add(_ tx: Transaction, chain: ChainState) throws(MempoolError) {
+        guard entries[tx.txid] == nil else { throw .alreadyKnown }
+        guard !tx.isCoinbase else { throw .policy("a coinbase is valid only in a block") }
+        do { try TransactionChecks.check(tx) } catch { throw .rule(error) }
+        guard tx.version == 1 else { throw .policy("version \(tx.version) is not standard") }
+        guard tx.size <= policy.maximumTransactionSize else { throw .policy("\(tx.size) bytes is above \(policy.maximumTransactionSize)") }
+        guard tx.outputs.allSatisfy({ $0.amount >= policy.dustLimit }) else {
+            throw .policy("an output is below the dust limit of \(policy.dustLimit) units")
+        }
+        for input in tx.inputs {
+            if let other = spentBy[input.outpoint] { throw .conflict(with: other) }
+        }
+
+        let height = chain.height + 1
+        var inputTotal: UInt64 = 0
+        var parents = Set<Hash256>()
+        var missing: [Hash256] = []
+        for input in tx.inputs {
+            let coin: Coin
+            if let parent = entries[input.outpoint.txid] {
+                guard Int(input.outpoint.index) < parent.tx.outputs.count else {
+                    throw .rule(RuleViolation(.missingOrSpent, "\(input.outpoint) does not exist"))
+                }
+                coin = Coin(output: parent.tx.outputs[Int(input.outpoint.index)], height: height, isCoinbase: false)
+                parents.insert(parent.tx.txid)
+            } else if let confirmed = try? chain.coin(input.outpoint) {
+                coin = confirmed
+            } else {
+                missing.append(input.outpoint.txid)
+                continue
+            }
+            if coin.isCoinbase && height - coin.height < chain.parameters.coinbaseMaturity {
+                throw .rule(RuleViolation(.immatureCoinbase, "spends a coinbase of height \(coin.height) at height \(height)"))
+            }
+            guard AddressHash(publicKey: input.publicKey) == coin.output.address else {
+                throw .rule(RuleViolation(.inputKey, "input \(input.outpoint): key does not match the output's address"))
+            }
+            inputTotal += coin.output.amount
+            guard inputTotal <= ChainParameters.maximumMoney else {
+                throw .rule(RuleViolation(.amountRange, "inputs exceed the money supply"))
+            }
+        }
+        guard missing.isEmpty else { throw .missingInputs(missing) }
+        let outputTotal = tx.outputs.reduce(0) { $0 + $1.amount }
+        guard inputTotal >= outputTotal else {
+            throw .rule(RuleViolation(.inputsBelowOutputs, "spends \(inputTotal) but pays \(outputTotal)"))
+        }
+        let fee = inputTotal - outputTotal
+        let minimumFee = (UInt64(tx.size) * policy.minimumFeeRate + 999) / 1_000
+        guard fee >= minimumFee else { throw .policy("fee \(fee) is below the minimum \(minimumFee) for \(tx.size) bytes") }
+        if let failure = SignatureVerifier.verify(tx, parameters: chain.parameters) { throw .rule(failure) }
+
+        insert(Entry(tx: tx, fee: fee, sequence: nextSequence, parents: parents))
+        nextSequence += 1
+        trimToSize()
+        guard entries[tx.txid] != nil else { throw .policy("mempool full: fee rate too low") }
+    }
+
+    private func insert(_ entry: Entry) {
+        let txid = entry.tx.txid
+        entries[txid] = entry
+        totalBytes += entry.tx.size
+        for input in entry.tx.inputs { spentBy[input.outpoint] = txid }
+        for parent in entry.parents { children[parent, default: []].insert(txid) }
+    }
+
+    /// Removes `txid` and everything that spends from it; returns what was removed.
+    @discardableResult
+    public func removeWithDescendants(_ txid: Hash256) -> [Transaction] {
+        var removed: [Transaction] = []
+        var stack = [txid]
+        while let next = stack.popLast() {
+            guard let entry = entries.removeValue(forKey: next) else { continue }
+            removed.append(entry.tx)
+            totalBytes -= entry.tx.size
+            for input in entry.tx.inputs where spentBy[input.outpoint] == next { spentBy[input.outpoint] = nil }
+            for parent in entry.parents { children[parent]?.remove(next) }
+            stack.append(contentsOf: children.removeValue(forKey: next) ?? [])
+        }
+        return removed
+    }
+
+    private func trimToSize() {
+        while totalBytes > policy.maximumBytes,
+              let lowest = entries.values.min(by: { ($0.feeRate, $1.sequence) < ($1.feeRate, $0.sequence) }) {
+            removeWithDescendants(lowest.tx.txid)
+        }
+    }
+
+    // MARK: Following the chain
+
+    /// Brings the mempool in line with a new tip: confirmed transactions and those that conflict
+    /// with a block leave; transactions of disconnected blocks come back if still valid.
+    public func update(for change: TipChange, chain: ChainState, now: UInt32) {
+        if change.disconnected.isEmpty {
+            for block in change.connected { removeConfirmed(block) }
+            return
+        }
+        // After a reorganisation anything may have changed: re-admit everything in arrival order,
+        // the transactions of the disconnected blocks first (oldest block first).
+        let previous = entries.values.sorted { $0.sequence < $1.sequence }.map(\.tx)
+        entries.removeAll(); spentBy.removeAll(); children.removeAll(); totalBytes = 0
+        let confirmed = Set(change.connected.flatMap { $0.transactions.map(\.txid) })
+        let returning = change.disconnected.reversed().flatMap { $0.transactions.dropFirst() }
+        for tx in returning + previous where !confirmed.contains(tx.txid) {
+            _ = try? accept(tx, chain: chain, now: now)
+        }
+    }
+
+    private func removeConfirmed(_ block: Block) {
+        for tx in block.transactions {
+            if let entry = entries.removeValue(forKey: tx.txid) {
+                totalBytes -= entry.tx.size
+                for input in entry.tx.inputs { spentBy[input.outpoint] = nil }
+                // Its children stay: their parent is now in the chain.
+                for child in children.removeValue(forKey: tx.txid) ?? [] {
+                    if let c = entries[child] {
+                        entries[child] = Entry(tx: c.tx, fee: c.fee, sequence: c.sequence, parents: c.parents.subtracting([tx.txid]))
+                    }
+                }
+            }
+            for input in tx.inputs where !input.outpoint.isNull {
+                if let conflicting = spentBy[input.outpoint], conflicting != tx.txid { removeWithDescendants(conflicting) }
+            }
+        }
+    }
+
+    // MARK: Block templates
+
+    /// Transactions for the next block, best fee rate first, every parent before its children, up
+    /// to `maximumBytes`.
+    public func blockTransactions(maximumBytes: Int) -> [Transaction] {
+        var selected: [Transaction] = []
+        var included = Set<Hash256>()
+        var bytes = 0
+        var ready = entries.values.filter { $0.parents.isEmpty }
+        var waiting = entries.mapValues { $0.parents.count }
+        let better: (Entry, Entry) -> Bool = { ($0.feeRate, $1.sequence) > ($1.feeRate, $0.sequence) }
+        while !ready.isEmpty {
+            let bestIndex = ready.indices.min { better(ready[$0], ready[$1]) }!
+            let entry = ready.remove(at: bestIndex)
+            guard bytes + entry.tx.size <= maximumBytes else { continue }
+            selected.append(entry.tx)
+            included.insert(entry.tx.txid)
+            bytes += entry.tx.size
+            for child in children[entry.tx.txid] ?? [] {
+                waiting[child, default: 1] -= 1
+                if waiting[child] == 0, let c = entries[child] { ready.append(c) }
+            }
+        }
+        return selected
+    }
+
+    public func totalFees(of transactions: [Transaction]) -> UInt64 {
+        transactions.reduce(0) { $0 + (entries[$1.txid]?.fee ?? 0) }
+    }
+}

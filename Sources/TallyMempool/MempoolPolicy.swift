@@ -1,0 +1,16 @@
+/// The node's own limits on unconfirmed transactions: not consensus, so each node may set its own.
+public struct MempoolPolicy: Sendable {
+    /// Minimum fee, in base units per 1,000 bytes (1 unit per byte).
+    public var minimumFeeRate: UInt64 = 1_000
+    /// The mempool's size bound in serialized bytes; past it, the lowest fee rates leave.
+    public var maximumBytes: Int = 64 << 20
+    /// Largest transaction relayed.
+    public var maximumTransactionSize: Int = 100_000
+    /// Smallest output amount relayed; smaller outputs cost more to spend than they are worth.
+    public var dustLimit: UInt64 = 1_000
+    public var maximumOrphans: Int = 100
+    /// Seconds an orphan transaction waits for its parents.
+    public var orphanLifetime: UInt32 = 20 * 60
+
+    public init() {}
+}

@@ -1,0 +1,38 @@
+import TallyChain
+import TallyCrypto
+import TallyMempool
+import TallyWire
+
+/// Builds the next block for the active tip: a coinbase paying subsidy plus fees to the miner, then
+/// mempool transactions by fee rate, parents first.
+public enum BlockAssembler {
+    /// A block ready for nonce search (its nonce is 0).
+    public static func template(chain: ChainState, mempool: Mempool, payTo address: AddressHash, now: UInt32,
+                                extraNonce: UInt64 = 0, tag: [UInt8] = Array("tallyd".utf8)) -> Block {
+        let tip = chain.tip
+        let height = tip.height + 1
+        let coinbaseReserve = Transaction.minimumSize + 64
+        let transactions = mempool.blockTransactions(maximumBytes: Block.maximumSize - BlockHeader.size - 9 - coinbaseReserve)
+        let reward = Subsidy.amount(height: height, parameters: chain.parameters) + mempool.totalFees(of: transactions)
+        let coinbase = Transaction.coinbase(CoinbaseData(height: height, extraNonce: extraNonce, tag: tag),
+                                            outputs: [TxOutput(amount: reward, address: address)])
+        let all = [coinbase] + transactions
+        let header = BlockHeader(
+            version: 1, previousBlockHash: tip.hash, merkleRoot: MerkleTree.root(all.map(\.wtxid)),
+            time: max(now, tip.medianTimePast() + 1),
+            bits: Difficulty.requiredBits(height: height, parentTime: tip.header.time, parameters: chain.parameters),
+            nonce: 0)
+        return Block(header: header, transactions: all)
+    }
+
+    /// Replaces the coinbase's extra nonce (and so the merkle root), for when the nonces run out.
+    public static func withExtraNonce(_ block: Block, _ extraNonce: UInt64) -> Block {
+        var data = block.transactions[0].coinbaseData!
+        data.extraNonce = extraNonce
+        let coinbase = Transaction.coinbase(data, outputs: block.transactions[0].outputs)
+        let all = [coinbase] + block.transactions.dropFirst()
+        var header = block.header
+        header.merkleRoot = MerkleTree.root(all.map(\.wtxid))
+        return Block(header: header, transactions: all)
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Writes a file so that a crash at any instant leaves either the old content or the new, never a
+/// mix: temporary file, fsync, rename over the target, fsync of the directory.
+public enum AtomicFile {
+    public static func write(_ bytes: [UInt8], to url: URL, permissions: mode_t = 0o600) throws {
+        let temporary = url.path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, permissions)
+        guard fd >= 0 else { throw posixError("open \(temporary)") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { close(fd); throw posixError("write \(temporary)") }
+            written += n
+        }
+        guard fsync(fd) == 0 else { close(fd); throw posixError("fsync \(temporary)") }
+        close(fd)
+        guard rename(temporary, url.path) == 0 else { throw posixError("rename to \(url.path)") }
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY)
+        if directory >= 0 { fsync(directory); close(directory) }
+    }
+
+    private static func posixError(_ what: String) -> Error {
+        NSError(domain: NSPOSIXErrorDomain, code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(errno)))"])
+    }
+}

@@ -1,0 +1,145 @@
+import TallyCrypto
+
+/// Names one output of one transaction.
+public struct OutPoint: Hashable, Sendable, CustomStringConvertible {
+    public var txid: Hash256
+    public var index: UInt32
+
+    public init(txid: Hash256, index: UInt32) {
+        self.txid = txid
+        self.index = index
+    }
+
+    /// The outpoint a coinbase input names: it spends nothing.
+    public static let null = OutPoint(txid: .zero, index: .max)
+
+    public var isNull: Bool { self == .null }
+
+    public var description: String { "\(txid):\(index)" }
+}
+
+/// The 20-byte BLAKE2b-160 hash of an Ed25519 public key that an output pays to.
+public struct AddressHash: Hashable, Sendable {
+    public static let size = 20
+    public let bytes: [UInt8]
+
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == AddressHash.size else { return nil }
+        self.bytes = bytes
+    }
+
+    public init(publicKey: [UInt8]) {
+        bytes = BLAKE2b.hash160(publicKey)
+    }
+}
+
+public struct TxInput: Hashable, Sendable {
+    public var outpoint: OutPoint
+    /// The spender's Ed25519 public key; in a coinbase, the coinbase data instead.
+    public var publicKey: [UInt8]
+    /// Ed25519 signature; all zero in a coinbase and before signing.
+    public var signature: [UInt8]
+
+    public static let encodedSize = 32 + 4 + 32 + 64
+
+    public init(outpoint: OutPoint, publicKey: [UInt8], signature: [UInt8] = [UInt8](repeating: 0, count: 64)) {
+        precondition(publicKey.count == 32 && signature.count == 64)
+        self.outpoint = outpoint
+        self.publicKey = publicKey
+        self.signature = signature
+    }
+}
+
+public struct TxOutput: Hashable, Sendable {
+    /// Base units; 1 coin = 100,000,000 units.
+    public var amount: UInt64
+    public var address: AddressHash
+
+    public static let encodedSize = 8 + AddressHash.size
+
+    public init(amount: UInt64, address: AddressHash) {
+        self.amount = amount
+        self.address = address
+    }
+}
+
+/// A transaction of the UTXO ledger. Immutable: its txid, wtxid and size are computed once.
+///
+/// - `txid` = SHA256d of the transaction without its signatures, so nobody can change a txid by
+///   changing a signature; outpoints name txids.
+/// - `wtxid` = SHA256d of all its bytes; the merkle tree is built over wtxids, so a block header
+///   commits to every byte of every transaction, signatures included.
+public struct Transaction: Hashable, Sendable, WireCodable {
+    public let version: UInt32
+    public let inputs: [TxInput]
+    public let outputs: [TxOutput]
+    public let txid: Hash256
+    public let wtxid: Hash256
+    public let size: Int
+
+    /// The smallest possible encoding: one input, one output.
+    public static let minimumSize = 4 + 1 + TxInput.encodedSize + 1 + TxOutput.encodedSize
+
+    public init(version: UInt32 = 1, inputs: [TxInput], outputs: [TxOutput]) {
+        self.version = version
+        self.inputs = inputs
+        self.outputs = outputs
+        var withoutSignatures = ByteWriter(capacity: 16 + inputs.count * 68 + outputs.count * 28)
+        Transaction.encode(version, inputs, outputs, signatures: false, to: &withoutSignatures)
+        txid = SHA256.doubleHash(withoutSignatures.bytes)
+        var full = ByteWriter(capacity: 16 + inputs.count * TxInput.encodedSize + outputs.count * 28)
+        Transaction.encode(version, inputs, outputs, signatures: true, to: &full)
+        wtxid = SHA256.doubleHash(full.bytes)
+        size = full.bytes.count
+    }
+
+    private static func encode(_ version: UInt32, _ inputs: [TxInput], _ outputs: [TxOutput], signatures: Bool,
+                               to writer: inout ByteWriter) {
+        writer.write(version)
+        writer.writeCompactSize(inputs.count)
+        for input in inputs {
+            writer.write(input.outpoint.txid)
+            writer.write(input.outpoint.index)
+            writer.write(bytes: input.publicKey)
+            if signatures { writer.write(bytes: input.signature) }
+        }
+        writer.writeCompactSize(outputs.count)
+        for output in outputs {
+            writer.write(output.amount)
+            writer.write(bytes: output.address.bytes)
+        }
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        Transaction.encode(version, inputs, outputs, signatures: true, to: &writer)
+    }
+
+    public init(from reader: inout ByteReader) throws(WireError) {
+        let version = try reader.readUInt32()
+        let inputCount = try reader.readCount(minimumItemSize: TxInput.encodedSize)
+        var inputs: [TxInput] = []
+        inputs.reserveCapacity(inputCount)
+        for _ in 0..<inputCount {
+            let txid = try reader.readHash()
+            let index = try reader.readUInt32()
+            let publicKey = try reader.readBytes(32)
+            let signature = try reader.readBytes(64)
+            inputs.append(TxInput(outpoint: OutPoint(txid: txid, index: index), publicKey: publicKey, signature: signature))
+        }
+        let outputCount = try reader.readCount(minimumItemSize: TxOutput.encodedSize)
+        var outputs: [TxOutput] = []
+        outputs.reserveCapacity(outputCount)
+        for _ in 0..<outputCount {
+            let amount = try reader.readUInt64()
+            let address = AddressHash(bytes: try reader.readBytes(AddressHash.size))!
+            outputs.append(TxOutput(amount: amount, address: address))
+        }
+        self.init(version: version, inputs: inputs, outputs: outputs)
+    }
+
+    /// A coinbase has exactly one input and that input names the null outpoint.
+    public var isCoinbase: Bool { inputs.count == 1 && inputs[0].outpoint.isNull }
+
+    public static func == (lhs: Transaction, rhs: Transaction) -> Bool { lhs.wtxid == rhs.wtxid }
+    public func hash(into hasher: inout Hasher) { hasher.combine(wtxid) }
+}

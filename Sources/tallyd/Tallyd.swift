@@ -1,0 +1,236 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TallyChain
+import TallyNode
+import TallyWire
+
+@main
+struct Tallyd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tallyd",
+        abstract: "The Tally node: keeps the chain with the most work, and mines.",
+        subcommands: [Run.self, ImportBlocks.self, ExportBlocks.self, Check.self, RestoreSnapshot.self],
+        defaultSubcommand: Run.self)
+}
+
+/// Options every subcommand shares: which network, which data directory.
+struct StoreOptions: ParsableArguments {
+    @Flag(help: "Use the regtest network (trivial proof of work, for tests and demos).")
+    var regtest = false
+
+    @Option(name: .customLong("datadir"), help: "Data directory (default: ~/.tally/NETWORK).")
+    var dataDirectory: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    var network: Network { regtest ? .regtest : .main }
+
+    func nodeConfiguration() -> NodeConfiguration {
+        let directory = dataDirectory.map { URL(fileURLWithPath: $0) } ?? NodeConfiguration.defaultDataDirectory(for: network)
+        return NodeConfiguration(network: network, dataDirectory: directory)
+    }
+
+    func makeLogger() -> Logger {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "tallyd")
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the node (the default).")
+
+    @OptionGroup var store: StoreOptions
+
+    @Flag(help: "Mine blocks on the tip.")
+    var mine = false
+
+    @Option(help: "Address to pay mined coins to (default: a key the node keeps in its data directory).")
+    var rewardAddress: String?
+
+    @Option(help: "Seconds to pause after each block this node mines (default: 1 on regtest, 0 on main).")
+    var mineInterval: Double?
+
+    @Option(help: "Take a snapshot of the store every N blocks (0: never).")
+    var snapshotEvery: UInt32 = 1_000
+
+    @Option(help: "How many snapshots to keep.")
+    var snapshotKeep = 3
+
+    func run() throws {
+        let logger = store.makeLogger()
+        var configuration = store.nodeConfiguration()
+        configuration.mine = mine
+        configuration.snapshotInterval = snapshotEvery
+        configuration.snapshotKeep = snapshotKeep
+        if let mineInterval { configuration.mineInterval = mineInterval }
+        if let rewardAddress {
+            do {
+                configuration.rewardAddress = try Address(parsing: rewardAddress, network: store.network).hash
+            } catch {
+                throw ValidationError("--reward-address: \(error)")
+            }
+        }
+        let node = try Node(configuration: configuration, logger: logger)
+        let tip = node.chain.tip
+        logger.notice("tallyd \(store.network.rawValue) data \(configuration.dataDirectory.path) tip \(tip.height) \(tip.hash)")
+
+        let stop = DispatchSemaphore(value: 0)
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            return source
+        }
+
+        if mine {
+            logger.notice("mining to \(Address(network: store.network, hash: node.rewardAddress))")
+            node.startMining()
+        }
+        let reporter = HashRateReporter(node: node, logger: logger)
+        if mine { reporter.start() }
+
+        stop.wait()
+        logger.notice("shutting down")
+        reporter.stop()
+        node.stopMining()
+        _ = signals
+        logger.notice("stopped at tip \(node.chain.tip.height)")
+    }
+}
+
+/// Logs the miner's hash rate every few seconds.
+final class HashRateReporter: @unchecked Sendable {
+    private let node: Node
+    private let logger: Logger
+    private var timer: DispatchSourceTimer?
+    private var last: (count: UInt64, time: Date) = (0, Date())
+
+    init(node: Node, logger: Logger) {
+        self.node = node
+        self.logger = logger
+    }
+
+    func start() {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "tally.hashrate"))
+        timer.schedule(deadline: .now() + 5, repeating: 5)
+        timer.setEventHandler { [self] in
+            let count = node.hashCount
+            let now = Date()
+            let rate = Double(count &- last.count) / now.timeIntervalSince(last.time)
+            last = (count, now)
+            logger.info("hashrate \(String(format: "%.0f", rate)) H/s height \(node.sync { node.chain.height })")
+        }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func stop() { timer?.cancel() }
+}
+
+struct ImportBlocks: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Connect the blocks of a bootstrap file (as export-blocks writes).")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The block file.")
+    var file: String
+
+    func run() throws {
+        let logger = store.makeLogger()
+        var configuration = store.nodeConfiguration()
+        configuration.snapshotInterval = 0
+        let node = try Node(configuration: configuration, logger: logger)
+        let blocks = try BlockFile.read(URL(fileURLWithPath: file))
+        var rejected = 0
+        for block in blocks {
+            do {
+                let result = try node.submit(block)
+                if !result.invalid.isEmpty { rejected += 1 }
+            } catch {
+                rejected += 1
+                logger.warning("block \(block.hash): \(error)")
+            }
+        }
+        print("imported \(blocks.count - rejected) of \(blocks.count) blocks; tip \(node.chain.height) \(node.chain.tip.hash)")
+    }
+}
+
+struct ExportBlocks: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write the active chain (after genesis) to a bootstrap file.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The block file to write.")
+    var file: String
+
+    func run() throws {
+        let chain = try openChain(store)
+        let blocks = try chain.index.active.dropFirst().map { try chain.block($0.hash)! }
+        try BlockFile.write(blocks, to: URL(fileURLWithPath: file))
+        print("exported \(blocks.count) blocks")
+    }
+}
+
+func openChain(_ options: StoreOptions) throws -> ChainState {
+    let configuration = options.nodeConfiguration()
+    guard FileManager.default.fileExists(atPath: configuration.storePath) else {
+        throw ValidationError("no store at \(configuration.storePath)")
+    }
+    let store = try ChainStore(path: configuration.storePath, network: options.network)
+    return try ChainState(store: store, parameters: options.network.parameters)
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Verify that the stored UTXO set equals a replay of the chain from genesis.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func run() throws {
+        let chain = try openChain(store)
+        let stored = try chain.store.allCoins()
+        let replayed = try chain.replayCoins().coins
+        let consistent = stored == replayed
+        if json {
+            print(#"{"height":\#(chain.height),"tip":"\#(chain.tip.hash)","coins":\#(stored.count),"consistent":\#(consistent)}"#)
+        } else {
+            print("height \(chain.height) tip \(chain.tip.hash) coins \(stored.count) consistent \(consistent)")
+        }
+        if !consistent { throw ExitCode(1) }
+    }
+}
+
+struct RestoreSnapshot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a data directory from a snapshot (DATADIR/snapshots/chain-HEIGHT.sqlite).")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The snapshot file.")
+    var snapshot: String
+
+    @Flag(help: "Replace an existing store.")
+    var force = false
+
+    func run() throws {
+        let configuration = store.nodeConfiguration()
+        let manager = FileManager.default
+        if manager.fileExists(atPath: configuration.storePath) {
+            guard force else { throw ValidationError("\(configuration.storePath) exists; add --force to replace it") }
+            for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: configuration.storePath + suffix) }
+        }
+        try manager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        try manager.copyItem(atPath: snapshot, toPath: configuration.storePath)
+        let chain = try openChain(store)
+        print("restored: height \(chain.height) tip \(chain.tip.hash)")
+    }
+}

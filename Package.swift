@@ -33,13 +33,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .target(name: "TallyTestSupport", dependencies: ["TallyMining", "TallyChain", "TallyWire", "TallyCrypto"]),
+
         .executableTarget(name: "tallyd", dependencies: [
             "TallyNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tally-bench", dependencies: [
-            "TallyNode",
+            "TallyNode", "TallyTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -49,8 +51,8 @@ let package = Package(
 
         .testTarget(name: "TallyCryptoTests", dependencies: ["TallyCrypto"]),
         .testTarget(name: "TallyWireTests", dependencies: ["TallyWire"]),
-        .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyNode"]),
-        .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyNode"]),
-        .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode"]),
+        .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyTestSupport"]),
+        .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyTestSupport"]),
+        .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyTestSupport"]),
     ]
 )

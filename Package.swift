@@ -51,8 +51,8 @@ let package = Package(
 
         .testTarget(name: "TallyCryptoTests", dependencies: ["TallyCrypto"]),
         .testTarget(name: "TallyWireTests", dependencies: ["TallyWire"]),
-        .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyTestSupport"]),
-        .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyTestSupport"]),
+        .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyMempool", "TallyTestSupport"]),
+        .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyTestSupport"]),
     ]
 )

@@ -1,0 +1,155 @@
+import Testing
+import TallyChain
+import TallyCrypto
+import TallyMempool
+import TallyMining
+import TallyTestSupport
+import TallyWire
+
+@Suite struct MempoolTests {
+    let t: TestChain
+    let alice = TestChain.key(1)
+    let bob = TestChain.key(2)
+
+    init() throws {
+        t = try TestChain()
+        try t.mine(110, payTo: TestChain.address(alice))
+    }
+
+    func coinbase(at height: UInt32) throws -> Transaction {
+        try #require(try t.chain.block(t.chain.index.activeEntry(at: height)!.hash)).transactions[0]
+    }
+
+    func pay(_ source: OutPoint, amount: UInt64, key: Ed25519.PrivateKey, to: Ed25519.PrivateKey, fee: UInt64) -> Transaction {
+        t.spend([(source, key)], to: [TxOutput(amount: amount - fee, address: TestChain.address(to))])
+    }
+
+    func payment(from height: UInt32, fee: UInt64 = 10_000) throws -> Transaction {
+        let source = try coinbase(at: height)
+        return pay(TestChain.outpoint(source), amount: source.outputs[0].amount, key: alice, to: bob, fee: fee)
+    }
+
+    @Test func acceptsAValidTransactionOnce() throws {
+        let pool = Mempool()
+        let tx = try payment(from: 1)
+        #expect(try pool.accept(tx, chain: t.chain, now: t.now).map(\.txid) == [tx.txid])
+        #expect(pool.contains(tx.txid))
+        #expect(pool.totalBytes == tx.size)
+        #expect(throws: MempoolError.alreadyKnown) { try pool.accept(tx, chain: t.chain, now: t.now) }
+    }
+
+    @Test func firstSeenWinsAConflict() throws {
+        let pool = Mempool()
+        let first = try payment(from: 1, fee: 10_000)
+        let second = try payment(from: 1, fee: 50_000)
+        try pool.accept(first, chain: t.chain, now: t.now)
+        #expect(throws: MempoolError.conflict(with: first.txid)) { try pool.accept(second, chain: t.chain, now: t.now) }
+        #expect(pool.count == 1)
+    }
+
+    @Test func rejectsAFeeBelowTheMinimumRate() throws {
+        let pool = Mempool()
+        let tx = try payment(from: 1, fee: 100)
+        #expect(throws: MempoolError.self) { try pool.accept(tx, chain: t.chain, now: t.now) }
+        #expect(pool.count == 0)
+    }
+
+    @Test func rejectsDustCoinbasesAndImmatureSpends() throws {
+        let pool = Mempool()
+        let source = try coinbase(at: 1)
+        let dust = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: 999, address: TestChain.address(bob)),
+                                                                       TxOutput(amount: source.outputs[0].amount - 20_000, address: TestChain.address(alice))])
+        #expect(throws: MempoolError.self) { try pool.accept(dust, chain: t.chain, now: t.now) }
+        let coinbase = Transaction.coinbase(CoinbaseData(height: 111), outputs: [TxOutput(amount: 5_000, address: TestChain.address(bob))])
+        #expect(throws: MempoolError.policy("a coinbase is valid only in a block")) { try pool.accept(coinbase, chain: t.chain, now: t.now) }
+        let immature = try payment(from: 50)
+        #expect(throws: MempoolError.self) { try pool.accept(immature, chain: t.chain, now: t.now) }
+        #expect(pool.count == 0)
+    }
+
+    @Test func rejectsABadSignatureCitingTheRule() throws {
+        let pool = Mempool()
+        let good = try payment(from: 1)
+        var input = good.inputs[0]
+        input.signature[0] ^= 1
+        let bad = Transaction(inputs: [input], outputs: good.outputs)
+        do {
+            try pool.accept(bad, chain: t.chain, now: t.now)
+            Issue.record("accepted a bad signature")
+        } catch {
+            #expect(error == .rule(RuleViolation(.signature, "\(bad.txid) input 0: signature does not verify")))
+        }
+    }
+
+    @Test func anOrphanJoinsWhenItsParentArrives() throws {
+        let pool = Mempool()
+        let parent = try payment(from: 1)
+        let child = pay(TestChain.outpoint(parent), amount: parent.outputs[0].amount, key: bob, to: alice, fee: 10_000)
+        #expect(throws: MempoolError.missingInputs([parent.txid])) { try pool.accept(child, chain: t.chain, now: t.now) }
+        #expect(pool.orphanCount == 1)
+        let added = try pool.accept(parent, chain: t.chain, now: t.now)
+        #expect(added.map(\.txid) == [parent.txid, child.txid])
+        #expect(pool.orphanCount == 0)
+    }
+
+    @Test func aBlockRemovesConfirmedAndConflictingTransactions() throws {
+        let pool = Mempool()
+        let kept = try payment(from: 2)
+        let confirmed = try payment(from: 3)
+        let loser = try payment(from: 4, fee: 10_000)
+        let winner = try payment(from: 4, fee: 20_000)
+        for tx in [kept, confirmed, loser] { try pool.accept(tx, chain: t.chain, now: t.now) }
+        let block = t.block([confirmed, winner], fees: 30_000)
+        let result = try t.chain.acceptBlock(block)
+        pool.update(for: result.tipChange, chain: t.chain, now: t.now)
+        #expect(pool.contains(kept.txid))
+        #expect(!pool.contains(confirmed.txid))
+        #expect(!pool.contains(loser.txid))
+        #expect(pool.count == 1)
+    }
+
+    @Test func templatesPutParentsFirstThenHigherFeeRates() throws {
+        let pool = Mempool()
+        let lowParent = try payment(from: 1, fee: 1_000)
+        let richChild = pay(TestChain.outpoint(lowParent), amount: lowParent.outputs[0].amount, key: bob, to: alice, fee: 500_000)
+        let middle = try payment(from: 2, fee: 50_000)
+        let high = try payment(from: 3, fee: 100_000)
+        for tx in [lowParent, richChild, middle, high] { try pool.accept(tx, chain: t.chain, now: t.now) }
+        let order = pool.blockTransactions(maximumBytes: 1_000_000).map(\.txid)
+        #expect(order == [high.txid, middle.txid, lowParent.txid, richChild.txid])
+        // The template is a valid block.
+        let block = BlockAssembler.template(chain: t.chain, mempool: pool, payTo: TestChain.address(alice), now: t.now)
+        let result = try t.chain.acceptBlock(ProofOfWork.solve(block))
+        #expect(result.invalid.isEmpty)
+        #expect(t.chain.height == 111)
+    }
+
+    @Test func aFullPoolEvictsTheLowestFeeRate() throws {
+        var policy = MempoolPolicy()
+        let sample = try payment(from: 1)
+        policy.maximumBytes = sample.size * 2
+        let pool = Mempool(policy: policy)
+        let cheap = try payment(from: 1, fee: 1_000)
+        let better = try payment(from: 2, fee: 5_000)
+        let best = try payment(from: 3, fee: 9_000)
+        try pool.accept(cheap, chain: t.chain, now: t.now)
+        try pool.accept(better, chain: t.chain, now: t.now)
+        try pool.accept(best, chain: t.chain, now: t.now)
+        #expect(!pool.contains(cheap.txid))
+        #expect(pool.contains(better.txid) && pool.contains(best.txid))
+        let poorer = try payment(from: 4, fee: 500)
+        #expect(throws: MempoolError.self) { try pool.accept(poorer, chain: t.chain, now: t.now) }
+        #expect(pool.totalBytes <= policy.maximumBytes)
+    }
+
+    @Test func evictingAParentTakesItsChildren() throws {
+        let pool = Mempool()
+        let parent = try payment(from: 1)
+        let child = pay(TestChain.outpoint(parent), amount: parent.outputs[0].amount, key: bob, to: alice, fee: 10_000)
+        try pool.accept(parent, chain: t.chain, now: t.now)
+        try pool.accept(child, chain: t.chain, now: t.now)
+        #expect(pool.removeWithDescendants(parent.txid).count == 2)
+        #expect(pool.count == 0 && pool.totalBytes == 0)
+        #expect(pool.spender(of: parent.inputs[0].outpoint) == nil)
+    }
+}

@@ -71,8 +71,9 @@ public final class Node: @unchecked Sendable {
         if !change.disconnected.isEmpty {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
         }
-        logger.info("tip \(tip.height) \(tip.hash) time \(tip.header.time) txs \(change.connected.last?.transactions.count ?? 0)")
-        if change.connected.contains(where: { _ in true }), snapshots.isDue(at: tip.height) {
+        let time = Date(timeIntervalSince1970: TimeInterval(tip.header.time)).formatted(.iso8601)
+        logger.info("block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
+        if !change.connected.isEmpty, snapshots.isDue(at: tip.height) {
             do {
                 let url = try snapshots.take(from: chain.store, height: tip.height)
                 logger.info("snapshot \(url.lastPathComponent)")

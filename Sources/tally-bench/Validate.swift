@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import TallyChain
+import TallyCrypto
+import TallyTestSupport
+import TallyWire
+
+/// Connects blocks full of signed transactions and compares the rate with the raw Ed25519 verify
+/// rate measured on the same signatures in the same run.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Block connection rate (tx/s) against the raw signature verify rate.")
+
+    @Option(help: "Blocks to connect per run.")
+    var blocks = 5
+
+    @Option(help: "Transactions per block.")
+    var transactions = 4_000
+
+    @Option(help: "Signature threads; repeat for several runs (default: 1 and every core).")
+    var threads: [Int] = []
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct Run: Codable {
+        let threads: Int
+        let transactions: Int
+        let seconds: Double
+        let txPerSecond: Double
+        let ratio: Double
+    }
+
+    struct Report: Codable {
+        let txPerSecond: Double
+        let verifyPerSecond: Double
+        let ratio: Double
+        let runs: [Run]
+    }
+
+    func run() throws {
+        let runs = threads.isEmpty ? Array(Set([1, ProcessInfo.processInfo.activeProcessorCount])).sorted() : threads
+        let workload = try Workload(blocks: blocks, transactionsPerBlock: transactions)
+        let verifyPerSecond = workload.rawVerifyRate()
+        var results: [Run] = []
+        for threadCount in runs {
+            let seconds = try workload.connectAll(signatureThreads: threadCount)
+            let rate = Double(workload.transactionCount) / seconds
+            results.append(Run(threads: threadCount, transactions: workload.transactionCount, seconds: seconds,
+                               txPerSecond: rate, ratio: rate / verifyPerSecond))
+        }
+        let report = Report(txPerSecond: results[0].txPerSecond, verifyPerSecond: verifyPerSecond, ratio: results[0].ratio, runs: results)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("raw Ed25519 verify (1 thread): \(Int(verifyPerSecond)) /s")
+            for r in results {
+                print("connect, \(r.threads) signature thread(s): \(r.transactions) tx in \(String(format: "%.3f", r.seconds)) s = \(Int(r.txPerSecond)) tx/s, ratio \(String(format: "%.2f", r.ratio))")
+            }
+        }
+    }
+}
+
+/// A regtest chain with 20,000-odd mature outputs, and blocks that spend them, one input and two
+/// outputs per transaction (a typical payment), serialized as they would arrive from a peer.
+struct Workload {
+    let setup: [Block]
+    let measured: [[UInt8]]
+    let transactionCount: Int
+    let signatures: [(publicKey: [UInt8], message: [UInt8], signature: [UInt8])]
+
+    init(blocks: Int, transactionsPerBlock: Int) throws {
+        let builder = try TestChain()
+        let owner = TestChain.key(1)
+        var setup = try builder.mine(110, payTo: TestChain.address(owner))
+        let needed = blocks * transactionsPerBlock
+        let perFunding = 2_000
+        let fundingCount = (needed + perFunding - 1) / perFunding
+        precondition(fundingCount <= 105, "too many transactions for the mature coinbases")
+        var funding: [Transaction] = []
+        for height in 1...UInt32(fundingCount) {
+            let coinbase = try builder.chain.block(builder.chain.index.activeEntry(at: height)!.hash)!.transactions[0]
+            let each = (coinbase.outputs[0].amount - 100_000) / UInt64(perFunding)
+            funding.append(builder.spend([(TestChain.outpoint(coinbase), owner)],
+                                         to: Array(repeating: TxOutput(amount: each, address: TestChain.address(owner)), count: perFunding)))
+        }
+        // Funding goes in blocks of at most 15 transactions (56 KB each) to stay under 1 MiB.
+        for chunk in stride(from: 0, to: funding.count, by: 15) {
+            let txs = Array(funding[chunk..<min(chunk + 15, funding.count)])
+            let fees = txs.reduce(UInt64(0)) { sum, tx in sum + 50 * ChainParameters.coin - tx.outputs.reduce(0) { $0 + $1.amount } }
+            let block = builder.block(txs, fees: fees)
+            _ = try builder.chain.acceptBlock(block)
+            setup.append(block)
+        }
+        let outpoints = funding.flatMap { tx in (0..<tx.outputs.count).map { OutPoint(txid: tx.txid, index: UInt32($0)) } }
+        let amount = funding[0].outputs[0].amount
+
+        var measured: [[UInt8]] = []
+        var signatures: [([UInt8], [UInt8], [UInt8])] = []
+        var parent = (hash: builder.chain.tip.hash, height: builder.chain.height, time: builder.chain.tip.header.time)
+        for b in 0..<blocks {
+            let fee: UInt64 = 1_000
+            let txs = (0..<transactionsPerBlock).map { i in
+                builder.spend([(outpoints[b * transactionsPerBlock + i], owner)],
+                              to: [TxOutput(amount: amount / 2, address: TestChain.address(TestChain.key(2))),
+                                   TxOutput(amount: amount - amount / 2 - fee, address: TestChain.address(owner))])
+            }
+            for tx in txs {
+                signatures.append((tx.inputs[0].publicKey, SignatureMessage.bytes(txid: tx.txid, parameters: .regtest), tx.inputs[0].signature))
+            }
+            let coinbase = Transaction.coinbase(CoinbaseData(height: parent.height + 1),
+                                                outputs: [TxOutput(amount: 50 * ChainParameters.coin + fee * UInt64(txs.count),
+                                                                   address: TestChain.address(owner))])
+            let all = [coinbase] + txs
+            let block = TestChain.solved(Block(header: BlockHeader(version: 1, previousBlockHash: parent.hash,
+                                                                   merkleRoot: MerkleTree.root(all.map(\.wtxid)),
+                                                                   time: parent.time + 1, bits: 0x207f_ffff, nonce: 0),
+                                               transactions: all))
+            precondition(block.size <= Block.maximumSize, "block of \(block.size) bytes: lower --transactions")
+            measured.append(block.encoded)
+            parent = (block.hash, parent.height + 1, block.header.time)
+        }
+        self.setup = setup
+        self.measured = measured
+        self.signatures = signatures
+        transactionCount = blocks * transactionsPerBlock
+    }
+
+    /// Verifies every signature of the measured blocks once on one thread: the reference.
+    func rawVerifyRate() -> Double {
+        let started = DispatchTime.now()
+        var valid = 0
+        for s in signatures where Ed25519.verify(signature: s.signature, message: s.message, publicKey: s.publicKey) { valid += 1 }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        precondition(valid == signatures.count)
+        return Double(signatures.count) / seconds
+    }
+
+    /// Seconds to decode and connect the measured blocks on a fresh store holding the setup chain.
+    func connectAll(signatureThreads: Int) throws -> Double {
+        let target = try TestChain(signatureThreads: signatureThreads)
+        for block in setup { _ = try target.chain.acceptBlock(block) }
+        let started = DispatchTime.now()
+        for bytes in measured {
+            let result = try target.chain.acceptBlock(try Block(decoding: bytes))
+            precondition(result.invalid.isEmpty, "\(result.invalid)")
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        precondition(target.chain.height == setup.count + measured.count)
+        return seconds
+    }
+}

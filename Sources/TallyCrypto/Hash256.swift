@@ -15,12 +15,15 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Builds a hash from exactly 32 bytes in wire order.
     public init<C: Collection>(bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 32, "a Hash256 is 32 bytes")
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        self.init(w0: UInt64(littleEndian: words.0), w1: UInt64(littleEndian: words.1),
-                  w2: UInt64(littleEndian: words.2), w3: UInt64(littleEndian: words.3))
+        self = bytes.withContiguousStorageIfAvailable { Hash256(raw: UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { Hash256(raw: $0) }
+    }
+
+    private init(raw: UnsafeRawBufferPointer) {
+        self.init(w0: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                  w1: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                  w2: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                  w3: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
     }
 
     /// Parses the display form (64 hex digits, most significant byte first).

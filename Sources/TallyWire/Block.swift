@@ -4,7 +4,7 @@ public struct Block: Hashable, Sendable, WireCodable {
     public var header: BlockHeader
     public var transactions: [Transaction]
 
-    /// Largest serialized block the consensus rules allow (rule R8), also the decoder's bound.
+    /// Largest serialized block the consensus rules allow (rule R8).
     public static let maximumSize = 1_048_576
 
     public init(header: BlockHeader, transactions: [Transaction]) {

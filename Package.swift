@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "TallyChain", dependencies: [
             "TallyWire", "TallyCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "TallyMempool", dependencies: ["TallyChain", "TallyWire"]),
         .target(name: "TallyMining", dependencies: ["TallyMempool", "TallyChain", "TallyCrypto"]),

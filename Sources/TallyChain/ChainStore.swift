@@ -123,14 +123,7 @@ public final class ChainStore: @unchecked Sendable {
     // MARK: The UTXO set
 
     public func coin(_ outpoint: OutPoint) throws -> Coin? {
-        try pool.read { db in try Self.coin(db, outpoint) }
-    }
-
-    fileprivate static func coin(_ db: Database, _ outpoint: OutPoint) throws -> Coin? {
-        let statement = try db.cachedStatement(sql: "SELECT amount, address, height, coinbase FROM utxo WHERE txid = ? AND output_index = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [Data(outpoint.txid.bytes), outpoint.index]) else { return nil }
-        guard let address = AddressHash(bytes: [UInt8](row[1] as Data)) else { throw StoreError.damaged("address of \(outpoint)") }
-        return Coin(output: TxOutput(amount: UInt64(row[0] as Int64), address: address), height: row[2], isCoinbase: row[3])
+        try pool.read { db in try CoinStatements(db).coin(outpoint) }
     }
 
     /// The whole UTXO set; for consistency checks and small chains.
@@ -150,7 +143,7 @@ public final class ChainStore: @unchecked Sendable {
 
     /// Runs `body` in one write transaction; nothing it wrote survives if it throws.
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
-        try pool.write { db in try body(StoreWriter(db: db)) }
+        try pool.write { db in try body(StoreWriter(db: db, coins: CoinStatements(db))) }
     }
 
     /// A consistent copy of the whole store at `path` (SQLite's VACUUM INTO), taken while the node
@@ -163,16 +156,14 @@ public final class ChainStore: @unchecked Sendable {
 /// Writes inside one store transaction. Also a `CoinView` of the UTXO set as that transaction sees it.
 public struct StoreWriter: CoinView {
     fileprivate let db: Database
+    fileprivate let coins: CoinStatements
 
-    public func coin(_ outpoint: OutPoint) throws -> Coin? { try ChainStore.coin(db, outpoint) }
+    public func coin(_ outpoint: OutPoint) throws -> Coin? { try coins.coin(outpoint) }
 
     /// Applies a connected block: spends and creates coins, keeps the undo record, extends the active chain.
     public func connect(_ hash: Hash256, height: UInt32, _ connection: BlockConnection) throws {
-        let delete = try db.cachedStatement(sql: "DELETE FROM utxo WHERE txid = ? AND output_index = ?")
-        for (outpoint, _) in connection.spent {
-            try delete.execute(arguments: [Data(outpoint.txid.bytes), outpoint.index])
-        }
-        try insert(connection.created)
+        for (outpoint, _) in connection.spent { try coins.remove(outpoint) }
+        for (outpoint, coin) in connection.created { try coins.add(outpoint, coin) }
         try db.execute(sql: "INSERT OR REPLACE INTO block_undo (hash, undo) VALUES (?, ?)",
                        arguments: [Data(hash.bytes), Data(UndoRecord.encode(connection.spent))])
         try db.execute(sql: "INSERT OR REPLACE INTO active_chain (height, hash) VALUES (?, ?)", arguments: [height, Data(hash.bytes)])
@@ -184,22 +175,10 @@ public struct StoreWriter: CoinView {
             throw ChainStore.StoreError.damaged("no undo record for \(hash)")
         }
         let spent = try UndoRecord.decode([UInt8](undoData))
-        let delete = try db.cachedStatement(sql: "DELETE FROM utxo WHERE txid = ? AND output_index = ?")
         for tx in block.transactions {
-            let txid = Data(tx.txid.bytes)
-            for i in tx.outputs.indices { try delete.execute(arguments: [txid, i]) }
+            for i in tx.outputs.indices { try coins.remove(OutPoint(txid: tx.txid, index: UInt32(i))) }
         }
-        try insert(spent)
+        for (outpoint, coin) in spent { try coins.add(outpoint, coin) }
         try db.execute(sql: "DELETE FROM active_chain WHERE height >= ?", arguments: [height])
-    }
-
-    private func insert(_ coins: [(OutPoint, Coin)]) throws {
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO utxo (txid, output_index, amount, address, height, coinbase) VALUES (?, ?, ?, ?, ?, ?)
-            """)
-        for (outpoint, coin) in coins {
-            try insert.execute(arguments: [Data(outpoint.txid.bytes), outpoint.index, Int64(coin.output.amount),
-                                           Data(coin.output.address.bytes), coin.height, coin.isCoinbase])
-        }
     }
 }

@@ -22,7 +22,7 @@ public struct Block: Hashable, Sendable, WireCodable {
 
     public init(from reader: inout ByteReader) throws(WireError) {
         header = try BlockHeader(from: &reader)
-        let count = try reader.readCount(minimumItemSize: Transaction.minimumSize)
+        let count = try reader.readCount(minimumItemSize: Transaction.minimumEncodedSize)
         var transactions: [Transaction] = []
         transactions.reserveCapacity(count)
         for _ in 0..<count { transactions.append(try Transaction(from: &reader)) }

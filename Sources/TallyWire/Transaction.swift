@@ -77,8 +77,11 @@ public struct Transaction: Hashable, Sendable, WireCodable {
     public let wtxid: Hash256
     public let size: Int
 
-    /// The smallest possible encoding: one input, one output.
+    /// The smallest transaction the rules allow: one input, one output.
     public static let minimumSize = 4 + 1 + TxInput.encodedSize + 1 + TxOutput.encodedSize
+    /// The smallest byte string that decodes as a transaction (no inputs, no outputs; invalid by
+    /// rule R15, but a decoder's bounds must admit it).
+    public static let minimumEncodedSize = 4 + 1 + 1
 
     public init(version: UInt32 = 1, inputs: [TxInput], outputs: [TxOutput]) {
         self.version = version

@@ -27,6 +27,9 @@ public final class ChainState {
     private var orphans = OrphanBlocks()
     /// Blocks received in this call, so activation need not read them back from disk.
     private var justReceived: [Hash256: Block] = [:]
+    /// Signature checks started as soon as a block that extends the tip passed its cheap checks,
+    /// so that they overlap storing it.
+    private var earlyVerifications: [Hash256: PendingVerification] = [:]
     private let verifier: SignatureVerifier
     private let clock: () -> UInt32
 
@@ -105,8 +108,12 @@ public final class ChainState {
     /// Takes a block from a peer or a miner: checks it, stores it, and moves the active chain to the
     /// valid chain with the most work. Throws for a block rejected outright; a block that fails only
     /// when connected is reported in the result's `invalid`.
-    public func acceptBlock(_ block: Block) throws -> BlockAcceptance {
-        defer { justReceived.removeAll() }
+    public func acceptBlock(_ block: Block, encoded: [UInt8]? = nil) throws -> BlockAcceptance {
+        defer {
+            justReceived.removeAll()
+            for pending in earlyVerifications.values { _ = pending.wait() }
+            earlyVerifications.removeAll()
+        }
         let hash = block.hash
         if let known = index[hash] {
             if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
@@ -115,7 +122,7 @@ public final class ChainState {
             orphans.add(block, hash: hash)
             return BlockAcceptance(.orphan(missing: orphans.missingRoot(of: hash)))
         }
-        try store(block, hash: hash)
+        try store(block, hash: hash, encoded: encoded)
         var result = BlockAcceptance(.accepted)
         var parents = [hash]
         while let parent = parents.popLast() {
@@ -138,8 +145,7 @@ public final class ChainState {
     }
 
     /// Checks what can be checked before connecting, then stores the block as a candidate.
-    private func store(_ block: Block, hash: Hash256) throws {
-        let data = block.encoded
+    private func store(_ block: Block, hash: Hash256, encoded: [UInt8]? = nil) throws {
         let known = index[hash]
         if let known {
             if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
@@ -162,6 +168,10 @@ public final class ChainState {
             }
             throw violation
         }
+        if block.header.previousBlockHash == tip.hash {
+            earlyVerifications[hash] = verifier.start(block, parameters: parameters)
+        }
+        let data = encoded ?? block.encoded
         let entry: BlockIndexEntry
         if let known {
             try store.storeBlockData(data, hash: hash)
@@ -209,12 +219,13 @@ public final class ChainState {
     }
 
     private func connect(_ block: Block, entry: BlockIndexEntry) throws {
-        let pending = verifier.start(block, parameters: parameters)
+        let pending = earlyVerifications.removeValue(forKey: entry.hash) ?? verifier.start(block, parameters: parameters)
         do {
             try store.write { writer in
                 let connection = try BlockConnector.connect(block, height: entry.height, view: writer, parameters: parameters)
-                if let failure = pending.wait() { throw failure }
                 try writer.connect(entry.hash, height: entry.height, connection)
+                // Written while the signatures are still being checked; a failure rolls it all back.
+                if let failure = pending.wait() { throw failure }
             }
         } catch {
             _ = pending.wait()

@@ -1,46 +1,21 @@
 import Dispatch
+import Synchronization
 import TallyCrypto
 import TallyWire
 
-/// Verifies the Ed25519 signatures of a block's inputs (rule R22) on one or more threads.
-/// Signatures depend only on the transaction and the network, never on the UTXO set, so they can be
-/// verified while the UTXO checks run.
+/// Verifies the Ed25519 signatures of a block's inputs (rule R22). Signatures depend only on the
+/// transaction and the network, never on the UTXO set, so they are checked while the UTXO work
+/// runs: `threads − 1` background workers start at once, and the caller joins in when it waits,
+/// so `threads` cores are busy and none is oversubscribed.
 public struct SignatureVerifier: Sendable {
     public let threads: Int
 
     public init(threads: Int) { self.threads = max(1, threads) }
 
-    private struct Check: @unchecked Sendable {
-        let tx: Transaction
-        let input: Int
-    }
-
-    /// Starts verifying every non-coinbase input of `block`; the returned task's `wait` gives the
-    /// first failure, if any.
     public func start(_ block: Block, parameters: ChainParameters) -> PendingVerification {
-        let transactions = Array(block.transactions.dropFirst())
-        let pending = PendingVerification(count: threads)
-        let threads = self.threads
-        let work: @Sendable () -> Void = {
-            DispatchQueue.concurrentPerform(iterations: threads) { slice in
-                pending.record(slice: slice, SignatureVerifier.verify(transactions, slice: slice, of: threads, parameters: parameters))
-            }
-            pending.finish()
-        }
-        if threads == 1 { work() } else { DispatchQueue.global(qos: .userInitiated).async(execute: work) }
+        let pending = PendingVerification(Array(block.transactions.dropFirst()), parameters: parameters)
+        for _ in 1..<threads { pending.startBackgroundWorker() }
         return pending
-    }
-
-    /// Verifies the transactions `slice`, `slice + stride`, … and returns the first failure.
-    private static func verify(_ transactions: [Transaction], slice: Int, of stride: Int,
-                               parameters: ChainParameters) -> RuleViolation? {
-        var i = slice
-        while i < transactions.count {
-            let tx = transactions[i]
-            if let failure = verify(tx, parameters: parameters) { return failure }
-            i += stride
-        }
-        return nil
     }
 
     public static func verify(_ tx: Transaction, parameters: ChainParameters) -> RuleViolation? {
@@ -53,21 +28,48 @@ public struct SignatureVerifier: Sendable {
     }
 }
 
-/// The result of a verification running in the background.
-public final class PendingVerification: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = DispatchQueue(label: "tally.signatures")
-    private var failures: [RuleViolation?]
+/// Signature checks of one block, shared out in small chunks to whichever thread asks next.
+public final class PendingVerification: Sendable {
+    private let transactions: [Transaction]
+    private let parameters: ChainParameters
+    private let cursor = Atomic<Int>(0)
+    /// The failure of the lowest transaction index seen, so the report does not depend on timing.
+    private let failure = Mutex<(index: Int, violation: RuleViolation)?>(nil)
+    private let workers = DispatchGroup()
+    private static let chunk = 16
 
-    init(count: Int) { failures = Array(repeating: nil, count: count) }
+    init(_ transactions: [Transaction], parameters: ChainParameters) {
+        self.transactions = transactions
+        self.parameters = parameters
+    }
 
-    func record(slice: Int, _ failure: RuleViolation?) { lock.sync { failures[slice] = failure } }
-    func finish() { done.signal() }
+    func startBackgroundWorker() {
+        workers.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            work()
+            workers.leave()
+        }
+    }
 
-    /// Blocks until every signature is checked; returns the failure of the lowest slice, if any.
+    private func work() {
+        while true {
+            let start = cursor.add(Self.chunk, ordering: .relaxed).oldValue
+            guard start < transactions.count else { return }
+            for index in start..<min(start + Self.chunk, transactions.count) {
+                guard let violation = SignatureVerifier.verify(transactions[index], parameters: parameters) else { continue }
+                failure.withLock { if $0 == nil || index < $0!.index { $0 = (index, violation) } }
+                // The block is invalid: the others need not go on. Chunks already taken finish,
+                // so the lowest failing index among them is still found.
+                cursor.store(transactions.count, ordering: .relaxed)
+                return
+            }
+        }
+    }
+
+    /// Helps until every signature is checked; returns the failure, if any.
     public func wait() -> RuleViolation? {
-        done.wait()
-        done.signal()
-        return lock.sync { failures.compactMap { $0 }.first }
+        work()
+        workers.wait()
+        return failure.withLock { $0?.violation }
     }
 }

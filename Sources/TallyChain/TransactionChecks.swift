@@ -18,12 +18,19 @@ public enum TransactionChecks {
             }
         }
         if tx.isCoinbase { return }
-        var seen = Set<OutPoint>(minimumCapacity: tx.inputs.count)
-        for input in tx.inputs {
-            guard !input.outpoint.isNull else {
-                throw RuleViolation(.nullInput, "transaction \(tx.txid) spends the null outpoint but is not a coinbase")
+        for input in tx.inputs where input.outpoint.isNull {
+            throw RuleViolation(.nullInput, "transaction \(tx.txid) spends the null outpoint but is not a coinbase")
+        }
+        // Most transactions have a handful of inputs: comparing pairs beats building a set.
+        if tx.inputs.count <= 8 {
+            for i in tx.inputs.indices {
+                for j in tx.inputs.indices where j > i && tx.inputs[i].outpoint == tx.inputs[j].outpoint {
+                    throw RuleViolation(.duplicateInput, "transaction \(tx.txid) spends \(tx.inputs[i].outpoint) twice")
+                }
             }
-            guard seen.insert(input.outpoint).inserted else {
+        } else {
+            var seen = Set<OutPoint>(minimumCapacity: tx.inputs.count)
+            for input in tx.inputs where !seen.insert(input.outpoint).inserted {
                 throw RuleViolation(.duplicateInput, "transaction \(tx.txid) spends \(input.outpoint) twice")
             }
         }

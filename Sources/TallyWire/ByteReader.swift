@@ -13,6 +13,12 @@ public struct ByteReader {
 
     public var remaining: Int { bytes.count - offset }
 
+    /// Lends the bytes already read in `range` (for hashing a value where it lies).
+    public func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        precondition(range.lowerBound >= 0 && range.upperBound <= offset, "only bytes already read")
+        return try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
     private mutating func take(_ count: Int) throws(WireError) -> Range<Int> {
         guard count >= 0, count <= remaining else { throw .truncated(needed: count, remaining: remaining) }
         defer { offset += count }

@@ -83,6 +83,15 @@ public struct Transaction: Hashable, Sendable, WireCodable {
     /// rule R15, but a decoder's bounds must admit it).
     public static let minimumEncodedSize = 4 + 1 + 1
 
+    private init(version: UInt32, inputs: [TxInput], outputs: [TxOutput], txid: Hash256, wtxid: Hash256, size: Int) {
+        self.version = version
+        self.inputs = inputs
+        self.outputs = outputs
+        self.txid = txid
+        self.wtxid = wtxid
+        self.size = size
+    }
+
     public init(version: UInt32 = 1, inputs: [TxInput], outputs: [TxOutput]) {
         self.version = version
         self.inputs = inputs
@@ -117,7 +126,10 @@ public struct Transaction: Hashable, Sendable, WireCodable {
         Transaction.encode(version, inputs, outputs, signatures: true, to: &writer)
     }
 
+    /// Decodes a transaction and hashes it where its bytes lie, without encoding it again.
     public init(from reader: inout ByteReader) throws(WireError) {
+        let start = reader.offset
+        var signatureOffsets: [Int] = []
         let version = try reader.readUInt32()
         let inputCount = try reader.readCount(minimumItemSize: TxInput.encodedSize)
         var inputs: [TxInput] = []
@@ -126,6 +138,7 @@ public struct Transaction: Hashable, Sendable, WireCodable {
             let txid = try reader.readHash()
             let index = try reader.readUInt32()
             let publicKey = try reader.readBytes(32)
+            signatureOffsets.append(reader.offset)
             let signature = try reader.readBytes(64)
             inputs.append(TxInput(outpoint: OutPoint(txid: txid, index: index), publicKey: publicKey, signature: signature))
         }
@@ -137,7 +150,17 @@ public struct Transaction: Hashable, Sendable, WireCodable {
             let address = AddressHash(bytes: try reader.readBytes(AddressHash.size))!
             outputs.append(TxOutput(amount: amount, address: address))
         }
-        self.init(version: version, inputs: inputs, outputs: outputs)
+        let end = reader.offset
+        // txid: every byte but the signatures, hashed in the pieces between them.
+        var hasher = SHA256Hasher()
+        var cursor = start
+        for signature in signatureOffsets + [end] {
+            reader.withBytes(cursor..<signature) { hasher.update($0) }
+            cursor = signature + 64
+        }
+        let txid = SHA256.hash(of: hasher.finalize())
+        let wtxid = reader.withBytes(start..<end) { SHA256.doubleHash($0) }
+        self.init(version: version, inputs: inputs, outputs: outputs, txid: txid, wtxid: wtxid, size: end - start)
     }
 
     /// A coinbase has exactly one input and that input names the null outpoint.

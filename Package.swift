@@ -10,11 +10,13 @@ let package = Package(
         .executable(name: "fuzz-header", targets: ["fuzz-header"]),
         .executable(name: "fuzz-transaction", targets: ["fuzz-transaction"]),
         .executable(name: "fuzz-block", targets: ["fuzz-block"]),
+        .executable(name: "fuzz-message", targets: ["fuzz-message"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -28,32 +30,41 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "TallyMempool", dependencies: ["TallyChain", "TallyWire"]),
-        .target(name: "TallyMining", dependencies: ["TallyMempool", "TallyChain", "TallyCrypto"]),
+        .target(name: "CTallyHash"),
+        .target(name: "TallyMining", dependencies: ["CTallyHash", "TallyMempool", "TallyChain", "TallyCrypto"]),
+        .target(name: "TallyNet", dependencies: [
+            "TallyMempool", "TallyChain", "TallyWire", "TallyCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "TallyNode", dependencies: [
-            "TallyMining", "TallyMempool", "TallyChain", "TallyWire", "TallyCrypto",
+            "TallyNet", "TallyMining", "TallyMempool", "TallyChain", "TallyWire", "TallyCrypto",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .target(name: "TallyTestSupport", dependencies: ["TallyMining", "TallyChain", "TallyWire", "TallyCrypto"]),
 
         .executableTarget(name: "tallyd", dependencies: [
-            "TallyNode",
+            "TallyNode", "TallyMining", "TallyNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tally-bench", dependencies: [
-            "TallyNode", "TallyTestSupport",
+            "TallyNode", "TallyMining", "TallyTestSupport", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .executableTarget(name: "fuzz-header", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-header"),
         .executableTarget(name: "fuzz-transaction", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-transaction"),
         .executableTarget(name: "fuzz-block", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-block"),
+        .executableTarget(name: "fuzz-message", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-message"),
 
         .testTarget(name: "TallyCryptoTests", dependencies: ["TallyCrypto"]),
         .testTarget(name: "TallyWireTests", dependencies: ["TallyWire"]),
         .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyMempool", "TallyTestSupport"]),
         .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
+        .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyTestSupport"]),
     ]
 )

@@ -61,8 +61,7 @@ int tally_kernel_portable(const tally_prep *p, uint32_t start, uint32_t count, u
 #if TALLY_X86
 int tally_kernel_shani2(const tally_prep *p, uint32_t start, uint32_t count, uint32_t *nonce_out);
 int tally_kernel_shani4(const tally_prep *p, uint32_t start, uint32_t count, uint32_t *nonce_out);
-int tally_kernel_shani6(const tally_prep *p, uint32_t start, uint32_t count, uint32_t *nonce_out);
-int tally_kernel_shani8(const tally_prep *p, uint32_t start, uint32_t count, uint32_t *nonce_out);
+int tally_kernel_shani3(const tally_prep *p, uint32_t start, uint32_t count, uint32_t *nonce_out);
 int tally_kernel_avx512(const tally_prep *p, uint32_t start, uint32_t count, uint32_t *nonce_out);
 #endif
 

@@ -76,6 +76,9 @@ public struct BlockIndex {
     public private(set) var active: [BlockIndexEntry] = []
     /// Blocks with all data up to genesis that might carry more work than the tip.
     private var candidates = Set<Hash256>()
+    /// The valid header with the most work (first seen on a tie), whether or not its block is here:
+    /// where sync is heading.
+    public private(set) var bestHeader: BlockIndexEntry?
 
     public init() {}
 
@@ -93,6 +96,7 @@ public struct BlockIndex {
     mutating func insert(_ entry: BlockIndexEntry) {
         entries[entry.hash] = entry
         if let parent = entry.parent { children[parent.hash, default: []].append(entry) }
+        if !entry.status.isInvalid, bestHeader.map({ entry.isBetterCandidate(than: $0) }) ?? true { bestHeader = entry }
     }
 
     /// Records that `entry`'s transactions are stored, and propagates "whole chain has data" to it
@@ -122,6 +126,9 @@ public struct BlockIndex {
             candidates.remove(e.hash)
             marked.append(e)
             stack.append(contentsOf: children[e.hash] ?? [])
+        }
+        if let best = bestHeader, best.status.isInvalid {
+            bestHeader = entries.values.filter { !$0.status.isInvalid }.min { $0.isBetterCandidate(than: $1) }
         }
         return marked
     }
@@ -165,6 +172,41 @@ public struct BlockIndex {
         while y.height > x.height { y = y.parent! }
         while x !== y { x = x.parent!; y = y.parent! }
         return x
+    }
+
+    /// Blocks of the best header chain whose transactions are not stored yet, lowest first, at most
+    /// `limit`: what sync should fetch next.
+    public func missingBlocks(limit: Int) -> [BlockIndexEntry] {
+        guard let best = bestHeader, tip.chainWork < best.chainWork else { return [] }
+        var missing: [BlockIndexEntry] = []
+        var entry: BlockIndexEntry? = best
+        while let e = entry, !isActive(e) {
+            if e.status == .headerOnly { missing.append(e) }
+            entry = e.parent
+        }
+        return Array(missing.reversed().prefix(limit))
+    }
+
+    /// The first block of the active chain after the last locator hash found on it (genesis if
+    /// none is): where a peer's chain and ours part.
+    public func forkPoint(locator: [Hash256]) -> BlockIndexEntry {
+        for hash in locator {
+            if let entry = entries[hash], isActive(entry) { return entry }
+        }
+        return genesis
+    }
+
+    /// Active-chain entries after the locator's fork point, up to `stop` (inclusive) or `limit`.
+    public func activeEntries(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockIndexEntry] {
+        let start = Int(forkPoint(locator: locator).height) + 1
+        var result: [BlockIndexEntry] = []
+        var height = start
+        while height < active.count, result.count < limit {
+            result.append(active[height])
+            if active[height].hash == stop { break }
+            height += 1
+        }
+        return result
     }
 
     /// Hashes of the active chain from the tip back: ten steps of one, then doubling steps, and

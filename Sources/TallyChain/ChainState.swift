@@ -103,6 +103,17 @@ public final class ChainState {
         return entry
     }
 
+    /// Accepts headers in order (as a `headers` message carries them), stopping at the first that
+    /// fails; returns the entries accepted or already known.
+    public func acceptHeaders(_ headers: [BlockHeader]) throws -> [BlockIndexEntry] {
+        var entries: [BlockIndexEntry] = []
+        for header in headers { entries.append(try acceptHeader(header)) }
+        return entries
+    }
+
+    /// Whether a known header chain has more work than the active tip: the node is still fetching.
+    public var isSyncing: Bool { index.bestHeader.map { tip.chainWork < $0.chainWork } ?? false }
+
     // MARK: Blocks
 
     /// Takes a block from a peer or a miner: checks it, stores it, and moves the active chain to the

@@ -4,19 +4,28 @@ import TallyChain
 import TallyCrypto
 import TallyMempool
 import TallyMining
+import TallyNet
 import TallyWire
 
-/// One Tally node: the chain, the mempool and the miner, wired together. Chain and mempool have a
-/// single writer, this node's serial queue; every mutation goes through it.
+/// One Tally node: the chain, the mempool, the miner and the peer network, wired together. Chain
+/// and mempool have a single writer, this node's serial queue; every mutation goes through it.
 public final class Node: @unchecked Sendable {
     public let configuration: NodeConfiguration
     public let chain: ChainState
     public let mempool: Mempool
     public let rewardAddress: AddressHash
-    private let queue = DispatchQueue(label: "tally.node")
+    let queue = DispatchQueue(label: "tally.node")
     private let snapshots: Snapshots
-    private var miner: Miner?
-    private let logger: Logger
+    var miner: Miner?
+    private var lastTemplateRefresh = Date.distantPast
+    private var refreshPending = false
+    public static let templateRefresh: TimeInterval = 2
+    let logger: Logger
+    let started = Date()
+    /// The peer network, once started.
+    public private(set) var network: PeerNetwork?
+    /// Hash-rate samples: (hashes, time) at the last two readings.
+    private var hashSamples: [(count: UInt64, time: Date)] = []
 
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "tallyd")) throws {
         self.configuration = configuration
@@ -41,10 +50,24 @@ public final class Node: @unchecked Sendable {
     /// Runs `body` on the node's queue, the only place chain and mempool change.
     public func sync<T>(_ body: () throws -> T) rethrows -> T { try queue.sync(execute: body) }
 
+    // MARK: Network
+
+    /// Starts listening, discovery and the configured peers; returns the TCP port bound.
+    @discardableResult
+    public func startNetwork(_ configuration: NetworkConfiguration) throws -> Int {
+        let network = PeerNetwork(configuration: configuration, services: self, logger: logger)
+        queue.sync { self.network = network }
+        return try network.start()
+    }
+
+    public func stopNetwork() {
+        network?.stop()
+    }
+
     // MARK: Blocks and transactions
 
-    /// Hands a block (mined here or received) to the chain, then brings the mempool, the miner and
-    /// the snapshots up to date.
+    /// Hands a block (mined here or received) to the chain; a new tip is announced to peers first,
+    /// then the mempool, the miner and the snapshots catch up.
     @discardableResult
     public func submit(_ block: Block) throws -> BlockAcceptance {
         try queue.sync {
@@ -55,24 +78,52 @@ public final class Node: @unchecked Sendable {
         }
     }
 
+    /// Takes a transaction into the mempool and announces it (and any orphans it unblocked).
     @discardableResult
     public func submit(_ tx: Transaction) throws(MempoolError) -> [Transaction] {
         let outcome = queue.sync { () -> Result<[Transaction], MempoolError> in
             Result { () throws(MempoolError) in try mempool.accept(tx, chain: chain, now: Node.now()) }
         }
-        if case .success = outcome { queue.sync { miner?.newWork() } }
+        if case .success(let added) = outcome {
+            network?.announceTransactions(added.map(\.txid))
+            queue.async { self.mempoolChanged() }
+        }
         return try outcome.get()
+    }
+
+    /// New transactions reach the miner's template at most every `templateRefresh` seconds, so a
+    /// stream of them does not keep the workers rebuilding templates.
+    private func mempoolChanged() {
+        guard let miner, !refreshPending else { return }
+        let wait = lastTemplateRefresh.addingTimeInterval(Node.templateRefresh).timeIntervalSinceNow
+        if wait <= 0 {
+            lastTemplateRefresh = Date()
+            miner.newWork()
+        } else {
+            refreshPending = true
+            queue.asyncAfter(deadline: .now() + wait) { [self] in
+                refreshPending = false
+                lastTemplateRefresh = Date()
+                self.miner?.newWork()
+            }
+        }
     }
 
     private func tipChanged(_ change: TipChange) {
         miner?.newWork()
+        network?.announceBlocks(change.connected.map(\.header))
+        lastTemplateRefresh = Date()
         mempool.update(for: change, chain: chain, now: Node.now())
         let tip = chain.tip
         if !change.disconnected.isEmpty {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
         }
         let time = Date(timeIntervalSince1970: TimeInterval(tip.header.time)).formatted(.iso8601)
-        logger.info("block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
+        if chain.isSyncing, let best = chain.index.bestHeader {
+            logger.info("sync \(tip.height)/\(best.height) \(tip.hash) time \(time)")
+        } else {
+            logger.info("block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
+        }
         if !change.connected.isEmpty, snapshots.isDue(at: tip.height) {
             do {
                 let url = try snapshots.take(from: chain.store, height: tip.height)
@@ -85,12 +136,13 @@ public final class Node: @unchecked Sendable {
 
     // MARK: Mining
 
-    public func startMining() {
-        let miner = Miner(hooks: Miner.Hooks(
-            template: { [self] extraNonce in
+    public func startMining(threads: Int) {
+        let miner = Miner(threads: threads, hooks: Miner.Hooks(
+            template: { [self] in
                 queue.sync {
-                    BlockAssembler.template(chain: chain, mempool: mempool, payTo: rewardAddress, now: Node.now(),
-                                            extraNonce: extraNonce)
+                    // While better headers are still being fetched, mining on this tip is wasted work.
+                    chain.isSyncing ? nil
+                        : BlockAssembler.template(chain: chain, mempool: mempool, payTo: rewardAddress, now: Node.now())
                 }
             },
             found: { [self] block in
@@ -113,5 +165,18 @@ public final class Node: @unchecked Sendable {
         miner?.stop()
     }
 
+    public var isMining: Bool { queue.sync { miner != nil } }
     public var hashCount: UInt64 { queue.sync { miner?.hashCount ?? 0 } }
+
+    /// Hashes per second over the last few seconds.
+    public func hashRate() -> UInt64 {
+        let count = hashCount
+        return queue.sync {
+            let now = Date()
+            hashSamples.append((count, now))
+            hashSamples.removeAll { now.timeIntervalSince($0.time) > 10 }
+            guard let first = hashSamples.first, now.timeIntervalSince(first.time) > 0.5 else { return 0 }
+            return UInt64(Double(count &- first.count) / now.timeIntervalSince(first.time))
+        }
+    }
 }

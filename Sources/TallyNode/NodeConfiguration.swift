@@ -5,6 +5,8 @@ public struct NodeConfiguration: Sendable {
     public var network: Network
     public var dataDirectory: URL
     public var mine = false
+    /// Mining worker threads.
+    public var miningThreads = ProcessInfo.processInfo.activeProcessorCount
     /// Where mined coins go; nil means the node's own key in the data directory.
     public var rewardAddress: AddressHash?
     /// Pause after each block this node mines, in seconds (regtest's trivial target would otherwise

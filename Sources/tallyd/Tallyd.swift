@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyChain
+import TallyMining
+import TallyNet
 import TallyNode
 import TallyWire
 
@@ -50,11 +52,44 @@ struct Run: ParsableCommand {
     @Flag(help: "Mine blocks on the tip.")
     var mine = false
 
+    @Option(help: "Mining threads (default: one per core).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @Option(help: "Address to pay mined coins to (default: a key the node keeps in its data directory).")
     var rewardAddress: String?
 
     @Option(help: "Seconds to pause after each block this node mines (default: 1 on regtest, 0 on main).")
     var mineInterval: Double?
+
+    @Option(help: "TCP port for peers (default: 8733 main, 18733 regtest; 0: any free port).")
+    var port: Int?
+
+    @Option(help: "Address to listen on; loopback by default, 0.0.0.0 or an interface address for a LAN.")
+    var bind = "127.0.0.1"
+
+    @Option(name: .customLong("peer"), help: "host:port of a peer to keep connected (repeatable).")
+    var peers: [String] = []
+
+    @Option(help: "UDP port for discovery (default: 8734 main, 18734 regtest).")
+    var discoveryPort: Int?
+
+    @Option(help: "Where discovery announcements go (default: the broadcast address of the bound interface).")
+    var discoveryAddress: String?
+
+    @Flag(help: "Neither announce nor listen for other nodes on the LAN.")
+    var noDiscovery = false
+
+    @Flag(help: "Disconnect misbehaving peers but never ban them.")
+    var noBan = false
+
+    @Option(help: "Most inbound peers.")
+    var maxInbound = 64
+
+    @Option(help: "Outbound peers to keep (discovery and addresses learnt).")
+    var maxOutbound = 8
+
+    @Flag(help: "Run without the peer network (no listening, no discovery).")
+    var noNetwork = false
 
     @Option(help: "Take a snapshot of the store every N blocks (0: never).")
     var snapshotEvery: UInt32 = 1_000
@@ -66,6 +101,7 @@ struct Run: ParsableCommand {
         let logger = store.makeLogger()
         var configuration = store.nodeConfiguration()
         configuration.mine = mine
+        configuration.miningThreads = threads
         configuration.snapshotInterval = snapshotEvery
         configuration.snapshotKeep = snapshotKeep
         if let mineInterval { configuration.mineInterval = mineInterval }
@@ -79,6 +115,19 @@ struct Run: ParsableCommand {
         let node = try Node(configuration: configuration, logger: logger)
         let tip = node.chain.tip
         logger.notice("tallyd \(store.network.rawValue) data \(configuration.dataDirectory.path) tip \(tip.height) \(tip.hash)")
+        if !noNetwork {
+            var network = NetworkConfiguration(network: store.network)
+            network.bindAddress = bind
+            if let port { network.port = port }
+            if let discoveryPort { network.discoveryPort = discoveryPort }
+            network.discoveryAddress = discoveryAddress
+            network.discovery = !noDiscovery
+            network.persistentPeers = peers
+            network.banning = !noBan
+            network.maximumInbound = maxInbound
+            network.targetOutbound = maxOutbound
+            try node.startNetwork(network)
+        }
 
         let stop = DispatchSemaphore(value: 0)
         let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
@@ -90,8 +139,8 @@ struct Run: ParsableCommand {
         }
 
         if mine {
-            logger.notice("mining to \(Address(network: store.network, hash: node.rewardAddress))")
-            node.startMining()
+            logger.notice("mining to \(Address(network: store.network, hash: node.rewardAddress)) on \(threads) thread(s), kernel \(NonceScanner.implementation)")
+            node.startMining(threads: threads)
         }
         let reporter = HashRateReporter(node: node, logger: logger)
         if mine { reporter.start() }
@@ -100,6 +149,7 @@ struct Run: ParsableCommand {
         logger.notice("shutting down")
         reporter.stop()
         node.stopMining()
+        node.stopNetwork()
         _ = signals
         logger.notice("stopped at tip \(node.chain.tip.height)")
     }
@@ -125,7 +175,8 @@ final class HashRateReporter: @unchecked Sendable {
             let now = Date()
             let rate = Double(count &- last.count) / now.timeIntervalSince(last.time)
             last = (count, now)
-            logger.info("hashrate \(String(format: "%.0f", rate)) H/s height \(node.sync { node.chain.height })")
+            let peers = node.network?.readyPeerCount ?? 0
+            logger.info("hashrate \(String(format: "%.0f", rate)) H/s height \(node.sync { node.chain.height }) peers \(peers)")
         }
         timer.resume()
         self.timer = timer

@@ -1,0 +1,31 @@
+import NIOCore
+import TallyWire
+
+/// Cuts the byte stream into messages. The 24-byte envelope is checked (magic, command, length
+/// against the command's own limit) before a single payload byte is buffered, so a lying length
+/// costs nothing; a bad checksum or malformed payload is a `MessageError`, which closes the peer.
+struct FrameDecoder: ByteToMessageDecoder {
+    typealias InboundOut = Message
+    let network: Network
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let envelope = buffer.getBytes(at: buffer.readerIndex, length: MessageHeader.size) else { return .needMoreData }
+        let header = try MessageHeader(decoding: envelope, network: network)
+        guard buffer.readableBytes >= MessageHeader.size + header.payloadLength else { return .needMoreData }
+        buffer.moveReaderIndex(forwardBy: MessageHeader.size)
+        let payload = buffer.readBytes(length: header.payloadLength)!
+        try header.verifyChecksum(of: payload)
+        context.fireChannelRead(wrapInboundOut(try MessageCodec.decodePayload(command: header.command, payload: payload)))
+        return .continue
+    }
+}
+
+/// Frames outgoing messages with the network's envelope.
+struct FrameEncoder: MessageToByteEncoder {
+    typealias OutboundIn = Message
+    let codec: MessageCodec
+
+    func encode(data: Message, out: inout ByteBuffer) throws {
+        out.writeBytes(codec.encode(data))
+    }
+}

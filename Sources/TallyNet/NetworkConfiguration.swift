@@ -1,0 +1,40 @@
+import Foundation
+import TallyWire
+
+/// The networking settings of one node; defaults are those of Protocol.md §13 and the README.
+public struct NetworkConfiguration: Sendable {
+    public var network: Network
+    /// Listening address; loopback unless the operator asks for more.
+    public var bindAddress = "127.0.0.1"
+    public var port: Int
+    public var discoveryPort: Int
+    public var discovery = true
+    /// Where discovery announcements go; nil: the broadcast address of the bound interface
+    /// (127.255.255.255 on loopback).
+    public var discoveryAddress: String?
+    public var discoveryInterval: TimeInterval = 3
+    /// Peers kept connected whatever happens, reconnected with backoff.
+    public var persistentPeers: [String] = []
+    public var maximumInbound = 64
+    /// Outbound connections the node makes on its own (discovery, addresses learnt).
+    public var targetOutbound = 8
+    public var handshakeTimeout: TimeInterval = 10
+    public var pingInterval: TimeInterval = 30
+    public var pingTimeout: TimeInterval = 20
+    /// A block asked of a peer and not delivered within this time goes to another peer.
+    public var stallTimeout: TimeInterval = 10
+    public var banDuration: TimeInterval = 600
+    public var banning = true
+    /// Bytes queued for one peer above which we stop serving it until it reads (NIO's writability).
+    public var sendBufferHighWater = 4 << 20
+    public var sendBufferLowWater = 1 << 20
+    /// Transaction announcements are batched for this long.
+    public var relayBatchInterval: TimeInterval = 0.1
+    public var userAgent = "/tallyd:0.1/"
+
+    public init(network: Network) {
+        self.network = network
+        port = Int(network.defaultPort)
+        discoveryPort = Int(network.defaultDiscoveryPort)
+    }
+}

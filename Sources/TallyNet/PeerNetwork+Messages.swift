@@ -1,0 +1,167 @@
+import Foundation
+import NIOCore
+import TallyCrypto
+import TallyWire
+
+/// What each message means (Bitcoin's net_processing, in small). Runs on the event loop.
+extension PeerNetwork {
+    func received(_ message: Message, from peer: Peer) {
+        guard !peer.closing else { return }
+        switch message {
+        case .version(let version): receivedVersion(version, from: peer)
+        case .verack:
+            guard peer.versionReceived, peer.state == .awaitingVerack else {
+                return penalise(peer, .protocolViolation("verack out of order"))
+            }
+            peer.state = .ready
+            handshakeCompleted(peer)
+        case .unknown(let command, _):
+            logger.debug("peer \(peer.id) sent unknown command '\(command)': ignored")
+        case .getStatus:
+            // The probe asks before or after the handshake; both are fine.
+            peer.send(.status(status()))
+        default:
+            guard peer.isReady else { return penalise(peer, .protocolViolation("'\(message.command)' before the handshake")) }
+            receivedWhenReady(message, from: peer)
+        }
+    }
+
+    private func receivedVersion(_ version: VersionMessage, from peer: Peer) {
+        guard !peer.versionReceived else { return penalise(peer, .protocolViolation("second version")) }
+        if version.nonce == nonce {
+            logger.info("peer \(peer.id) \(peer.address) is this node: closing")
+            return close(peer)
+        }
+        guard version.protocolVersion >= ProtocolVersion.minimumSupported else {
+            logger.info("peer \(peer.id) speaks protocol \(version.protocolVersion), below \(ProtocolVersion.minimumSupported)")
+            return close(peer)
+        }
+        peer.version = version
+        peer.versionReceived = true
+        // A newer peer is welcome: both speak the lower version.
+        peer.protocolVersion = min(ProtocolVersion.current, version.protocolVersion)
+        peer.bestHeight = UInt32(clamping: max(0, version.startHeight))
+        peer.state = .awaitingVerack
+        peer.send(.verack)
+    }
+
+    private func handshakeCompleted(_ peer: Peer) {
+        // Two nodes that dialled each other at once keep the connection opened by the lower nonce.
+        if let twin = peers.values.first(where: { $0 !== peer && $0.isReady && $0.remoteNonce == peer.remoteNonce }) {
+            let initiator = { (p: Peer) -> UInt64 in p.inbound ? (p.remoteNonce ?? 0) : self.nonce }
+            let loser = initiator(peer) <= initiator(twin) ? twin : peer
+            logger.info("peer \(loser.id) duplicates peer \((loser === peer ? twin : peer).id): closing it")
+            close(loser)
+            if loser === peer { return }
+        }
+        logger.info("peer \(peer.id) \(peer.address) ready: \(peer.userAgent) protocol \(peer.protocolVersion) height \(peer.bestHeight)")
+        if let target = peer.listeningTarget, let address = NetworkAddress(parsing: peer.host, port: UInt16(clamping: Self.split(target)?.1 ?? 0)) {
+            knownAddresses[target] = address
+        }
+        requestHeaders(from: peer)
+        if !peer.inbound { peer.send(.getAddr) }
+        peer.send(.mempool)
+    }
+
+    private func receivedWhenReady(_ message: Message, from peer: Peer) {
+        switch message {
+        case .ping(let ping):
+            peer.send(.pong(PongMessage(nonce: ping.nonce)))
+        case .pong(let pong):
+            if pong.nonce == peer.pingNonce { peer.pingNonce = nil }
+        case .inv(let inv):
+            receivedInventory(inv.inventory, from: peer)
+        case .getData(let request):
+            for item in request.inventory where item.type.isKnown { peer.learn(item.hash) }
+            guard peer.getDataQueue.count + request.inventory.count <= InvMessage.maximumCount else {
+                return penalise(peer, .protocolViolation("more than \(InvMessage.maximumCount) items requested at once"))
+            }
+            peer.getDataQueue += request.inventory.filter(\.type.isKnown)
+            serveGetData(peer)
+        case .notFound:
+            break
+        case .getHeaders(let request):
+            work.async { [self] in
+                let headers = services.headers(after: request.locator, stop: request.hashStop, limit: HeadersMessage.maximumCount)
+                loop.execute { peer.send(.headers(HeadersMessage(headers: headers))) }
+            }
+        case .getBlocks(let request):
+            work.async { [self] in
+                let hashes = services.blockHashes(after: request.locator, stop: request.hashStop, limit: 500)
+                loop.execute { if !hashes.isEmpty { peer.send(.inv(InvMessage(inventory: hashes.map(InventoryVector.block)))) } }
+            }
+        case .headers(let message):
+            receivedHeaders(message.headers, from: peer)
+        case .block(let block):
+            receivedBlock(block, from: peer)
+        case .tx(let tx):
+            receivedTransaction(tx, from: peer)
+        case .getAddr:
+            let entries = knownAddresses.values.prefix(AddrMessage.maximumCount).map {
+                AddrMessage.Entry(time: UInt32(Date().timeIntervalSince1970), services: .network, address: $0)
+            }
+            peer.send(.addr(AddrMessage(entries: Array(entries))))
+        case .addr(let message):
+            for entry in message.entries where entry.address.port != 0 {
+                knownAddresses["\(entry.address.host):\(entry.address.port)"] = entry.address
+            }
+            connectToKnownAddresses()
+        case .mempool:
+            work.async { [self] in
+                let txids = services.mempoolTransactionIDs()
+                loop.execute { [self] in
+                    for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
+                        let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
+                        slice.forEach(peer.learn)
+                        peer.send(.inv(InvMessage(inventory: slice.map(InventoryVector.transaction))))
+                    }
+                }
+            }
+        case .reject(let reject):
+            logger.info("peer \(peer.id) rejected our \(reject.message): \(reject.code) \(reject.reason)")
+        case .status:
+            break
+        case .version, .verack, .getStatus, .unknown:
+            break  // handled before the handshake check
+        }
+    }
+
+    private func receivedInventory(_ inventory: [InventoryVector], from peer: Peer) {
+        let blocks = inventory.filter { $0.type == .block }.map(\.hash)
+        let transactions = inventory.filter { $0.type == .transaction }.map(\.hash)
+        (blocks + transactions).forEach(peer.learn)
+        work.async { [self] in
+            let unknownBlocks = blocks.filter { !services.knowsBlock($0) }
+            let unknownTransactions = transactions.filter { !services.knowsTransaction($0) }
+            loop.execute { [self] in
+                // A block announced by hash: fetch the headers that lead to it (headers first).
+                if let last = unknownBlocks.last { requestHeaders(from: peer, stop: last) }
+                if !unknownTransactions.isEmpty {
+                    peer.send(.getData(GetDataMessage(inventory: unknownTransactions.map(InventoryVector.transaction))))
+                }
+            }
+        }
+    }
+
+    private func receivedTransaction(_ tx: Transaction, from peer: Peer) {
+        peer.learn(tx.txid)
+        work.async { [self] in
+            let outcome = services.submitTransaction(tx)
+            loop.execute { [self] in
+                switch outcome {
+                case .accepted(let txids):
+                    announceTransactions(txids)
+                case .orphan(let missing):
+                    peer.send(.getData(GetDataMessage(inventory: missing.map(InventoryVector.transaction))))
+                case .invalid(let why):
+                    peer.send(.reject(RejectMessage(message: Transaction.command, code: .invalid, reason: String(why.prefix(111)), hash: tx.txid)))
+                    penalise(peer, .invalidData("transaction \(tx.txid): \(why)"))
+                case .rejected(let why):
+                    logger.debug("transaction \(tx.txid) from peer \(peer.id) not taken: \(why)")
+                case .known:
+                    break
+                }
+            }
+        }
+    }
+}

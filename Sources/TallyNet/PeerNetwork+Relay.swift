@@ -1,0 +1,69 @@
+import Foundation
+import NIOCore
+import TallyCrypto
+import TallyWire
+
+/// Announcing what is new, and serving what peers ask for without letting a slow reader grow
+/// memory: requested items are sent one at a time, only while the peer's send buffer is below its
+/// high-water mark (NIO's writability).
+extension PeerNetwork {
+    /// New blocks on the active chain (lowest first): their headers go to every peer that does not
+    /// have them, so a peer can fetch the block at once (one round trip less than an `inv`).
+    public func announceBlocks(_ headers: [BlockHeader]) {
+        loop.execute { [self] in
+            refreshSummary()
+            let recent = Array(headers.suffix(8))
+            for peer in peers.values where peer.isReady {
+                let unknown = recent.filter { !peer.knownInventory.contains($0.hash) }
+                guard !unknown.isEmpty else { continue }
+                unknown.forEach { peer.learn($0.hash) }
+                peer.send(.headers(HeadersMessage(headers: unknown)))
+                blocksRelayed += unknown.count
+            }
+        }
+    }
+
+    /// Transactions newly in the mempool: announced in batches (every `relayBatchInterval`).
+    public func announceTransactions(_ txids: [Hash256]) {
+        loop.execute { [self] in
+            for peer in peers.values where peer.isReady {
+                peer.pendingTransactionAnnouncements += txids.filter { !peer.knownInventory.contains($0) }
+            }
+        }
+    }
+
+    func flushTransactionAnnouncements() {
+        for peer in peers.values where peer.isReady && !peer.pendingTransactionAnnouncements.isEmpty {
+            let txids = peer.pendingTransactionAnnouncements.filter { !peer.knownInventory.contains($0) }
+            peer.pendingTransactionAnnouncements.removeAll()
+            guard !txids.isEmpty else { continue }
+            txids.forEach(peer.learn)
+            for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
+                let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
+                peer.send(.inv(InvMessage(inventory: slice.map(InventoryVector.transaction))))
+            }
+        }
+    }
+
+    /// Sends the next item a peer asked for, if its send buffer has room; called again when the
+    /// item is written and whenever the peer becomes writable.
+    func serveGetData(_ peer: Peer) {
+        guard !peer.serving, !peer.closing, peer.channel.isWritable, !peer.getDataQueue.isEmpty else { return }
+        peer.serving = true
+        let item = peer.getDataQueue.removeFirst()
+        work.async { [self] in
+            let message: Message? = item.type == .block ? services.block(item.hash).map(Message.block)
+                                                        : services.transaction(item.hash).map(Message.tx)
+            loop.execute { [self] in
+                peer.serving = false
+                guard !peer.closing else { return }
+                if let message {
+                    peer.send(message)
+                } else {
+                    peer.send(.notFound(NotFoundMessage(inventory: [item])))
+                }
+                serveGetData(peer)
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import TallyCrypto
+
+/// Every peer-to-peer message (Protocol.md §13.4), and `unknown` for a command this version does not
+/// know: such a message is ignored, never punished, so later versions can add messages.
+public enum Message: Hashable, Sendable {
+    case version(VersionMessage)
+    case verack
+    case ping(PingMessage)
+    case pong(PongMessage)
+    case inv(InvMessage)
+    case getData(GetDataMessage)
+    case notFound(NotFoundMessage)
+    case getBlocks(GetBlocksMessage)
+    case getHeaders(GetHeadersMessage)
+    case headers(HeadersMessage)
+    case block(Block)
+    case tx(Transaction)
+    case getAddr
+    case addr(AddrMessage)
+    case mempool
+    case reject(RejectMessage)
+    case getStatus
+    case status(StatusMessage)
+    /// A well-formed message with a command not listed above, kept as it came. Sending one with a
+    /// known command would send that message.
+    case unknown(command: String, payload: [UInt8])
+
+    /// The command in the envelope.
+    public var command: String {
+        switch self {
+        case .version: VersionMessage.command
+        case .verack: VerackMessage.command
+        case .ping: PingMessage.command
+        case .pong: PongMessage.command
+        case .inv: InvMessage.command
+        case .getData: GetDataMessage.command
+        case .notFound: NotFoundMessage.command
+        case .getBlocks: GetBlocksMessage.command
+        case .getHeaders: GetHeadersMessage.command
+        case .headers: HeadersMessage.command
+        case .block: Block.command
+        case .tx: Transaction.command
+        case .getAddr: GetAddrMessage.command
+        case .addr: AddrMessage.command
+        case .mempool: MempoolMessage.command
+        case .reject: RejectMessage.command
+        case .getStatus: GetStatusMessage.command
+        case .status: StatusMessage.command
+        case .unknown(let command, _): command
+        }
+    }
+
+    /// The payload bytes.
+    public var payload: [UInt8] {
+        switch self {
+        case .version(let m): m.encoded
+        case .ping(let m): m.encoded
+        case .pong(let m): m.encoded
+        case .inv(let m): m.encoded
+        case .getData(let m): m.encoded
+        case .notFound(let m): m.encoded
+        case .getBlocks(let m): m.encoded
+        case .getHeaders(let m): m.encoded
+        case .headers(let m): m.encoded
+        case .block(let m): m.encoded
+        case .tx(let m): m.encoded
+        case .addr(let m): m.encoded
+        case .reject(let m): m.encoded
+        case .status(let m): m.encoded
+        case .verack, .getAddr, .mempool, .getStatus: []
+        case .unknown(_, let payload): payload
+        }
+    }
+}

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tallyd", targets: ["tallyd"]),
         .executable(name: "tally-bench", targets: ["tally-bench"]),
+        .executable(name: "tally-probe", targets: ["tally-probe"]),
         .executable(name: "fuzz-header", targets: ["fuzz-header"]),
         .executable(name: "fuzz-transaction", targets: ["fuzz-transaction"]),
         .executable(name: "fuzz-block", targets: ["fuzz-block"]),
@@ -50,6 +51,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "tally-probe", dependencies: [
+            "TallyNet", "TallyWire",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "tally-bench", dependencies: [
             "TallyNode", "TallyMining", "TallyTestSupport", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,6 +70,6 @@ let package = Package(
         .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyMempool", "TallyTestSupport"]),
         .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),
-        .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyTestSupport"]),
+        .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyNet", "TallyTestSupport"]),
     ]
 )

@@ -109,7 +109,9 @@ extension PeerNetwork {
         case .mempool:
             work.async { [self] in
                 let txids = services.mempoolTransactionIDs()
-                loop.execute { [self] in
+                loop.execute {
+                    // Always at least one answer, empty when the mempool is, so a client need not guess.
+                    if txids.isEmpty { peer.send(.inv(InvMessage(inventory: []))) }
                     for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
                         let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
                         slice.forEach(peer.learn)

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import TallyChain
+import TallyCrypto
+import TallyNet
+import TallyNode
+import TallyTestSupport
+import TallyWire
+
+/// Real `tallyd` processes on 127.0.0.1: convergence, late sync, heaviest chain after a partition,
+/// transaction relay, discovery.
+@Suite(.serialized) struct NetworkTests {
+    static let alice = TestChain.key(1)
+    static let bob = TestChain.key(2)
+
+    /// A bootstrap file of `count` regtest blocks whose coinbases pay alice.
+    static func chainFile(_ count: Int, in directory: URL) throws -> URL {
+        let builder = try TestChain()
+        let url = directory.appendingPathComponent("chain-\(count).dat")
+        try BlockFile.write(try builder.mine(count, payTo: TestChain.address(alice)), to: url)
+        return url
+    }
+
+    static func importChain(_ file: URL, into node: TestNode) throws {
+        let result = try Tallyd.run(["import-blocks", "--regtest", "--datadir", node.dataDirectory, file.path])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    /// Alice's payment to bob from the coinbase at `height`, built from the node's own blocks.
+    static func payment(from client: PeerClient, coinbaseHeight: UInt32, fee: UInt64 = 20_000) throws -> Transaction {
+        let headers = try client.headers(after: [ChainParameters.regtest.genesisHash])
+        let block = try client.blocks([headers[Int(coinbaseHeight) - 1].hash])[0]
+        let coinbase = block.transactions[0]
+        let tx = Transaction(inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: alice.publicKey)],
+                             outputs: [TxOutput(amount: coinbase.outputs[0].amount - fee, address: TestChain.address(bob))])
+        return tx.signed(with: [alice], parameters: .regtest)
+    }
+
+    /// How many blocks of the node's active chain hold `txid`.
+    static func confirmations(of txid: Hash256, in client: PeerClient) throws -> Int {
+        let headers = try client.headers(after: [ChainParameters.regtest.genesisHash])
+        let blocks = try client.blocks(headers.suffix(40).map(\.hash))
+        return blocks.filter { $0.transactions.contains { $0.txid == txid } }.count
+    }
+
+    @Test func threeNodesJoinedByPeerConvergeWhileOneMines() throws {
+        let n1 = try TestNode("n1"), n2 = try TestNode("n2"), n3 = try TestNode("n3")
+        try n1.start(["--mine", "--threads", "1", "--mine-interval", "0.2"])
+        try n2.start(["--peer", n1.target])
+        try n3.start(["--peer", n2.target])
+        try waitUntil("n1 to mine 15 blocks", timeout: 30) { n1.height() >= 15 }
+        try waitUntil("all three on one tip", timeout: 20) {
+            let tips = try [n1, n2, n3].map { try $0.status() }
+            return Set(tips.map(\.tipHash)).count == 1 && tips[0].height >= 15
+        }
+        #expect(try n2.status().peers.contains { !$0.inbound })
+        #expect(try n3.status().peers.count >= 1)
+    }
+
+    @Test func aNodeStartedAfterFiveHundredBlocksSyncsToTheTip() throws {
+        let n1 = try TestNode("source"), late = try TestNode("late")
+        try Self.importChain(try Self.chainFile(500, in: n1.directory), into: n1)
+        try n1.start()
+        #expect(n1.height() == 500)
+        let started = Date()
+        try late.start(["--peer", n1.target])
+        try waitUntil("the late node to reach 500", timeout: 60) { try late.status().tipHash == n1.status().tipHash }
+        print("late node synced 500 blocks in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        #expect(late.log.contains("sync ") || late.log.contains("block 500"))
+    }
+
+    @Test func separatedMinersJoinOnTheHeavierChainAndTheLosersTransactionsAreMinedAgain() throws {
+        let heavy = try TestNode("heavy"), light = try TestNode("light")
+        let file = try Self.chainFile(110, in: heavy.directory)
+        try Self.importChain(file, into: heavy)
+        try Self.importChain(file, into: light)
+        try heavy.start(["--mine", "--threads", "1", "--mine-interval", "0.1"])
+        try light.start(["--mine", "--threads", "1", "--mine-interval", "0.6"])
+        // A payment mined on the light side only.
+        let lightClient = try light.client()
+        let tx = try Self.payment(from: lightClient, coinbaseHeight: 1)
+        #expect(try lightClient.submit(tx) == nil)
+        try waitUntil("the payment mined on the light side", timeout: 20) { try Self.confirmations(of: tx.txid, in: lightClient) == 1 }
+        lightClient.close()
+        try waitUntil("the heavy side to pull ahead", timeout: 30) { heavy.height() >= light.height() + 10 }
+
+        light.stop()
+        try light.start(["--mine", "--threads", "1", "--mine-interval", "0.6", "--peer", heavy.target])
+        try waitUntil("both on the heavy tip", timeout: 30) {
+            let h = try heavy.status(), l = try light.status()
+            return h.tipHash == l.tipHash
+        }
+        #expect(light.log.contains("reorganised"))
+        // The payment left with the light branch, came back to a mempool and was mined again.
+        let heavyClient = try heavy.client()
+        try waitUntil("the payment mined on the joint chain", timeout: 30) { try Self.confirmations(of: tx.txid, in: heavyClient) == 1 }
+        #expect(try Self.confirmations(of: tx.txid, in: try light.client()) == 1)
+    }
+
+    @Test func aTransactionReachesEveryMempoolThenExactlyOneBlock() throws {
+        let n1 = try TestNode("miner"), n2 = try TestNode("middle"), n3 = try TestNode("edge")
+        let file = try Self.chainFile(110, in: n1.directory)
+        for node in [n1, n2, n3] { try Self.importChain(file, into: node) }
+        try n2.start()
+        try n3.start(["--peer", n2.target])
+        let edge = try n3.client()
+        let tx = try Self.payment(from: edge, coinbaseHeight: 2)
+        #expect(try edge.submit(tx) == nil)
+        try waitUntil("the payment in both mempools", timeout: 10) {
+            try n2.client().mempool().contains(tx.txid) && n3.client().mempool().contains(tx.txid)
+        }
+        try n1.start(["--peer", n2.target, "--mine", "--threads", "1", "--mine-interval", "0.5"])
+        try waitUntil("the payment in the miner's mempool or chain", timeout: 10) {
+            let miner = try n1.client()
+            return try miner.mempool().contains(tx.txid) || Self.confirmations(of: tx.txid, in: miner) == 1
+        }
+        try waitUntil("the payment in exactly one block everywhere", timeout: 30) {
+            try [n1, n2, n3].allSatisfy { try Self.confirmations(of: tx.txid, in: $0.client()) == 1 }
+        }
+        try waitUntil("the mempools empty again", timeout: 10) {
+            try [n1, n2, n3].allSatisfy { try !$0.client().mempool().contains(tx.txid) }
+        }
+    }
+
+    @Test func twoNodesFindEachOtherByBroadcast() throws {
+        let discoveryPort = try freePort(udp: true)
+        let a = try TestNode("a", discoveryPort: discoveryPort), b = try TestNode("b", discoveryPort: discoveryPort)
+        try a.start(discovery: true)
+        try b.start(discovery: true)
+        try waitUntil("a and b connected by discovery", timeout: 20) {
+            try a.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") } && b.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") }
+        }
+        let heard = try Probe.scan(network: .regtest, port: discoveryPort, seconds: 4)
+        #expect(Set(heard.map(\.announcement.port)) == [UInt16(a.port), UInt16(b.port)])
+    }
+
+    @Test func theProbeReportsEveryField() throws {
+        let node = try TestNode("probed")
+        try node.start(["--mine", "--threads", "1", "--mine-interval", "0.2"])
+        try waitUntil("a few blocks", timeout: 20) { node.height() >= 3 }
+        let probe = URL(fileURLWithPath: Tallyd.binary.deletingLastPathComponent().appendingPathComponent("tally-probe").path)
+        let process = Process()
+        process.executableURL = probe
+        process.arguments = ["--regtest", "--json", node.target]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        for key in ["userAgent", "protocolVersion", "network", "height", "tip", "work", "peers", "mempool", "mining", "hashrate", "syncing", "uptime"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect(object["network"] as? String == "regtest")
+        #expect(object["mining"] as? Bool == true)
+        #expect((object["height"] as? Int ?? 0) >= 3)
+        // Nothing listens here: exit code 2, "unreachable".
+        let dead = Process()
+        dead.executableURL = probe
+        dead.arguments = ["--regtest", "127.0.0.1:\(try freePort())"]
+        dead.standardError = FileHandle.nullDevice
+        try dead.run()
+        dead.waitUntilExit()
+        #expect(dead.terminationStatus == 2)
+    }
+}

@@ -17,11 +17,11 @@ extension PeerNetwork {
             handshakeCompleted(peer)
         case .unknown(let command, _):
             logger.debug("peer \(peer.id) sent unknown command '\(command)': ignored")
-        case .getStatus:
-            // The probe asks before or after the handshake; both are fine.
-            peer.send(.status(status()))
+        case .reject(let reject):
+            logger.info("peer \(peer.id) rejected our \(reject.message): \(reject.code) \(reject.reason)")
         default:
-            guard peer.isReady else { return penalise(peer, .protocolViolation("'\(message.command)' before the handshake")) }
+            // Before the handshake anything else is ignored (Protocol.md §13.5).
+            guard peer.isReady else { return }
             receivedWhenReady(message, from: peer)
         }
     }
@@ -34,6 +34,8 @@ extension PeerNetwork {
         }
         guard version.protocolVersion >= ProtocolVersion.minimumSupported else {
             logger.info("peer \(peer.id) speaks protocol \(version.protocolVersion), below \(ProtocolVersion.minimumSupported)")
+            peer.send(.reject(RejectMessage(message: VersionMessage.command, code: .obsolete,
+                                            reason: "protocol \(version.protocolVersion) is below \(ProtocolVersion.minimumSupported)")))
             return close(peer)
         }
         peer.version = version
@@ -119,11 +121,11 @@ extension PeerNetwork {
                     }
                 }
             }
-        case .reject(let reject):
-            logger.info("peer \(peer.id) rejected our \(reject.message): \(reject.code) \(reject.reason)")
+        case .getStatus:
+            peer.send(.status(status()))
         case .status:
             break
-        case .version, .verack, .getStatus, .unknown:
+        case .version, .verack, .reject, .unknown:
             break  // handled before the handshake check
         }
     }

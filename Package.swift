@@ -56,7 +56,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tally-bench", dependencies: [
-            "TallyNode", "TallyMining", "TallyTestSupport", "COpenSSL",
+            "TallyNode", "TallyNet", "TallyMining", "TallyTestSupport", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -179,6 +179,9 @@ int tally_kernel_portable(const tally_prep *p, uint32_t start, uint32_t count, u
 
 enum { F_SHA = 1, F_AVX512 = 2 };
 
+/* cpuid/xgetbv directly rather than __builtin_cpu_supports: equivalent bits, but no link-time
+   dependency on the __cpu_model / __cpu_indicator_init symbols of libgcc or compiler-rt, and the
+   AVX-512 kernel is only chosen when the OS actually saves the opmask and ZMM state (XCR0). */
 static unsigned detect_features(void)
 {
     unsigned a, b, c, d, f = 0;
@@ -207,7 +210,8 @@ typedef struct {
 } impl_desc;
 
 /* In order of preference: the first available entry is the default. Measured on Zen 4 with
-   clang -O2: avx512-16way ~33 M/s, shani-2way ~29 M/s, portable ~2.2 M/s per thread. In builds
+   clang -O2: avx512-16way ~32-33 M/s, shani-2way ~28-29 M/s, shani-3way/4way 22-29 M/s (erratic),
+   portable ~2.0 M/s per thread (OpenSSL single-stream bound ~13.9 M/s). In builds
    without optimisation (-O0, e.g. SwiftPM debug) the AVX-512 kernel degrades the most (its
    64 zmm W[] values live on the stack), so SHA-NI goes first there. */
 static const impl_desc impls[] = {

@@ -171,4 +171,7 @@ AVX_TARGET int tally_kernel_avx512(const tally_prep *p, uint32_t start, uint32_t
     return 0;
 }
 
+#else
+/* ISO C does not allow an empty translation unit. */
+typedef int tally_hash_avx512_unused;
 #endif /* TALLY_X86 */

@@ -8,7 +8,8 @@
 #include <stdint.h>
 #include "include/tally_hash.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+/* x86 kernels (SHA-NI, AVX-512) are built on x86 targets unless TALLY_FORCE_PORTABLE is defined. */
+#if !defined(TALLY_FORCE_PORTABLE) && (defined(__x86_64__) || defined(__i386__))
 #define TALLY_X86 1
 #else
 #define TALLY_X86 0

@@ -251,4 +251,7 @@ SHA_TARGET int tally_kernel_shani4(const tally_prep *p, uint32_t start, uint32_t
     return shani_scan(p, start, count, nonce_out, 4);
 }
 
+#else
+/* ISO C does not allow an empty translation unit. */
+typedef int tally_hash_shani_unused;
 #endif /* TALLY_X86 */

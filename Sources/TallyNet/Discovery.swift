@@ -33,7 +33,7 @@ final class Discovery: @unchecked Sendable {
         sender = try DatagramBootstrap(group: network.loop)
             .channelOption(.socketOption(.so_broadcast), value: 1)
             .bind(host: configuration.bindAddress, port: 0).wait()
-        let announce = { [self] in
+        let announce: @Sendable () -> Void = { [self] in
             let summary = network.summary
             let announcement = DiscoveryAnnouncement(network: configuration.network, nodeNonce: network.nonce, port: UInt16(clamping: tcpPort),
                                                      bestHeight: summary.height, chainWork: summary.chainWork)
@@ -88,7 +88,7 @@ extension PeerNetwork {
     /// Another node announced itself: remember it and connect if below the outbound target.
     func heard(_ announcement: DiscoveryAnnouncement, from host: String) {
         let target = "\(host):\(announcement.port)"
-        guard knownAddresses[target] == nil else { return }
+        guard knownAddresses[target] == nil, !ownAddresses.contains(target) else { return }
         guard !peers.values.contains(where: { $0.remoteNonce == announcement.nodeNonce }) else { return }
         logger.info("discovered \(target) at height \(announcement.bestHeight)")
         knownAddresses[target] = NetworkAddress(parsing: host, port: announcement.port)

@@ -30,6 +30,11 @@ extension PeerNetwork {
         guard !peer.versionReceived else { return penalise(peer, .protocolViolation("second version")) }
         if version.nonce == nonce {
             logger.info("peer \(peer.id) \(peer.address) is this node: closing")
+            // Never dial that address again (it came from discovery or a peer's `addr`).
+            if !peer.inbound, let target = peer.listeningTarget {
+                knownAddresses[target] = nil
+                ownAddresses.insert(target)
+            }
             return close(peer)
         }
         guard version.protocolVersion >= ProtocolVersion.minimumSupported else {
@@ -48,21 +53,36 @@ extension PeerNetwork {
     }
 
     private func handshakeCompleted(_ peer: Peer) {
-        // Two nodes that dialled each other at once keep the connection opened by the lower nonce.
-        if let twin = peers.values.first(where: { $0 !== peer && $0.isReady && $0.remoteNonce == peer.remoteNonce }) {
-            let initiator = { (p: Peer) -> UInt64 in p.inbound ? (p.remoteNonce ?? 0) : self.nonce }
-            let loser = initiator(peer) <= initiator(twin) ? twin : peer
-            logger.info("peer \(loser.id) duplicates peer \((loser === peer ? twin : peer).id): closing it")
-            close(loser)
-            if loser === peer { return }
-        }
+        if closedAsDuplicate(peer) { return }
         logger.info("peer \(peer.id) \(peer.address) ready: \(peer.userAgent) protocol \(peer.protocolVersion) height \(peer.bestHeight)")
-        if let target = peer.listeningTarget, let address = NetworkAddress(parsing: peer.host, port: UInt16(clamping: Self.split(target)?.1 ?? 0)) {
-            knownAddresses[target] = address
-        }
+        rememberListeningAddress(of: peer)
         requestHeaders(from: peer)
         if !peer.inbound { peer.send(.getAddr) }
         peer.send(.mempool)
+    }
+
+    /// Two nodes that dialled each other at once keep the connection opened by the lower nonce;
+    /// returns whether `peer` was the one closed.
+    private func closedAsDuplicate(_ peer: Peer) -> Bool {
+        guard let twin = peers.values.first(where: { $0 !== peer && $0.isReady && $0.remoteNonce == peer.remoteNonce }) else {
+            return false
+        }
+        let peerLoses = initiatorNonce(of: peer) > initiatorNonce(of: twin)
+        let loser = peerLoses ? peer : twin
+        logger.info("peer \(loser.id) duplicates another connection to the same node: closing it")
+        close(loser)
+        return peerLoses
+    }
+
+    private func rememberListeningAddress(of peer: Peer) {
+        guard let target = peer.listeningTarget, let port = Self.split(target)?.1,
+              let address = NetworkAddress(parsing: peer.host, port: UInt16(clamping: port)) else { return }
+        knownAddresses[target] = address
+    }
+
+    /// The nonce of the node that opened the connection.
+    private func initiatorNonce(of peer: Peer) -> UInt64 {
+        peer.inbound ? (peer.remoteNonce ?? 0) : nonce
     }
 
     private func receivedWhenReady(_ message: Message, from peer: Peer) {
@@ -105,7 +125,8 @@ extension PeerNetwork {
             peer.send(.addr(AddrMessage(entries: Array(entries))))
         case .addr(let message):
             for entry in message.entries where entry.address.port != 0 {
-                knownAddresses["\(entry.address.host):\(entry.address.port)"] = entry.address
+                let target = "\(entry.address.host):\(entry.address.port)"
+                if !ownAddresses.contains(target) { knownAddresses[target] = entry.address }
             }
             connectToKnownAddresses()
         case .mempool:

@@ -32,6 +32,8 @@ public final class PeerNetwork: @unchecked Sendable {
     var connecting = Set<String>()
     /// Addresses heard of (discovery, `addr`) that we may connect to.
     var knownAddresses: [String: NetworkAddress] = [:]
+    /// Addresses that turned out to be this node.
+    var ownAddresses = Set<String>()
     var stopped = false
     var listeningPort = 0
     /// A download round is scheduled or running.

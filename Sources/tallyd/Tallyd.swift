@@ -98,6 +98,14 @@ struct Run: ParsableCommand {
     var snapshotKeep = 3
 
     func run() throws {
+        // Block SIGINT and SIGTERM before any thread starts, so every thread inherits the block and
+        // the signal waits, pending, for `sigwait` below (a thread that did not block it could
+        // swallow it).
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let logger = store.makeLogger()
         var configuration = store.nodeConfiguration()
         configuration.mine = mine
@@ -129,14 +137,6 @@ struct Run: ParsableCommand {
             try node.startNetwork(network)
         }
 
-        let stop = DispatchSemaphore(value: 0)
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            return source
-        }
 
         if mine {
             logger.notice("mining to \(Address(network: store.network, hash: node.rewardAddress)) on \(threads) thread(s), kernel \(NonceScanner.implementation)")
@@ -145,12 +145,12 @@ struct Run: ParsableCommand {
         let reporter = HashRateReporter(node: node, logger: logger)
         if mine { reporter.start() }
 
-        stop.wait()
-        logger.notice("shutting down")
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.notice("shutting down (signal \(received))")
         reporter.stop()
         node.stopMining()
         node.stopNetwork()
-        _ = signals
         logger.notice("stopped at tip \(node.chain.tip.height)")
     }
 }

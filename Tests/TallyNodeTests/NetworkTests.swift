@@ -55,6 +55,8 @@ import TallyWire
         }
         #expect(try n2.status().peers.contains { !$0.inbound })
         #expect(try n3.status().peers.count >= 1)
+        // SIGTERM stops each one promptly, peers connected and all.
+        for node in [n2, n1, n3] { #expect(node.stopsPromptly(), "\(node.name) did not stop on SIGTERM") }
     }
 
     @Test func aNodeStartedAfterFiveHundredBlocksSyncsToTheTip() throws {

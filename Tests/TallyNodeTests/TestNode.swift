@@ -39,6 +39,15 @@ final class TestNode: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGTERM, then whether it exited cleanly within `seconds`.
+    func stopsPromptly(within seconds: TimeInterval = 5) -> Bool {
+        guard let process, process.isRunning else { return false }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return !process.isRunning && process.terminationStatus == 0
+    }
+
     func kill() {
         guard let process, process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)

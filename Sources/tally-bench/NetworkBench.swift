@@ -1,0 +1,254 @@
+import ArgumentParser
+import Foundation
+import TallyChain
+import TallyCrypto
+import TallyNet
+import TallyNode
+import TallyTestSupport
+import TallyWire
+
+/// Real release `tallyd` processes on 127.0.0.1: a 1,000-transaction block crossing a line of five
+/// nodes, transaction relay across three, and a fresh node's initial sync of a 5,000-block chain
+/// next to importing the same blocks locally.
+struct NetworkBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "network",
+                                                    abstract: "Block propagation, transaction relay and initial sync between local nodes.")
+
+    @Option(help: "Blocks in the chain the fresh node syncs.")
+    var chainLength = 5_000
+
+    @Option(help: "Transactions relayed across three nodes.")
+    var relayTransactions = 2_000
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    struct Report: Codable {
+        let blockTransactions: Int
+        let blockHops: Int
+        let blockMillisecondsEndToEnd: Double
+        let blockMillisecondsPerHop: Double
+        let relayTransactions: Int
+        let relayTransactionsPerSecond: Double
+        let chainLength: Int
+        let syncBlocksPerSecond: Double
+        let localImportBlocksPerSecond: Double
+        let syncRatio: Double
+    }
+
+    func run() throws {
+        let tallyd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tallyd")
+        guard FileManager.default.isExecutableFile(atPath: tallyd.path) else {
+            throw ValidationError("build tallyd beside tally-bench first: swift build -c release")
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("tally-network-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let cluster = Cluster(tallyd: tallyd, directory: work)
+        defer { cluster.stopAll() }
+
+        log("building the chains")
+        let chains = try Chains(directory: work, chainLength: chainLength, relayTransactions: relayTransactions)
+
+        // 1. Local import rate, then a fresh node syncing the same chain from a peer.
+        log("importing \(chainLength) blocks locally")
+        var started = Date()
+        try cluster.importBlocks(chains.syncFile, into: "local")
+        let localRate = Double(chainLength) / Date().timeIntervalSince(started)
+        try cluster.importBlocks(chains.syncFile, into: "source")
+        let source = try cluster.start("source")
+        log("syncing \(chainLength) blocks over the wire")
+        started = Date()
+        let fresh = try cluster.start("fresh", peers: [source])
+        try cluster.wait(timeout: 600) { try fresh.client.status().tipHash == chains.syncTip }
+        let syncRate = Double(chainLength) / Date().timeIntervalSince(started)
+        cluster.stop(source)
+        cluster.stop(fresh)
+
+        // 2. A line of five nodes; blocks of 1,000 transactions enter at one end.
+        log("block propagation across five nodes")
+        var line: [Cluster.Node] = []
+        for i in 0..<5 {
+            try cluster.importBlocks(chains.baseFile, into: "line\(i)")
+            line.append(try cluster.start("line\(i)", peers: line.last.map { [$0] } ?? []))
+        }
+        try cluster.wait(timeout: 30) { try line.dropFirst().allSatisfy { try $0.client.status().peers.count >= 1 } }
+        var endToEnd: [Double] = []
+        let last = line[4].client
+        for block in chains.lineBlocks {
+            let entry = line[0].client
+            started = Date()
+            entry.send(.block(block))
+            try cluster.wait(timeout: 60, poll: 0.001) { try last.status().tipHash == block.hash }
+            endToEnd.append(Date().timeIntervalSince(started))
+        }
+        line.forEach(cluster.stop)
+
+        // 3. Transactions relayed across three nodes.
+        log("transaction relay across three nodes")
+        var relay: [Cluster.Node] = []
+        for i in 0..<3 {
+            try cluster.importBlocks(chains.baseFile, into: "relay\(i)")
+            relay.append(try cluster.start("relay\(i)", peers: relay.last.map { [$0] } ?? []))
+        }
+        try cluster.wait(timeout: 30) { try relay.dropFirst().allSatisfy { try $0.client.status().peers.count >= 1 } }
+        started = Date()
+        for tx in chains.relayTransactions { relay[0].client.send(.tx(tx)) }
+        try cluster.wait(timeout: 120, poll: 0.01) { try relay[2].client.status().mempoolTransactionCount == UInt32(chains.relayTransactions.count) }
+        let relayRate = Double(chains.relayTransactions.count) / Date().timeIntervalSince(started)
+
+        let mean = endToEnd.reduce(0, +) / Double(endToEnd.count)
+        let report = Report(blockTransactions: chains.lineBlocks[0].transactions.count - 1, blockHops: 4,
+                            blockMillisecondsEndToEnd: mean * 1000, blockMillisecondsPerHop: mean * 1000 / 4,
+                            relayTransactions: chains.relayTransactions.count, relayTransactionsPerSecond: relayRate,
+                            chainLength: chainLength, syncBlocksPerSecond: syncRate, localImportBlocksPerSecond: localRate,
+                            syncRatio: syncRate / localRate)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("block of \(report.blockTransactions) tx across 5 nodes: \(String(format: "%.1f", report.blockMillisecondsEndToEnd)) ms end to end, \(String(format: "%.1f", report.blockMillisecondsPerHop)) ms per hop (mean of \(endToEnd.count))")
+            print("transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s")
+            print("initial sync of \(chainLength) blocks: \(Int(syncRate)) blocks/s; local import \(Int(localRate)) blocks/s; ratio \(String(format: "%.2f", report.syncRatio))")
+        }
+    }
+
+    private func log(_ text: String) {
+        if !json { FileHandle.standardError.write(Data("… \(text)\n".utf8)) }
+    }
+}
+
+/// The blocks and transactions the benchmark feeds the nodes.
+private struct Chains {
+    let baseFile: URL
+    let syncFile: URL
+    let syncTip: Hash256
+    let lineBlocks: [Block]
+    let relayTransactions: [Transaction]
+
+    init(directory: URL, chainLength: Int, relayTransactions relayCount: Int) throws {
+        let alice = TestChain.key(1), bob = TestChain.key(2)
+        let builder = try TestChain()
+        var base = try builder.mine(110, payTo: TestChain.address(alice))
+        // Fan-out: five coinbases become 5 × 1,000 coins of alice's.
+        let funding = try (1...5).map { height -> Transaction in
+            let coinbase = try builder.chain.block(builder.chain.index.activeEntry(at: UInt32(height))!.hash)!.transactions[0]
+            return builder.spend([(TestChain.outpoint(coinbase), alice)],
+                                 to: Array(repeating: TxOutput(amount: (coinbase.outputs[0].amount - 100_000) / 1_000, address: TestChain.address(alice)), count: 1_000))
+        }
+        let fundingFees = funding.reduce(UInt64(0)) { $0 + 50 * ChainParameters.coin - $1.outputs.reduce(0) { $0 + $1.amount } }
+        let fanOut = builder.block(funding, fees: fundingFees)
+        _ = try builder.chain.acceptBlock(fanOut)
+        base.append(fanOut)
+        baseFile = directory.appendingPathComponent("base.dat")
+        try BlockFile.write(base, to: baseFile)
+
+        let outpoints = funding.flatMap { tx in (0..<1_000).map { OutPoint(txid: tx.txid, index: UInt32($0)) } }
+        let amount = funding[0].outputs[0].amount
+        let fee: UInt64 = 1_000
+        let pay = { (outpoint: OutPoint) in
+            builder.spend([(outpoint, alice)], to: [TxOutput(amount: amount - fee, address: TestChain.address(bob))])
+        }
+        // Three blocks of 1,000 payments for the line; more payments for relay.
+        var line: [Block] = []
+        for b in 0..<3 {
+            let txs = outpoints[(b * 1_000)..<((b + 1) * 1_000)].map(pay)
+            let block = builder.block(Array(txs), fees: fee * UInt64(txs.count))
+            _ = try builder.chain.acceptBlock(block)
+            line.append(block)
+        }
+        lineBlocks = line
+        relayTransactions = outpoints[3_000..<min(outpoints.count, 3_000 + relayCount)].map(pay)
+
+        // The sync chain: the base, the three full blocks, then empty blocks up to the length asked.
+        let rest = try builder.mine(max(0, chainLength - base.count - line.count))
+        syncFile = directory.appendingPathComponent("sync.dat")
+        try BlockFile.write(base + line + rest, to: syncFile)
+        syncTip = builder.chain.tip.hash
+    }
+}
+
+/// Release `tallyd` processes on 127.0.0.1 with their own ports and data directories.
+private final class Cluster {
+    final class Node {
+        let name: String
+        let port: Int
+        let process: Process
+        let client: PeerClient
+
+        init(name: String, port: Int, process: Process, client: PeerClient) {
+            self.name = name
+            self.port = port
+            self.process = process
+            self.client = client
+        }
+    }
+
+    let tallyd: URL
+    let directory: URL
+    private var running: [Node] = []
+    private var nextPort = 0
+
+    init(tallyd: URL, directory: URL) {
+        self.tallyd = tallyd
+        self.directory = directory
+        nextPort = 20_000 + Int.random(in: 0..<20_000)
+    }
+
+    func dataDirectory(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func importBlocks(_ file: URL, into name: String) throws {
+        let process = Process()
+        process.executableURL = tallyd
+        process.arguments = ["import-blocks", "--regtest", "--datadir", dataDirectory(name), file.path, "--log-level", "error"]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("import into \(name) failed") }
+    }
+
+    func start(_ name: String, peers: [Node] = []) throws -> Node {
+        nextPort += 1
+        let port = nextPort
+        let process = Process()
+        process.executableURL = tallyd
+        process.arguments = ["--regtest", "--datadir", dataDirectory(name), "--port", "\(port)", "--no-discovery", "--log-level", "warning"]
+            + peers.flatMap { ["--peer", "127.0.0.1:\($0.port)"] }
+        let log = directory.appendingPathComponent("\(name).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        var client: PeerClient?
+        let deadline = Date().addingTimeInterval(30)
+        while client == nil && Date() < deadline {
+            client = try? PeerClient(host: "127.0.0.1", port: port, network: .regtest, timeout: 1)
+            if client == nil { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        guard let client else { throw ValidationError("\(name) did not start") }
+        let node = Node(name: name, port: port, process: process, client: client)
+        running.append(node)
+        return node
+    }
+
+    func stop(_ node: Node) {
+        node.client.close()
+        if node.process.isRunning {
+            node.process.terminate()
+            node.process.waitUntilExit()
+        }
+    }
+
+    func stopAll() { running.forEach(stop) }
+
+    func wait(timeout: TimeInterval, poll: TimeInterval = 0.05, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if (try? condition()) == true { return }
+            Thread.sleep(forTimeInterval: poll)
+        }
+        throw ValidationError("timed out after \(timeout) s")
+    }
+}

@@ -45,23 +45,26 @@ extension PeerNetwork {
         }
     }
 
-    /// Sends the next item a peer asked for, if its send buffer has room; called again when the
-    /// item is written and whenever the peer becomes writable.
+    /// Sends the next items a peer asked for — a run of up to 8 blocks or 1,000 transactions, one
+    /// trip to the chain — if its send buffer has room; called again when they are written and
+    /// whenever the peer becomes writable.
     func serveGetData(_ peer: Peer) {
-        guard !peer.serving, !peer.closing, peer.channel.isWritable, !peer.getDataQueue.isEmpty else { return }
+        guard !peer.serving, !peer.closing, peer.channel.isWritable, let first = peer.getDataQueue.first else { return }
         peer.serving = true
-        let item = peer.getDataQueue.removeFirst()
+        let limit = first.type == .block ? 8 : 1_000
+        let run = Array(peer.getDataQueue.prefix { $0.type == first.type }.prefix(limit))
+        peer.getDataQueue.removeFirst(run.count)
         work.async { [self] in
-            let message: Message? = item.type == .block ? services.block(item.hash).map(Message.block)
-                                                        : services.transaction(item.hash).map(Message.tx)
+            let found: [Message?] = run.map { item in
+                item.type == .block ? services.block(item.hash).map(Message.block) : services.transaction(item.hash).map(Message.tx)
+            }
             loop.execute { [self] in
                 peer.serving = false
                 guard !peer.closing else { return }
-                if let message {
-                    peer.send(message)
-                } else {
-                    peer.send(.notFound(NotFoundMessage(inventory: [item])))
-                }
+                for message in found.compactMap({ $0 }) { peer.channel.write(message, promise: nil) }
+                let missing = zip(run, found).filter { $0.1 == nil }.map(\.0)
+                if !missing.isEmpty { peer.channel.write(Message.notFound(NotFoundMessage(inventory: missing)), promise: nil) }
+                peer.channel.flush()
                 serveGetData(peer)
             }
         }

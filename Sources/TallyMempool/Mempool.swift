@@ -149,10 +149,12 @@ public final class Mempool {
 
     /// Brings the mempool in line with a new tip: confirmed transactions and those that conflict
     /// with a block leave; transactions of disconnected blocks come back if still valid.
-    public func update(for change: TipChange, chain: ChainState, now: UInt32) {
+    /// Returns the transactions of disconnected blocks that came back: peers may not have them.
+    @discardableResult
+    public func update(for change: TipChange, chain: ChainState, now: UInt32) -> [Transaction] {
         if change.disconnected.isEmpty {
             for block in change.connected { removeConfirmed(block) }
-            return
+            return []
         }
         // After a reorganisation anything may have changed: re-admit everything in arrival order,
         // the transactions of the disconnected blocks first (oldest block first).
@@ -163,6 +165,7 @@ public final class Mempool {
         for tx in returning + previous where !confirmed.contains(tx.txid) {
             _ = try? accept(tx, chain: chain, now: now)
         }
+        return returning.filter { entries[$0.txid] != nil }
     }
 
     private func removeConfirmed(_ block: Block) {

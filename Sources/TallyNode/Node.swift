@@ -26,6 +26,7 @@ public final class Node: @unchecked Sendable {
     public private(set) var network: PeerNetwork?
     /// Hash-rate samples: (hashes, time) at the last two readings.
     private var hashSamples: [(count: UInt64, time: Date)] = []
+    private var lastSyncLog: (time: Date, height: UInt32) = (.distantPast, 0)
 
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "tallyd")) throws {
         self.configuration = configuration
@@ -113,14 +114,22 @@ public final class Node: @unchecked Sendable {
         miner?.newWork()
         network?.announceBlocks(change.connected.map(\.header))
         lastTemplateRefresh = Date()
-        mempool.update(for: change, chain: chain, now: Node.now())
+        let returned = mempool.update(for: change, chain: chain, now: Node.now())
+        if !returned.isEmpty { network?.announceTransactions(returned.map(\.txid)) }
         let tip = chain.tip
         if !change.disconnected.isEmpty {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
         }
         let time = Date(timeIntervalSince1970: TimeInterval(tip.header.time)).formatted(.iso8601)
         if chain.isSyncing, let best = chain.index.bestHeader {
-            logger.info("sync \(tip.height)/\(best.height) \(tip.hash) time \(time)")
+            // At most one line a second while catching up, with the rate since the last one.
+            let now = Date()
+            let elapsed = now.timeIntervalSince(lastSyncLog.time)
+            if elapsed >= 1 {
+                let rate = Double(Int(tip.height) - Int(lastSyncLog.height)) / elapsed
+                logger.info("sync \(tip.height)/\(best.height) \(String(format: "%.0f", max(0, rate))) blocks/s tip \(tip.hash) time \(time)")
+                lastSyncLog = (now, tip.height)
+            }
         } else {
             logger.info("block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
         }

@@ -143,7 +143,7 @@ extension PeerNetwork {
                 }
             }
         case .getStatus:
-            peer.send(.status(status()))
+            peer.send(.status(status(for: peer)))
         case .status:
             break
         case .version, .verack, .reject, .unknown:

@@ -277,9 +277,9 @@ public final class PeerNetwork: @unchecked Sendable {
 
     // MARK: Status
 
-    /// What `tally-probe` shows: the chain summary plus the peers.
-    func status() -> StatusMessage {
-        let list = peers.values.filter(\.isReady).sorted { $0.id < $1.id }.map {
+    /// What `tally-probe` shows: the chain summary plus the peers (but the one asking).
+    func status(for asking: Peer) -> StatusMessage {
+        let list = peers.values.filter { $0.isReady && $0 !== asking }.sorted { $0.id < $1.id }.map {
             StatusMessage.Peer(address: $0.networkAddress, inbound: $0.inbound, userAgent: $0.userAgent,
                                startHeight: $0.version?.startHeight ?? 0, banScore: UInt32($0.banScore))
         }

@@ -65,8 +65,8 @@ let package = Package(
         .executableTarget(name: "fuzz-block", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-block"),
         .executableTarget(name: "fuzz-message", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-message"),
 
-        .testTarget(name: "TallyCryptoTests", dependencies: ["TallyCrypto"]),
-        .testTarget(name: "TallyWireTests", dependencies: ["TallyWire"]),
+        .testTarget(name: "TallyCryptoTests", dependencies: ["TallyCrypto", "TallyTestSupport"]),
+        .testTarget(name: "TallyWireTests", dependencies: ["TallyWire", "TallyTestSupport"]),
         .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyMempool", "TallyTestSupport"]),
         .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),

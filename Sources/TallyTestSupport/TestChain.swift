@@ -85,6 +85,14 @@ public final class TestChain: @unchecked Sendable {
         return Transaction(inputs: inputs, outputs: outputs).signed(with: coins.map(\.1), parameters: parameters)
     }
 
+    /// The coinbase of the active chain's block at `height`.
+    public func coinbase(at height: UInt32) throws -> Transaction {
+        guard let entry = chain.index.activeEntry(at: height), let block = try chain.block(entry.hash) else {
+            throw ChainStore.StoreError.damaged("no block at height \(height)")
+        }
+        return block.transactions[0]
+    }
+
     /// The outpoint of output `index` of `tx`.
     public static func outpoint(_ tx: Transaction, _ index: UInt32 = 0) -> OutPoint { OutPoint(txid: tx.txid, index: index) }
 

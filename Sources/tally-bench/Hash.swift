@@ -58,9 +58,7 @@ struct Hash: ParsableCommand {
         let report = Report(kernel: NonceScanner.implementation, compressionsPerSecond: compressions.reduce(0, +) / Double(compressions.count),
                             entries: entries)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print("kernel \(report.kernel); libcrypto SHA-256: \(String(format: "%.2f", report.compressionsPerSecond / 1e6)) M compressions/s on one thread")
             for e in entries {

@@ -104,9 +104,7 @@ struct NetworkBench: ParsableCommand {
                             chainLength: chainLength, syncBlocksPerSecond: syncRate, localImportBlocksPerSecond: localRate,
                             syncRatio: syncRate / localRate)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print("block of \(report.blockTransactions) tx across 5 nodes: \(String(format: "%.1f", report.blockMillisecondsEndToEnd)) ms end to end, \(String(format: "%.1f", report.blockMillisecondsPerHop)) ms per hop (mean of \(endToEnd.count))")
             print("transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s")
@@ -133,7 +131,7 @@ private struct Chains {
         var base = try builder.mine(110, payTo: TestChain.address(alice))
         // Fan-out: five coinbases become 5 × 1,000 coins of alice's.
         let funding = try (1...5).map { height -> Transaction in
-            let coinbase = try builder.chain.block(builder.chain.index.activeEntry(at: UInt32(height))!.hash)!.transactions[0]
+            let coinbase = try builder.coinbase(at: UInt32(height))
             return builder.spend([(TestChain.outpoint(coinbase), alice)],
                                  to: Array(repeating: TxOutput(amount: (coinbase.outputs[0].amount - 100_000) / 1_000, address: TestChain.address(alice)), count: 1_000))
         }

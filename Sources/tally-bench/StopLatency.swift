@@ -51,9 +51,7 @@ struct StopLatency: ParsableCommand {
                             p99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                             maxMilliseconds: latencies.last!)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print("\(signals) new tips, \(threads) worker(s): stale work dropped after p50 \(String(format: "%.3f", report.p50Milliseconds)) ms, p99 \(String(format: "%.3f", report.p99Milliseconds)) ms, max \(String(format: "%.3f", report.maxMilliseconds)) ms")
         }

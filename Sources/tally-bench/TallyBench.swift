@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct TallyBench: ParsableCommand {
@@ -6,4 +7,11 @@ struct TallyBench: ParsableCommand {
         commandName: "tally-bench",
         abstract: "Tally's benchmarks. Build with -c release; figures are ratios against a reference measured in the same run.",
         subcommands: [Validate.self, Hash.self, StopLatency.self, NetworkBench.self])
+}
+
+/// Prints a report as one JSON object with sorted keys (what `--json` gives).
+func printJSON<T: Encodable>(_ report: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(report), as: UTF8.self))
 }

@@ -60,9 +60,7 @@ struct Validate: ParsableCommand {
         let report = Report(txPerSecond: results[0].txPerSecond, verifyPerSecond: verifyPerSecond, ratio: results[0].ratio,
                             parallelVerifyPerSecond: parallelVerifyPerSecond, runs: results)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print("raw Ed25519 verify: \(Int(verifyPerSecond)) /s on 1 thread (mean of the references), \(Int(parallelVerifyPerSecond)) /s on \(runs.max()!)")
             for r in results {
@@ -90,7 +88,7 @@ struct Workload {
         precondition(fundingCount <= 105, "too many transactions for the mature coinbases")
         var funding: [Transaction] = []
         for height in 1...UInt32(fundingCount) {
-            let coinbase = try builder.chain.block(builder.chain.index.activeEntry(at: height)!.hash)!.transactions[0]
+            let coinbase = try builder.coinbase(at: height)
             let each = (coinbase.outputs[0].amount - 100_000) / UInt64(perFunding)
             funding.append(builder.spend([(TestChain.outpoint(coinbase), owner)],
                                          to: Array(repeating: TxOutput(amount: each, address: TestChain.address(owner)), count: perFunding)))

@@ -18,12 +18,8 @@ import TallyWire
         try t.mine(110, payTo: TestChain.address(alice))
     }
 
-    func coinbase(at height: UInt32) throws -> Transaction {
-        try #require(try t.chain.block(t.chain.index.activeEntry(at: height)!.hash)).transactions[0]
-    }
-
     func payment(from height: UInt32, fee: UInt64 = 10_000) throws -> Transaction {
-        let source = try coinbase(at: height)
+        let source = try t.coinbase(at: height)
         return t.spend([(TestChain.outpoint(source), alice)],
                        to: [TxOutput(amount: source.outputs[0].amount - fee, address: TestChain.address(bob))])
     }

@@ -18,13 +18,9 @@ import TallyWire
         try t.mine(110, payTo: TestChain.address(alice))
     }
 
-    func coinbase(at height: UInt32) throws -> Transaction {
-        try #require(try t.chain.block(t.chain.index.activeEntry(at: height)!.hash)).transactions[0]
-    }
-
     /// A valid payment of `amount` to bob from the coinbase at `height`, change back to alice.
     func payment(from height: UInt32 = 1, amount: UInt64 = 10 * ChainParameters.coin, fee: UInt64 = 10_000) throws -> Transaction {
-        let source = try coinbase(at: height)
+        let source = try t.coinbase(at: height)
         return t.spend([(TestChain.outpoint(source), alice)], to: [
             TxOutput(amount: amount, address: TestChain.address(bob)),
             TxOutput(amount: source.outputs[0].amount - amount - fee, address: TestChain.address(alice)),
@@ -69,7 +65,7 @@ import TallyWire
 
     @Test func aCoinbaseIsSpendableAtExactlyOneHundredBlocks() throws {
         // The tip is 110; the next block is 111, so the coinbase of height 11 is exactly 100 deep.
-        let source = try coinbase(at: 11)
+        let source = try t.coinbase(at: 11)
         let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: source.outputs[0].amount - 1_000, address: TestChain.address(bob))])
         try expectAccepted(t.block([tx], fees: 1_000))
     }
@@ -199,7 +195,7 @@ import TallyWire
     // MARK: Transaction rules
 
     @Test func r15TransactionWithoutOutputsIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let tx = t.spend([(TestChain.outpoint(source), alice)], to: [])
         expectRejected(t.block([tx]), .transactionEmpty)
     }
@@ -210,27 +206,27 @@ import TallyWire
     }
 
     @Test func r16DuplicateInputIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let tx = t.spend([(TestChain.outpoint(source), alice), (TestChain.outpoint(source), alice)],
                          to: [TxOutput(amount: 100 * coin - 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx], fees: 1_000), .duplicateInput)
     }
 
     @Test func r17NullOutpointInAnOrdinaryTransactionIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let tx = t.spend([(TestChain.outpoint(source), alice), (.null, alice)],
                          to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .nullInput)
     }
 
     @Test func r18OutputAboveMaximumMoneyIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: ChainParameters.maximumMoney + 1, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .amountRange)
     }
 
     @Test func r18OutputsAddingUpAboveMaximumMoneyAreRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let half = ChainParameters.maximumMoney / 2 + 1
         let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: half, address: TestChain.address(bob)),
                                                                      TxOutput(amount: half, address: TestChain.address(bob))])
@@ -262,19 +258,19 @@ import TallyWire
     }
 
     @Test func r19OutputIndexBeyondTheTransactionIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let tx = t.spend([(OutPoint(txid: source.txid, index: 1), alice)], to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .missingOrSpent)
     }
 
     @Test func r20SpendingACoinbaseNinetyNineBlocksDeepIsRejected() throws {
-        let source = try coinbase(at: 12)  // next block is 111: 99 deep
+        let source = try t.coinbase(at: 12)  // next block is 111: 99 deep
         let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: source.outputs[0].amount - 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx], fees: 1_000), .immatureCoinbase)
     }
 
     @Test func r21KeyNotMatchingTheAddressIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let tx = t.spend([(TestChain.outpoint(source), bob)], to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .inputKey)
     }
@@ -288,7 +284,7 @@ import TallyWire
     }
 
     @Test func r22SignatureMadeForAnotherNetworkIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let unsigned = Transaction(inputs: [TxInput(outpoint: TestChain.outpoint(source), publicKey: alice.publicKey)],
                                    outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         let signedForMain = unsigned.signed(with: [alice], parameters: .main)
@@ -296,7 +292,7 @@ import TallyWire
     }
 
     @Test func r22SignatureOfAnotherKeyIsRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let unsigned = Transaction(inputs: [TxInput(outpoint: TestChain.outpoint(source), publicKey: alice.publicKey)],
                                    outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         let wronglySigned = unsigned.signed(with: [bob], parameters: .regtest)
@@ -306,7 +302,7 @@ import TallyWire
     }
 
     @Test func r23OutputsAboveInputsAreRejected() throws {
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: source.outputs[0].amount + 1, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .inputsBelowOutputs)
     }

@@ -16,16 +16,12 @@ import TallyWire
         try t.mine(110, payTo: TestChain.address(alice))
     }
 
-    func coinbase(at height: UInt32) throws -> Transaction {
-        try #require(try t.chain.block(t.chain.index.activeEntry(at: height)!.hash)).transactions[0]
-    }
-
     func pay(_ source: OutPoint, amount: UInt64, key: Ed25519.PrivateKey, to: Ed25519.PrivateKey, fee: UInt64) -> Transaction {
         t.spend([(source, key)], to: [TxOutput(amount: amount - fee, address: TestChain.address(to))])
     }
 
     func payment(from height: UInt32, fee: UInt64 = 10_000) throws -> Transaction {
-        let source = try coinbase(at: height)
+        let source = try t.coinbase(at: height)
         return pay(TestChain.outpoint(source), amount: source.outputs[0].amount, key: alice, to: bob, fee: fee)
     }
 
@@ -56,7 +52,7 @@ import TallyWire
 
     @Test func rejectsDustCoinbasesAndImmatureSpends() throws {
         let pool = Mempool()
-        let source = try coinbase(at: 1)
+        let source = try t.coinbase(at: 1)
         let dust = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: 999, address: TestChain.address(bob)),
                                                                        TxOutput(amount: source.outputs[0].amount - 20_000, address: TestChain.address(alice))])
         #expect(throws: MempoolError.self) { try pool.accept(dust, chain: t.chain, now: t.now) }

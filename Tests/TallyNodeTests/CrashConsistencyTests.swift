@@ -20,7 +20,7 @@ import TallyWire
             var previousFanOut: Transaction?
             for _ in 0..<count {
                 let height = builder.chain.height + 1
-                let source = try builder.chain.block(builder.chain.index.activeEntry(at: height - 105)!.hash)!.transactions[0]
+                let source = try builder.coinbase(at: height - 105)
                 let fanOut = builder.spend([(TestChain.outpoint(source), alice)], to: (0..<20).map { _ in
                     TxOutput(amount: (source.outputs[0].amount - 20_000) / 20, address: TestChain.address(bob))
                 })
@@ -56,7 +56,7 @@ import TallyWire
         let carol = TestChain.key(3)
         for _ in 0..<count {
             let height = builder.chain.height + 1
-            let source = try builder.chain.block(builder.chain.index.activeEntry(at: height - 101)!.hash)!.transactions[0]
+            let source = try builder.coinbase(at: height - 101)
             let tx = builder.spend([(TestChain.outpoint(source), alice)], to: (0..<5).map { _ in
                 TxOutput(amount: (source.outputs[0].amount - 10_000) / 5, address: TestChain.address(carol))
             })

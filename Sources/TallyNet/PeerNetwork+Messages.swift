@@ -124,7 +124,8 @@ extension PeerNetwork {
             }
             peer.send(.addr(AddrMessage(entries: Array(entries))))
         case .addr(let message):
-            for entry in message.entries where entry.address.port != 0 {
+            // Bounded: a peer's addresses cannot grow the node's memory without limit.
+            for entry in message.entries where entry.address.port != 0 && knownAddresses.count < PeerNetwork.maximumKnownAddresses {
                 let target = "\(entry.address.host):\(entry.address.port)"
                 if !ownAddresses.contains(target) { knownAddresses[target] = entry.address }
             }

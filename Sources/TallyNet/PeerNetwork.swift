@@ -32,6 +32,7 @@ public final class PeerNetwork: @unchecked Sendable {
     var connecting = Set<String>()
     /// Addresses heard of (discovery, `addr`) that we may connect to.
     var knownAddresses: [String: NetworkAddress] = [:]
+    static let maximumKnownAddresses = 1_000
     /// Addresses that turned out to be this node.
     var ownAddresses = Set<String>()
     var stopped = false

@@ -88,7 +88,8 @@ extension PeerNetwork {
     /// Another node announced itself: remember it and connect if below the outbound target.
     func heard(_ announcement: DiscoveryAnnouncement, from host: String) {
         let target = "\(host):\(announcement.port)"
-        guard knownAddresses[target] == nil, !ownAddresses.contains(target) else { return }
+        guard knownAddresses[target] == nil, !ownAddresses.contains(target),
+              knownAddresses.count < PeerNetwork.maximumKnownAddresses else { return }
         guard !peers.values.contains(where: { $0.remoteNonce == announcement.nodeNonce }) else { return }
         logger.info("discovered \(target) at height \(announcement.bestHeight)")
         knownAddresses[target] = NetworkAddress(parsing: host, port: announcement.port)

@@ -44,6 +44,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .target(name: "TallyWallet", dependencies: ["TallyWire", "TallyCrypto"], resources: [.copy("Resources/bip39-english.txt")]),
         .target(name: "TallyTestSupport", dependencies: ["TallyMining", "TallyChain", "TallyWire", "TallyCrypto"]),
 
         .executableTarget(name: "tallyd", dependencies: [
@@ -70,6 +71,7 @@ let package = Package(
         .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyMempool", "TallyTestSupport"]),
         .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),
+        .testTarget(name: "TallyWalletTests", dependencies: ["TallyWallet", "TallyTestSupport"]),
         .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyNet", "TallyTestSupport"]),
     ]
 )

@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "TallyChainTests", dependencies: ["TallyChain", "TallyMempool", "TallyTestSupport"]),
         .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),
-        .testTarget(name: "TallyWalletTests", dependencies: ["TallyWallet", "TallyTestSupport"]),
+        .testTarget(name: "TallyWalletTests", dependencies: ["TallyWallet", "TallyMempool", "TallyTestSupport"]),
         .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyNet", "TallyTestSupport"]),
     ]
 )

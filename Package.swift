@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "tallyd", targets: ["tallyd"]),
         .executable(name: "tally-bench", targets: ["tally-bench"]),
         .executable(name: "tally-probe", targets: ["tally-probe"]),
+        .executable(name: "tally-wallet", targets: ["tally-wallet"]),
         .executable(name: "fuzz-header", targets: ["fuzz-header"]),
         .executable(name: "fuzz-transaction", targets: ["fuzz-transaction"]),
         .executable(name: "fuzz-block", targets: ["fuzz-block"]),
@@ -51,6 +52,10 @@ let package = Package(
             "TallyNode", "TallyMining", "TallyNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "tally-wallet", dependencies: [
+            "TallyWallet", "TallyNet", "TallyNode", "TallyChain", "TallyWire", "TallyCrypto",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tally-probe", dependencies: [
             "TallyNet", "TallyWire",

@@ -24,13 +24,18 @@ public enum WalletScanner {
         for input in tx.inputs where !input.outpoint.isNull {
             if let index = state.utxos.firstIndex(where: { $0.outpoint == input.outpoint }) {
                 spent += state.utxos[index].amount
-                state.utxos.remove(at: index)
+                let coin = state.utxos.remove(at: index)
+                if height == nil { state.pendingSpent.append(coin) }
+            } else if height != nil, let index = state.pendingSpent.firstIndex(where: { $0.outpoint == input.outpoint }) {
+                // A spend seen while pending is now in a block.
+                state.pendingSpent.remove(at: index)
             }
         }
         var received: UInt64 = 0
         for (i, output) in tx.outputs.enumerated() {
             guard let address = ours[output.address] else { continue }
             received += output.amount
+            state.markUsed(address)
             let outpoint = OutPoint(txid: tx.txid, index: UInt32(i))
             if let index = state.utxos.firstIndex(where: { $0.outpoint == outpoint }) {
                 state.utxos[index].height = height
@@ -52,6 +57,7 @@ public enum WalletScanner {
     public static func reset(_ state: inout WalletState) {
         state.utxos.removeAll()
         state.history.removeAll()
+        state.pendingSpent.removeAll()
         state.scannedHeight = nil
         state.scannedTip = nil
     }

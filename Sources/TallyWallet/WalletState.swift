@@ -17,6 +17,10 @@ public struct WalletState: Codable, Sendable, Equatable {
     public var scannedHeight: UInt32?
     /// The hash of that block (to notice a reorganisation that replaced it).
     public var scannedTip: Hash256?
+    /// Transactions this wallet sent that are not mined yet (hex), rebroadcast on every sync.
+    public var pending: [String] = []
+    /// Coins spent by unconfirmed transactions: no longer spendable, shown as pending out.
+    public var pendingSpent: [Coin] = []
 
     public init(accounts: [Account] = [Account(index: 0, label: "default")], addresses: [AddressRecord] = [],
                 utxos: [Coin] = [], history: [HistoryEntry] = [], scannedHeight: UInt32? = nil,
@@ -154,7 +158,7 @@ public struct WalletState: Codable, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case accounts, addresses, utxos, history, scannedHeight, scannedTip }
+    enum CodingKeys: String, CodingKey { case accounts, addresses, utxos, history, scannedHeight, scannedTip, pending, pendingSpent }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -164,6 +168,8 @@ public struct WalletState: Codable, Sendable, Equatable {
         history = try c.decode([HistoryEntry].self, forKey: .history)
         scannedHeight = try c.decodeIfPresent(UInt32.self, forKey: .scannedHeight)
         scannedTip = try c.decodeIfPresent(String.self, forKey: .scannedTip) == nil ? nil : decodeHash(c, .scannedTip)
+        pending = try c.decodeIfPresent([String].self, forKey: .pending) ?? []
+        pendingSpent = try c.decodeIfPresent([Coin].self, forKey: .pendingSpent) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -174,6 +180,8 @@ public struct WalletState: Codable, Sendable, Equatable {
         try c.encode(history, forKey: .history)
         try c.encodeIfPresent(scannedHeight, forKey: .scannedHeight)
         try c.encodeIfPresent(scannedTip?.description, forKey: .scannedTip)
+        if !pending.isEmpty { try c.encode(pending, forKey: .pending) }
+        if !pendingSpent.isEmpty { try c.encode(pendingSpent, forKey: .pendingSpent) }
     }
 
     /// Every address the state mentions (records and coins), to check them against the file's network.

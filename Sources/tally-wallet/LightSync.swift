@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import TallyChain
+import TallyCrypto
+import TallyNet
+import TallyWallet
+import TallyWire
+
+/// Light-client sync: headers from the node, checked for linkage, proof of work and the difficulty
+/// rule; the blocks not yet scanned; then the node's mempool (pending payments) and a rebroadcast of
+/// what this wallet sent and is not mined yet.
+struct LightSync {
+    let client: PeerClient
+    let network: Network
+
+    struct Report: Codable {
+        var height: UInt32
+        var tip: String
+        var blocksScanned: Int
+        var rescanned: Bool
+        var rebroadcast: Int
+    }
+
+    /// Brings `state` up to the node's tip. A wallet whose last scanned block left the node's chain
+    /// (a reorganisation) is rescanned from genesis.
+    func run(_ state: inout WalletState, master: HDKey) throws -> Report {
+        let parameters = network.parameters
+        let headers = try client.headers(after: [parameters.genesisHash])
+        try Self.verify(headers, parameters: parameters)
+        var report = Report(height: UInt32(headers.count), tip: (headers.last?.hash ?? parameters.genesisHash).description,
+                            blocksScanned: 0, rescanned: false, rebroadcast: 0)
+        if let tip = state.scannedTip, let height = state.scannedHeight,
+           height == 0 || Int(height) > headers.count || headers[Int(height) - 1].hash != tip {
+            WalletScanner.reset(&state)
+            report.rescanned = true
+        }
+        // Scan; if look-ahead addresses had to be added (money found near the end of the gap), the
+        // blocks before may pay them too: scan again from genesis.
+        var passes = 0
+        repeat {
+            passes += 1
+            if passes > 1 { WalletScanner.reset(&state); report.rescanned = true }
+            let start = Int(state.scannedHeight ?? 0)
+            for chunk in stride(from: start, to: headers.count, by: 64) {
+                let slice = Array(headers[chunk..<min(chunk + 64, headers.count)])
+                for (offset, block) in try client.blocks(slice.map(\.hash)).enumerated() {
+                    guard block.computedMerkleRoot == block.header.merkleRoot else {
+                        throw ValidationError("the node sent block \(block.hash) whose transactions do not match its header")
+                    }
+                    WalletScanner.apply(block, height: UInt32(chunk + offset + 1), to: &state)
+                    report.blocksScanned += 1
+                }
+            }
+        } while try state.extendLookahead(master: master, network: network) && passes < 50
+
+        // Unconfirmed payments to or from us, and our own unmined transactions sent again.
+        let mempool = Set(try client.mempool())
+        state.pending = state.pending.filter { hex in
+            guard let bytes = Hex.decode(hex), let tx = try? Transaction(decoding: bytes) else { return false }
+            return !state.history.contains { $0.txid == tx.txid && $0.height != nil }
+        }
+        for hex in state.pending {
+            if let tx = try? Transaction(decoding: Hex.decode(hex) ?? []), !mempool.contains(tx.txid) {
+                client.send(.tx(tx))
+                report.rebroadcast += 1
+            }
+        }
+        let unknown = mempool.filter { txid in !state.history.contains { $0.txid == txid } }
+        if !unknown.isEmpty {
+            client.send(.getData(GetDataMessage(inventory: unknown.map(InventoryVector.transaction))))
+            var remaining = unknown
+            while !remaining.isEmpty {
+                switch try client.next(timeout: 5, waitingFor: "mempool transactions") {
+                case .tx(let tx):
+                    remaining.remove(tx.txid)
+                    WalletScanner.applyPending(tx, to: &state)
+                case .notFound(let missing):
+                    missing.inventory.forEach { remaining.remove($0.hash) }
+                default: break
+                }
+            }
+        }
+        return report
+    }
+
+    /// Each header links to the one before, carries the bits the difficulty rule demands, and its
+    /// hash meets its target: a node cannot feed the wallet a chain it did not mine.
+    static func verify(_ headers: [BlockHeader], parameters: ChainParameters) throws {
+        var previous = parameters.genesis.header
+        for (offset, header) in headers.enumerated() {
+            let height = UInt32(offset + 1)
+            guard header.previousBlockHash == previous.hash else {
+                throw ValidationError("header \(height) does not link to the one before it")
+            }
+            guard header.bits == Difficulty.requiredBits(height: height, parentTime: previous.time, parameters: parameters),
+                  let target = Target.decode(bits: header.bits), !(target < UInt256(header.hash)) else {
+                throw ValidationError("header \(height) fails its proof of work")
+            }
+            previous = header
+        }
+    }
+}

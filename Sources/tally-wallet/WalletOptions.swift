@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import TallyCrypto
+import TallyNode
+import TallyWallet
+import TallyWire
+
+/// Options every command that opens a wallet shares, and the opening and saving themselves.
+struct WalletOptions: ParsableArguments {
+    @Option(name: .customLong("wallet"), help: "The wallet file (default: ~/.tally/wallets/NETWORK.wallet).")
+    var path: String?
+
+    @Flag(help: "Use the regtest network.")
+    var regtest = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    var network: Network { regtest ? .regtest : .main }
+
+    var url: URL {
+        if let path { return URL(fileURLWithPath: path) }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".tally/wallets/\(network.rawValue).wallet")
+    }
+
+    /// The passphrase that encrypts the file: TALLY_WALLET_PASSPHRASE, or asked for on the terminal.
+    func passphrase(confirm: Bool = false) throws -> String {
+        if let fromEnvironment = ProcessInfo.processInfo.environment["TALLY_WALLET_PASSPHRASE"] { return fromEnvironment }
+        guard let typed = getpass("Wallet passphrase: ").map({ String(cString: $0) }), !typed.isEmpty else {
+            throw ValidationError("a passphrase is needed (or set TALLY_WALLET_PASSPHRASE)")
+        }
+        if confirm {
+            guard let again = getpass("Again: ").map({ String(cString: $0) }), again == typed else {
+                throw ValidationError("the passphrases differ")
+            }
+        }
+        return typed
+    }
+
+    func load() throws -> WalletFile {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ValidationError("no wallet at \(url.path) (create one with 'tally-wallet create')")
+        }
+        do {
+            let file = try WalletFile(decoding: [UInt8](data))
+            guard file.network == network else {
+                throw ValidationError("\(url.path) is a \(file.network.rawValue) wallet; \(network == .regtest ? "drop" : "add") --regtest")
+            }
+            return file
+        } catch let error as WalletFileError {
+            throw ValidationError("\(url.path): \(error)")
+        }
+    }
+
+    /// Loads the file and unlocks its secret; a wrong passphrase is a clear error and changes nothing.
+    func unlock() throws -> (WalletFile, WalletSecret) {
+        let file = try load()
+        do {
+            return (file, try file.unlock(passphrase: try passphrase()))
+        } catch let error as WalletFileError {
+            throw ValidationError("\(url.path): \(error)")
+        }
+    }
+
+    /// Writes the file atomically (temporary file, fsync, rename): a crash leaves the old or the new.
+    func save(_ file: WalletFile) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(try file.encoded(), to: url)
+    }
+}
+
+/// Which node to talk to.
+struct NodeOptions: ParsableArguments {
+    @Option(help: "The node, host:port (default: 127.0.0.1 and the network's port).")
+    var node: String?
+
+    func target(for network: Network) throws -> (host: String, port: Int) {
+        let text = node ?? "127.0.0.1:\(network.defaultPort)"
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+            throw ValidationError("'\(text)' is not host:port")
+        }
+        return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+    }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyWalletTests", dependencies: ["TallyWallet", "TallyMempool", "TallyTestSupport"]),
-        .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyNet", "TallyTestSupport"]),
+        .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyNet", "TallyWallet", "TallyTestSupport"]),
     ]
 )

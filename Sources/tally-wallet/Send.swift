@@ -28,8 +28,8 @@ struct Send: ParsableCommand {
         guard let units = Coins.parse(amount) else { throw ValidationError("'\(amount)' is not an amount in coins (up to 8 decimals)") }
         var (file, secret) = try options.unlock()
         let master = try secret.masterKey()
-        // Up to date first: spend only coins the node still has.
-        _ = try syncAndSave(&file, secret: secret, options: options, node: node)
+        // Up to date first (in memory: a send that fails leaves the file as it was).
+        _ = try sync(&file, secret: secret, options: options, node: node)
         var state = file.state
 
         let recipient: AddressHash

@@ -4,8 +4,8 @@ import TallyNet
 import TallyWallet
 import TallyWire
 
-/// Syncs with the node and saves the file (only the public state changes; the secret stays sealed).
-func syncAndSave(_ file: inout WalletFile, secret: WalletSecret, options: WalletOptions, node: NodeOptions) throws -> LightSync.Report {
+/// Syncs `file`'s state with the node, in memory.
+func sync(_ file: inout WalletFile, secret: WalletSecret, options: WalletOptions, node: NodeOptions) throws -> LightSync.Report {
     let (host, port) = try node.target(for: options.network)
     let client: PeerClient
     do { client = try PeerClient(host: host, port: port, network: options.network, userAgent: "/tally-wallet:0.1/") } catch {
@@ -15,6 +15,12 @@ func syncAndSave(_ file: inout WalletFile, secret: WalletSecret, options: Wallet
     var state = file.state
     let report = try LightSync(client: client, network: options.network).run(&state, master: try secret.masterKey())
     file.state = state
+    return report
+}
+
+/// Syncs and saves the file (only the public state changes; the secret stays sealed).
+func syncAndSave(_ file: inout WalletFile, secret: WalletSecret, options: WalletOptions, node: NodeOptions) throws -> LightSync.Report {
+    let report = try sync(&file, secret: secret, options: options, node: node)
     try options.save(file)
     return report
 }

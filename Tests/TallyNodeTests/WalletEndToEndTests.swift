@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import TallyChain
+import TallyNode
+import TallyTestSupport
+import TallyWallet
+import TallyWire
+
+/// `tally-wallet` against real nodes: mining to a wallet, a payment through another node seen
+/// pending then confirmed, exact balances, clear failures that change nothing, and restore.
+@Suite(.serialized) struct WalletEndToEndTests {
+    static let wallet = Tallyd.binary.deletingLastPathComponent().appendingPathComponent("tally-wallet")
+
+    /// Runs tally-wallet; returns its exit status, standard output and standard error.
+    @discardableResult
+    static func run(_ arguments: [String], passphrase: String = "correct horse") throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = wallet
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_WALLET_PASSPHRASE": passphrase]) { _, new in new }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        let error = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    /// The first row of `list --json`.
+    static func firstRow(_ file: String) throws -> [String: Any] {
+        let list = try json(try run(["list", "--regtest", "--wallet", file, "--json"]).output)
+        return try #require((list["addresses"] as? [[String: Any]])?.first)
+    }
+
+    static func total(_ file: String) throws -> UInt64 {
+        try #require(Coins.parse(try json(try run(["list", "--regtest", "--wallet", file, "--json"]).output)["total"] as? String ?? ""))
+    }
+
+    @Test func mineToAPayBThroughAnotherNodeThenRestore() throws {
+        let work = try temporaryDirectory("wallets")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let a = work.appendingPathComponent("a.wallet").path, b = work.appendingPathComponent("b.wallet").path
+        let created = try Self.json(try Self.run(["create", "--regtest", "--wallet", a, "--key-cost", "interactive", "--json"]).output)
+        let words = try #require(created["mnemonic"] as? String)
+        #expect(words.split(separator: " ").count == 12)
+        let addressA = try #require(created["address"] as? String)
+        #expect(try Self.run(["create", "--regtest", "--wallet", b, "--key-cost", "interactive"]).status == 0)
+        let addressB = try #require(try Self.firstRow(b)["address"] as? String)
+
+        // 110 blocks mined to A, known to both nodes.
+        let n1 = try TestNode("w1"), n2 = try TestNode("w2")
+        let builder = try TestChain()
+        let chain = try builder.mine(110, payTo: try Address(parsing: addressA, network: .regtest).hash)
+        let file = work.appendingPathComponent("chain.dat")
+        try BlockFile.write(chain, to: file)
+        for node in [n1, n2] { #expect(try Tallyd.run(["import-blocks", "--regtest", "--datadir", node.dataDirectory, file.path]).status == 0) }
+        try n1.start()
+        try n2.start(["--peer", n1.target])
+
+        #expect(try Self.run(["sync", "--regtest", "--wallet", a, "--node", n1.target]).status == 0)
+        let before = try Self.total(a)
+        #expect(before == 110 * 50 * ChainParameters.coin)
+
+        // A pays B through the other node.
+        let sent = try Self.run(["send", "--regtest", "--wallet", a, "--node", n2.target, "any", "12.5", addressB, "--json"])
+        #expect(sent.status == 0, "\(sent.error)")
+        let receipt = try Self.json(sent.output)
+        let fee = try #require(Coins.parse(receipt["fee"] as? String ?? ""))
+        #expect(fee > 0)
+        #expect(try Self.total(a) == before - 1_250_000_000 - fee)
+
+        try waitUntil("B to see the payment pending", timeout: 15) {
+            try Self.run(["sync", "--regtest", "--wallet", b, "--node", n1.target])
+            return try Self.firstRow(b)["pendingIn"] as? String == "12.50000000"
+        }
+        #expect(try Self.firstRow(b)["confirmed"] as? String == "0.00000000")
+
+        // A miner joins and mines the mempool.
+        let miner = try TestNode("w3")
+        try Self.importChainInto(miner, file)
+        try miner.start(["--peer", n1.target, "--mine", "--threads", "1", "--mine-interval", "0.5"])
+        try waitUntil("B to see the payment confirmed", timeout: 30) {
+            try Self.run(["sync", "--regtest", "--wallet", b, "--node", n2.target])
+            return try Self.firstRow(b)["confirmed"] as? String == "12.50000000"
+        }
+        #expect(try Self.firstRow(b)["pendingIn"] as? String == "0.00000000")
+        #expect(try Self.run(["sync", "--regtest", "--wallet", a, "--node", n1.target]).status == 0)
+        #expect(try Self.total(a) == before - 1_250_000_000 - fee)
+
+        // Failures are clear and leave the file as it was.
+        let untouched = try Data(contentsOf: URL(fileURLWithPath: a))
+        let overspend = try Self.run(["send", "--regtest", "--wallet", a, "--node", n1.target, "any", "100000", addressB])
+        #expect(overspend.status != 0 && overspend.error.contains("insufficient funds"), "\(overspend.error)")
+        let malformed = try Self.run(["send", "--regtest", "--wallet", a, "--node", n1.target, "any", "1", "tlyrt1qnotanaddress"])
+        #expect(malformed.status != 0 && malformed.error.contains("recipient"), "\(malformed.error)")
+        let wrong = try Self.run(["new-address", "--regtest", "--wallet", a], passphrase: "wrong")
+        #expect(wrong.status != 0 && wrong.error.contains("wrong passphrase"), "\(wrong.error)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == untouched)
+
+        // The 12 words on a "fresh machine" find the same addresses and balance.
+        let restoredPath = work.appendingPathComponent("restored.wallet").path
+        let restored = try Self.run(["restore", "--regtest", "--wallet", restoredPath, "--mnemonic", words, "--key-cost", "interactive",
+                                     "--node", n1.target])
+        #expect(restored.status == 0, "\(restored.error)")
+        #expect(try Self.total(restoredPath) == Self.total(a))
+        #expect(try Self.firstRow(restoredPath)["address"] as? String == addressA)
+    }
+
+    static func importChainInto(_ node: TestNode, _ file: URL) throws {
+        #expect(try Tallyd.run(["import-blocks", "--regtest", "--datadir", node.dataDirectory, file.path]).status == 0)
+    }
+}

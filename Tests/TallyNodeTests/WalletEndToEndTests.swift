@@ -5,6 +5,7 @@ import TallyNode
 import TallyTestSupport
 import TallyWallet
 import TallyWire
+import TallyCrypto
 
 /// `tally-wallet` against real nodes: mining to a wallet, a payment through another node seen
 /// pending then confirmed, exact balances, clear failures that change nothing, and restore.
@@ -114,5 +115,48 @@ import TallyWire
 
     static func importChainInto(_ node: TestNode, _ file: URL) throws {
         #expect(try Tallyd.run(["import-blocks", "--regtest", "--datadir", node.dataDirectory, file.path]).status == 0)
+    }
+}
+
+/// A wallet killed (SIGKILL) at random instants during `sync` and `send` always reopens.
+@Suite(.serialized) struct WalletCrashTests {
+    @Test func killedDuringSyncOrSendTheFileStaysReadable() throws {
+        let work = try temporaryDirectory("wallet-kill")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let path = work.appendingPathComponent("k.wallet").path
+        let created = try WalletEndToEndTests.json(try WalletEndToEndTests.run(["create", "--regtest", "--wallet", path, "--key-cost", "interactive", "--json"]).output)
+        let address = try #require(created["address"] as? String)
+        let node = try TestNode("wallet-kill")
+        let builder = try TestChain()
+        let file = work.appendingPathComponent("chain.dat")
+        try BlockFile.write(try builder.mine(400, payTo: try Address(parsing: address, network: .regtest).hash), to: file)
+        #expect(try Tallyd.run(["import-blocks", "--regtest", "--datadir", node.dataDirectory, file.path]).status == 0)
+        try node.start()
+        let recipient = Address(network: .regtest, hash: TestChain.address(TestChain.key(5))).description
+
+        var kills = 0
+        for round in 0..<40 where kills < 20 {
+            let process = Process()
+            process.executableURL = WalletEndToEndTests.wallet
+            // Alternate syncs and sends, so kills land in both.
+            process.arguments = round % 2 == 0
+                ? ["sync", "--regtest", "--wallet", path, "--node", node.target]
+                : ["send", "--regtest", "--wallet", path, "--node", node.target, "any", "0.001", recipient]
+            process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_WALLET_PASSPHRASE": "correct horse"]) { _, new in new }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: Double.random(in: 0.02...0.6))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            let bytes = try #require(FileManager.default.contents(atPath: path))
+            let reopened = try WalletFile(decoding: [UInt8](bytes))
+            _ = try reopened.unlock(passphrase: "correct horse")
+        }
+        #expect(kills >= 20, "only \(kills) kills landed while the wallet ran")
+        #expect(try WalletEndToEndTests.run(["list", "--regtest", "--wallet", path]).status == 0)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCrypto
+import TallyNet
 import TallyNode
 import TallyWallet
 import TallyWire
@@ -71,16 +72,22 @@ struct WalletOptions: ParsableArguments {
 
 /// Which node to talk to.
 struct NodeOptions: ParsableArguments {
-    @Option(help: "The node, host:port (default: 127.0.0.1 and the network's port).")
+    @Option(help: "The node, host:port (default: the node with the most work announcing itself on the discovery port, else 127.0.0.1 and the network's port).")
     var node: String?
 
     func target(for network: Network) throws -> (host: String, port: Int) {
-        let text = node ?? "127.0.0.1:\(network.defaultPort)"
+        let text = node ?? discovered(network) ?? "127.0.0.1:\(network.defaultPort)"
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
             throw ValidationError("'\(text)' is not host:port")
         }
         return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
     }
+}
+
+/// The node with the most work heard within two seconds on the network's discovery port (loopback).
+private func discovered(_ network: Network) -> String? {
+    let heard = (try? Probe.scan(network: network, port: Int(network.defaultDiscoveryPort), seconds: 2)) ?? []
+    return heard.max { $0.announcement.chainWork < $1.announcement.chainWork }.map { "\($0.host):\($0.announcement.port)" }
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {

@@ -113,6 +113,23 @@ import TallyCrypto
         #expect(try Self.firstRow(restoredPath)["address"] as? String == addressA)
     }
 
+    @Test func inspectShowsTheKeyAtAPathAndSecretsOnlyWhenAsked() throws {
+        let words = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+        let plain = try Self.json(try Self.run(["inspect", "--mnemonic", words, "--json"]).output)
+        // Protocol.md §14's example, worked out in Python from BIP-39, SLIP-0010 and BIP-350.
+        #expect(plain["address"] as? String == "tly1qslx09qs2catmf82whmuk7udfajxahwczkyv35z")
+        #expect(plain["privateKey"] == nil && plain["seed"] == nil && plain["chainCode"] == nil)
+        let secret = try Self.json(try Self.run(["inspect", "--mnemonic", words, "--show-secrets", "--json", "--path", "m/44'/1'/0'/0'/0'", "--regtest"]).output)
+        #expect(secret["address"] as? String == "tlyrt1qzsu4h2e7nkz2s4nmw5zz0jct7creflu2qn7nsw")
+        // The BIP-39 seed of these words with no passphrase (the published vector, passphrase "" variant).
+        #expect((secret["seed"] as? String)?.hasPrefix("5eb00bbddcf069084889a8ab9155568165f5c453ccb85e70811aaed6f6da5fc1") == true)
+        for key in ["seed", "chainCode", "privateKey", "publicKey", "address"] { #expect(secret[key] != nil, "missing \(key)") }
+        let bad = try Self.run(["inspect", "--mnemonic", "abandon abandon", "--json"])
+        #expect(bad.status != 0 && bad.error.contains("words"), "\(bad.error)")
+        let unhardened = try Self.run(["inspect", "--mnemonic", words, "--path", "m/44'/0"])
+        #expect(unhardened.status != 0)
+    }
+
     static func importChainInto(_ node: TestNode, _ file: URL) throws {
         #expect(try Tallyd.run(["import-blocks", "--regtest", "--datadir", node.dataDirectory, file.path]).status == 0)
     }

@@ -75,7 +75,7 @@ extension PeerNetwork {
     }
 
     private func rememberListeningAddress(of peer: Peer) {
-        guard let target = peer.listeningTarget, let port = Self.split(target)?.1,
+        guard let target = peer.listeningTarget, let port = splitHostPort(target)?.port,
               let address = NetworkAddress(parsing: peer.host, port: UInt16(clamping: port)) else { return }
         knownAddresses[target] = address
     }

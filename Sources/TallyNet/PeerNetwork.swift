@@ -126,7 +126,7 @@ public final class PeerNetwork: @unchecked Sendable {
 
     /// Connects to `target` ("host:port"). Must run on the loop.
     func connect(to target: String, persistent: Bool) {
-        guard !stopped, !connecting.contains(target), let (host, port) = Self.split(target) else { return }
+        guard !stopped, !connecting.contains(target), let (host, port) = splitHostPort(target) else { return }
         if bans.isBanned(host) && !persistent { return }
         connecting.insert(target)
         ClientBootstrap(group: loop)
@@ -152,13 +152,6 @@ public final class PeerNetwork: @unchecked Sendable {
         loop.scheduleTask(in: .milliseconds(Int64(delay * 1000))) { [self] in
             if !peers.values.contains(where: { $0.persistentTarget == target }) { connect(to: target, persistent: true) }
         }
-    }
-
-    static func split(_ target: String) -> (String, Int)? {
-        guard let colon = target.lastIndex(of: ":"), let port = Int(target[target.index(after: colon)...]) else { return nil }
-        var host = String(target[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host, port)
     }
 
     /// A channel became active (inbound or outbound): registers the peer and sends our `version`.

@@ -49,10 +49,9 @@ struct TallyProbe: ParsableCommand {
 
     func run() throws {
         if scan { return try runScan() }
-        guard let node, let colon = node.lastIndex(of: ":"), let port = Int(node[node.index(after: colon)...]) else {
+        guard let node, let (host, port) = splitHostPort(node) else {
             throw ValidationError("'\(node ?? "")' is not host:port")
         }
-        let host = String(node[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         repeat {
             do {
                 let result = try Probe.query(host: host, port: port, network: network, timeout: timeout)

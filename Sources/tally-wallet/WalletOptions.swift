@@ -77,10 +77,8 @@ struct NodeOptions: ParsableArguments {
 
     func target(for network: Network) throws -> (host: String, port: Int) {
         let text = node ?? discovered(network) ?? "127.0.0.1:\(network.defaultPort)"
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
-            throw ValidationError("'\(text)' is not host:port")
-        }
-        return (String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+        guard let target = splitHostPort(text) else { throw ValidationError("'\(text)' is not host:port") }
+        return target
     }
 }
 

@@ -8,11 +8,14 @@ public enum ChainError: Error, Equatable, CustomStringConvertible {
     case missingParent(Hash256)
     /// A block or header already found invalid.
     case knownInvalid(Hash256)
+    /// A header in a run that does not follow the one before it.
+    case unlinkedHeaders(Hash256)
 
     public var description: String {
         switch self {
         case .missingParent(let hash): "parent \(hash) is unknown"
         case .knownInvalid(let hash): "block \(hash) is known to be invalid"
+        case .unlinkedHeaders(let hash): "header \(hash) does not follow the header before it"
         }
     }
 }
@@ -109,6 +112,41 @@ public final class ChainState {
         var entries: [BlockIndexEntry] = []
         for header in headers { entries.append(try acceptHeader(header)) }
         return entries
+    }
+
+    /// Accepts a run of headers from a peer only if the chain they lead to has at least the active
+    /// tip's work, or `keepLowWork` is set (the peer has more to send): a long fork with less work
+    /// is never stored, so it costs memory and disk nothing (Protocol.md §13.6). Every header's proof
+    /// of work and link to the one before are checked before anything is looked up.
+    public func acceptHeaderRun(_ headers: [BlockHeader], keepLowWork: Bool) throws -> HeaderRunAcceptance {
+        var hashes: [Hash256] = []
+        var runWork = UInt256.zero
+        for header in headers {
+            let hash = header.hash
+            if let previous = hashes.last, header.previousBlockHash != previous { throw ChainError.unlinkedHeaders(hash) }
+            runWork = runWork + Target.work(of: try HeaderChecks.checkProofOfWork(header, hash: hash, parameters: parameters))
+            hashes.append(hash)
+        }
+        guard let first = headers.first else { return .accepted([]) }
+        guard let parent = index[first.previousBlockHash] else {
+            if let known = index[hashes[0]], known.status.isInvalid { throw ChainError.knownInvalid(hashes[0]) }
+            throw ChainError.missingParent(first.previousBlockHash)
+        }
+        if !keepLowWork && index[hashes[hashes.count - 1]] == nil && parent.chainWork + runWork < tip.chainWork {
+            return .lowWork
+        }
+        var entries: [BlockIndexEntry] = []
+        for (header, hash) in zip(headers, hashes) { entries.append(try acceptHeader(header, hash: hash, blockData: nil)) }
+        return .accepted(entries)
+    }
+
+    /// Whether a block not asked for is worth processing: its chain has at least the tip's work. A
+    /// block whose header is already known was announced, so it is.
+    public func isWorthProcessing(unrequested block: Block) -> Bool {
+        if index[block.hash] != nil { return true }
+        guard let parent = index[block.header.previousBlockHash],
+              let target = Target.decode(bits: block.header.bits) else { return false }
+        return !(parent.chainWork + Target.work(of: target) < tip.chainWork)
     }
 
     /// Whether a known header chain has more work than the active tip: the node is still fetching.

@@ -34,3 +34,11 @@ public struct BlockAcceptance: Sendable {
 
     init(_ outcome: Outcome) { self.outcome = outcome }
 }
+
+/// What became of a run of headers from a peer.
+public enum HeaderRunAcceptance {
+    /// Stored (or already known), in order.
+    case accepted([BlockIndexEntry])
+    /// Valid proof of work, but the chain it leads to has less work than the active tip: not stored.
+    case lowWork
+}

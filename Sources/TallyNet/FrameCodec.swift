@@ -4,18 +4,29 @@ import TallyWire
 /// Cuts the byte stream into messages. The 24-byte envelope is checked (magic, command, length
 /// against the command's own limit) before a single payload byte is buffered, so a lying length
 /// costs nothing; a bad checksum or malformed payload is a `MessageError`, which closes the peer.
+/// Until the peer's `verack` no payload may be larger than a `version`, so a connection that has
+/// not finished its handshake holds at most a few hundred bytes (Protocol.md §13.6).
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = Message
     let network: Network
+    private var handshaking = true
+
+    init(network: Network) { self.network = network }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let envelope = buffer.getBytes(at: buffer.readerIndex, length: MessageHeader.size) else { return .needMoreData }
         let header = try MessageHeader(decoding: envelope, network: network)
+        if handshaking && header.payloadLength > VersionMessage.maximumPayloadSize {
+            throw MessageError.payloadTooLarge(command: header.command, length: UInt64(header.payloadLength),
+                                               limit: VersionMessage.maximumPayloadSize)
+        }
         guard buffer.readableBytes >= MessageHeader.size + header.payloadLength else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: MessageHeader.size)
         let payload = buffer.readBytes(length: header.payloadLength)!
         try header.verifyChecksum(of: payload)
-        context.fireChannelRead(wrapInboundOut(try MessageCodec.decodePayload(command: header.command, payload: payload)))
+        let message = try MessageCodec.decodePayload(command: header.command, payload: payload)
+        if case .verack = message { handshaking = false }
+        context.fireChannelRead(wrapInboundOut(message))
         return .continue
     }
 }

@@ -28,6 +28,13 @@ public struct NetworkConfiguration: Sendable {
     /// Bytes queued for one peer above which we stop serving it until it reads (NIO's writability).
     public var sendBufferHighWater = 4 << 20
     public var sendBufferLowWater = 1 << 20
+    /// Inventory entries a peer may announce per second, and in one burst (one full `inv`).
+    public var inventoryRate: Double = 5_000
+    public var inventoryBurst: Double = 50_000
+    /// Low-work headers a peer may send (twice a full `headers` message) before each penalty.
+    public var lowWorkHeaderAllowance = 4_000
+    /// A peer's messages waiting for the chain beyond which we stop reading from it.
+    public var maximumPendingWork = 32
     /// Transaction announcements are batched for this long.
     public var relayBatchInterval: TimeInterval = 0.1
     public var userAgent = "/tallyd:0.1/"

@@ -6,10 +6,13 @@ import TallyWire
 public protocol NodeServices: AnyObject, Sendable {
     func summary() -> ChainSummary
     func locator() -> [Hash256]
-    func acceptHeaders(_ headers: [BlockHeader]) -> HeadersOutcome
+    /// A peer's `headers`; `keepLowWork` when the message was full (the peer has more to send).
+    func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome
     /// Blocks of the best header chain not stored yet, lowest first.
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)]
-    func submitBlock(_ block: Block) -> BlockOutcome
+    /// A block from a peer; one it was not asked for is taken only if it leads to at least the
+    /// tip's work (or its header was announced).
+    func submitBlock(_ block: Block, requested: Bool) -> BlockOutcome
     func submitTransaction(_ tx: Transaction) -> TransactionOutcome
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader]
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256]
@@ -50,10 +53,15 @@ public struct ChainSummary: Sendable {
 }
 
 public enum HeadersOutcome: Sendable {
-    /// Accepted (or already known); the height of the last one.
-    case accepted(lastHeight: UInt32)
+    /// Accepted (or already known); the height of the last one, and whether its chain has less work
+    /// than the tip (stored only because the peer has more to send).
+    case accepted(lastHeight: UInt32, lowWork: Bool)
+    /// Leads to less work than the tip: not stored.
+    case lowWork
     /// The first header's parent is unknown: ask for the chain that leads to it.
     case missingParent
+    /// The headers do not follow one another.
+    case unlinked
     /// A header breaks a consensus rule: the sender is penalised.
     case invalid(String)
 }
@@ -62,6 +70,8 @@ public enum BlockOutcome: Sendable {
     case accepted
     case duplicate
     case orphan(missing: Hash256)
+    /// Not asked for, and not leading to as much work as the tip: dropped unprocessed.
+    case unwanted
     /// Breaks a rule that condemns the block: the sender is penalised.
     case invalid(String)
     /// Not taken, through no provable fault of the sender (too far in the future, damaged in transit).

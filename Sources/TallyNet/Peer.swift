@@ -42,9 +42,17 @@ final class Peer: @unchecked Sendable {
     /// Set when it failed to deliver requested blocks in time: no block requests until then.
     var stallingUntil: Date?
     var closing = false
+    /// Inventory entries it may still announce (Protocol.md §13.6).
+    var inventoryBudget: TokenBucket
+    /// Headers it sent of chains with less work than our tip, since it was last penalised for them.
+    var lowWorkHeaders = 0
+    /// Its messages waiting for or in the work queue; at the limit we stop reading from it.
+    var pendingWork = 0
+    var readingPaused = false
 
-    init(id: Int, channel: Channel, inbound: Bool, persistentTarget: String?) {
+    init(id: Int, channel: Channel, inbound: Bool, persistentTarget: String?, inventoryBudget: TokenBucket) {
         self.id = id
+        self.inventoryBudget = inventoryBudget
         self.channel = channel
         self.inbound = inbound
         self.persistentTarget = persistentTarget
@@ -69,6 +77,16 @@ final class Peer: @unchecked Sendable {
     func learn(_ hash: Hash256) {
         if knownInventory.count >= Peer.maximumKnownInventory { knownInventory.removeAll(keepingCapacity: true) }
         knownInventory.insert(hash)
+    }
+
+    /// Reads from the socket only while its jobs are below `pendingLimit` and it reads what we
+    /// send: what one peer asks of us can never pile up without bound, in the work queue or in its
+    /// send buffer.
+    func updateReading(pendingLimit: Int) {
+        let pause = pendingWork >= pendingLimit || !channel.isWritable
+        guard pause != readingPaused, !closing else { return }
+        readingPaused = pause
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !pause)
     }
 
     func send(_ message: Message) {

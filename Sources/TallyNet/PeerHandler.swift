@@ -36,7 +36,9 @@ final class PeerHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let peer, context.channel.isWritable { network.serveGetData(peer) }
+        if let peer {
+            network.writabilityChanged(peer)
+        }
         context.fireChannelWritabilityChanged()
     }
 }

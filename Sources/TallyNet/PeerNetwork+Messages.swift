@@ -103,14 +103,16 @@ extension PeerNetwork {
         case .notFound:
             break
         case .getHeaders(let request):
-            work.async { [self] in
-                let headers = services.headers(after: request.locator, stop: request.hashStop, limit: HeadersMessage.maximumCount)
-                loop.execute { peer.send(.headers(HeadersMessage(headers: headers))) }
+            perform(for: peer) { [services] in
+                services.headers(after: request.locator, stop: request.hashStop, limit: HeadersMessage.maximumCount)
+            } then: { headers in
+                peer.send(.headers(HeadersMessage(headers: headers)))
             }
         case .getBlocks(let request):
-            work.async { [self] in
-                let hashes = services.blockHashes(after: request.locator, stop: request.hashStop, limit: 500)
-                loop.execute { if !hashes.isEmpty { peer.send(.inv(InvMessage(inventory: hashes.map(InventoryVector.block)))) } }
+            perform(for: peer) { [services] in
+                services.blockHashes(after: request.locator, stop: request.hashStop, limit: 500)
+            } then: { hashes in
+                if !hashes.isEmpty { peer.send(.inv(InvMessage(inventory: hashes.map(InventoryVector.block)))) }
             }
         case .headers(let message):
             receivedHeaders(message.headers, from: peer)
@@ -131,16 +133,13 @@ extension PeerNetwork {
             }
             connectToKnownAddresses()
         case .mempool:
-            work.async { [self] in
-                let txids = services.mempoolTransactionIDs()
-                loop.execute {
-                    // Always at least one answer, empty when the mempool is, so a client need not guess.
-                    if txids.isEmpty { peer.send(.inv(InvMessage(inventory: []))) }
-                    for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
-                        let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
-                        slice.forEach(peer.learn)
-                        peer.send(.inv(InvMessage(inventory: slice.map(InventoryVector.transaction))))
-                    }
+            perform(for: peer) { [services] in services.mempoolTransactionIDs() } then: { txids in
+                // Always at least one answer, empty when the mempool is, so a client need not guess.
+                if txids.isEmpty { peer.send(.inv(InvMessage(inventory: []))) }
+                for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
+                    let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
+                    slice.forEach(peer.learn)
+                    peer.send(.inv(InvMessage(inventory: slice.map(InventoryVector.transaction))))
                 }
             }
         case .getStatus:
@@ -153,40 +152,38 @@ extension PeerNetwork {
     }
 
     private func receivedInventory(_ inventory: [InventoryVector], from peer: Peer) {
+        guard peer.inventoryBudget.take(inventory.count) else {
+            return penalise(peer, .nuisance("more than \(Int(configuration.inventoryRate)) inventory entries a second"))
+        }
         let blocks = inventory.filter { $0.type == .block }.map(\.hash)
         let transactions = inventory.filter { $0.type == .transaction }.map(\.hash)
         (blocks + transactions).forEach(peer.learn)
-        work.async { [self] in
-            let unknownBlocks = blocks.filter { !services.knowsBlock($0) }
-            let unknownTransactions = transactions.filter { !services.knowsTransaction($0) }
-            loop.execute { [self] in
-                // A block announced by hash: fetch the headers that lead to it (headers first).
-                if let last = unknownBlocks.last { requestHeaders(from: peer, stop: last) }
-                if !unknownTransactions.isEmpty {
-                    peer.send(.getData(GetDataMessage(inventory: unknownTransactions.map(InventoryVector.transaction))))
-                }
+        perform(for: peer) { [services] in
+            (blocks: blocks.filter { !services.knowsBlock($0) }, transactions: transactions.filter { !services.knowsTransaction($0) })
+        } then: { [self] unknown in
+            // A block announced by hash: fetch the headers that lead to it (headers first).
+            if let last = unknown.blocks.last { requestHeaders(from: peer, stop: last) }
+            if !unknown.transactions.isEmpty {
+                peer.send(.getData(GetDataMessage(inventory: unknown.transactions.map(InventoryVector.transaction))))
             }
         }
     }
 
     private func receivedTransaction(_ tx: Transaction, from peer: Peer) {
         peer.learn(tx.txid)
-        work.async { [self] in
-            let outcome = services.submitTransaction(tx)
-            loop.execute { [self] in
-                switch outcome {
-                case .accepted(let txids):
-                    announceTransactions(txids)
-                case .orphan(let missing):
-                    peer.send(.getData(GetDataMessage(inventory: missing.map(InventoryVector.transaction))))
-                case .invalid(let why):
-                    peer.send(.reject(RejectMessage(message: Transaction.command, code: .invalid, reason: String(why.prefix(111)), hash: tx.txid)))
-                    penalise(peer, .invalidData("transaction \(tx.txid): \(why)"))
-                case .rejected(let why):
-                    logger.debug("transaction \(tx.txid) from peer \(peer.id) not taken: \(why)")
-                case .known:
-                    break
-                }
+        perform(for: peer) { [services] in services.submitTransaction(tx) } then: { [self] outcome in
+            switch outcome {
+            case .accepted(let txids):
+                announceTransactions(txids)
+            case .orphan(let missing):
+                peer.send(.getData(GetDataMessage(inventory: missing.map(InventoryVector.transaction))))
+            case .invalid(let why):
+                peer.send(.reject(RejectMessage(message: Transaction.command, code: .invalid, reason: String(why.prefix(111)), hash: tx.txid)))
+                penalise(peer, .invalidData("transaction \(tx.txid): \(why)"))
+            case .rejected(let why):
+                logger.debug("transaction \(tx.txid) from peer \(peer.id) not taken: \(why)")
+            case .known:
+                break
             }
         }
     }

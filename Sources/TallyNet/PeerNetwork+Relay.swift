@@ -45,6 +45,12 @@ extension PeerNetwork {
         }
     }
 
+    /// A peer's send buffer crossed a water mark: we read from it only while it reads from us.
+    func writabilityChanged(_ peer: Peer) {
+        peer.updateReading(pendingLimit: configuration.maximumPendingWork)
+        if peer.channel.isWritable { serveGetData(peer) }
+    }
+
     /// Sends the next items a peer asked for — a run of up to 8 blocks or 1,000 transactions, one
     /// trip to the chain — if its send buffer has room; called again when they are written and
     /// whenever the peer becomes writable.
@@ -54,7 +60,7 @@ extension PeerNetwork {
         let limit = first.type == .block ? 8 : 1_000
         let run = Array(peer.getDataQueue.prefix { $0.type == first.type }.prefix(limit))
         peer.getDataQueue.removeFirst(run.count)
-        work.async { [self] in
+        offLoop { [self] in
             let found: [Message?] = run.map { item in
                 item.type == .block ? services.block(item.hash).map(Message.block) : services.transaction(item.hash).map(Message.tx)
             }

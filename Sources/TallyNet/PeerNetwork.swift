@@ -12,11 +12,13 @@ public final class PeerNetwork: @unchecked Sendable {
     public let configuration: NetworkConfiguration
     let services: NodeServices
     let logger: Logger
-    let group: MultiThreadedEventLoopGroup
+    /// Owned by the network unless an event loop was given (the fuzzer's).
+    let group: MultiThreadedEventLoopGroup?
     let loop: EventLoop
     let codec: MessageCodec
-    /// Chain and mempool calls, in order, off the event loop.
-    let work = DispatchQueue(label: "tally.network.work")
+    /// Runs chain and mempool calls, in order, off the event loop: a serial queue; inline in the
+    /// fuzzer, so that one input is one deterministic run.
+    let offLoop: @Sendable (@escaping @Sendable () -> Void) -> Void
     /// Identifies this node in `version` (self-connections) and discovery.
     public let nonce = SecureRandom.uint64()
     let started = Date()
@@ -45,12 +47,29 @@ public final class PeerNetwork: @unchecked Sendable {
     /// Blocks relayed and received, bytes in and out: for the operator.
     public internal(set) var blocksRelayed = 0
 
-    public init(configuration: NetworkConfiguration, services: NodeServices, logger: Logger) {
+    public convenience init(configuration: NetworkConfiguration, services: NodeServices, logger: Logger) {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let queue = DispatchQueue(label: "tally.network.work")
+        self.init(configuration: configuration, services: services, logger: logger, group: group, loop: group.next(),
+                  offLoop: { queue.async(execute: $0) })
+    }
+
+    /// A network on an event loop of the caller's, with calls into the node run by `offLoop`: for
+    /// driving the peer state machine without sockets (the `fuzz-peer` target).
+    @_spi(Fuzzing) public convenience init(configuration: NetworkConfiguration, services: NodeServices, logger: Logger,
+                                           loop: EventLoop, offLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
+        self.init(configuration: configuration, services: services, logger: logger, group: nil, loop: loop, offLoop: offLoop)
+    }
+
+    private init(configuration: NetworkConfiguration, services: NodeServices, logger: Logger,
+                 group: MultiThreadedEventLoopGroup?, loop: EventLoop,
+                 offLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
         self.configuration = configuration
         self.services = services
         self.logger = logger
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        loop = group.next()
+        self.group = group
+        self.loop = loop
+        self.offLoop = offLoop
         codec = MessageCodec(network: configuration.network)
         bans = BanList(banDuration: configuration.banDuration, enabled: configuration.banning)
         downloads = BlockDownloads(stallTimeout: configuration.stallTimeout)
@@ -59,7 +78,7 @@ public final class PeerNetwork: @unchecked Sendable {
 
     /// Reads the chain summary again, off the loop.
     func refreshSummary() {
-        work.async { [self] in
+        offLoop { [self] in
             let fresh = services.summary()
             loop.execute { self.summary = fresh }
         }
@@ -70,7 +89,7 @@ public final class PeerNetwork: @unchecked Sendable {
     /// Binds the listening socket, starts discovery and the persistent peers. Returns the bound port.
     @discardableResult
     public func start() throws -> Int {
-        let channel = try ServerBootstrap(group: group)
+        let channel = try ServerBootstrap(group: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -111,7 +130,12 @@ public final class PeerNetwork: @unchecked Sendable {
             return EventLoopFuture.andAllComplete(closing, on: loop)
         }.flatMap { $0 }
         try? closed.wait()
-        try? group.syncShutdownGracefully()
+        try? group?.syncShutdownGracefully()
+    }
+
+    /// Makes `channel` a peer connection (the fuzzer's channels, which no bootstrap opened).
+    @_spi(Fuzzing) public func adopt(_ channel: Channel) throws {
+        try installPipeline(on: channel, persistentTarget: nil)
     }
 
     func installPipeline(on channel: Channel, persistentTarget: String?) throws {
@@ -156,7 +180,8 @@ public final class PeerNetwork: @unchecked Sendable {
 
     /// A channel became active (inbound or outbound): registers the peer and sends our `version`.
     func connected(_ channel: Channel, persistentTarget: String?) -> Peer {
-        let peer = Peer(id: nextPeerID, channel: channel, inbound: channel.parent != nil, persistentTarget: persistentTarget)
+        let peer = Peer(id: nextPeerID, channel: channel, inbound: channel.parent != nil, persistentTarget: persistentTarget,
+                        inventoryBudget: TokenBucket(rate: configuration.inventoryRate, burst: configuration.inventoryBurst))
         nextPeerID += 1
         peers[peer.id] = peer
         if bans.isBanned(peer.host) && peer.persistentTarget == nil {
@@ -164,15 +189,48 @@ public final class PeerNetwork: @unchecked Sendable {
             close(peer)
             return peer
         }
-        if peer.inbound && peers.values.filter(\.inbound).count > configuration.maximumInbound {
-            logger.info("refusing \(peer.address): \(configuration.maximumInbound) inbound peers already")
-            close(peer)
-            return peer
+        if peer.inbound && peers.values.filter({ $0.inbound && !$0.closing }).count > configuration.maximumInbound {
+            guard let victim = evictionCandidate(for: peer) else {
+                logger.info("refusing \(peer.address): \(configuration.maximumInbound) inbound peers already")
+                close(peer)
+                return peer
+            }
+            logger.info("inbound slots full: evicting peer \(victim.id) \(victim.address) for \(peer.address)")
+            close(victim)
         }
         if let target = persistentTarget { persistent[target]?.succeeded() }
         logger.info("peer \(peer.id) \(peer.inbound ? "inbound from" : "outbound to") \(peer.address)")
         sendVersion(to: peer)
         return peer
+    }
+
+    /// Which inbound peer makes room for `newcomer` when every slot is taken (Bitcoin's eviction,
+    /// in small, for a LAN where every peer shares one subnet): the newest connection of the host
+    /// holding the most slots, one still in its handshake first; nil (refuse the newcomer) if its own
+    /// host holds as many. So a host opening a thousand connections only ever displaces itself, and
+    /// a probe from elsewhere always gets in.
+    func evictionCandidate(for newcomer: Peer) -> Peer? {
+        let others = peers.values.filter { $0.inbound && !$0.closing && $0 !== newcomer }
+        let byHost = Dictionary(grouping: others, by: \.host)
+        guard let (host, crowd) = byHost.max(by: { ($0.value.count, $0.key) < ($1.value.count, $1.key) }),
+              crowd.count > byHost[newcomer.host, default: []].count, host != newcomer.host else { return nil }
+        return crowd.filter { !$0.isReady }.max { $0.id < $1.id } ?? crowd.max { $0.id < $1.id }
+    }
+
+    /// Runs `job` (a call into the node) off the loop for `peer`, then `then` with its result on the
+    /// loop. While `maximumPendingWork` of a peer's jobs are waiting we stop reading from it, so a
+    /// peer that asks faster than the chain answers only slows itself.
+    func perform<T: Sendable>(for peer: Peer, _ job: @escaping @Sendable () -> T, then: @escaping @Sendable (T) -> Void) {
+        peer.pendingWork += 1
+        peer.updateReading(pendingLimit: configuration.maximumPendingWork)
+        offLoop { [self] in
+            let result = job()
+            loop.execute { [self] in
+                peer.pendingWork -= 1
+                peer.updateReading(pendingLimit: configuration.maximumPendingWork)
+                then(result)
+            }
+        }
     }
 
     func sendVersion(to peer: Peer) {

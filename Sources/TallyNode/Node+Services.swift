@@ -24,15 +24,22 @@ extension Node: NodeServices {
         queue.sync { chain.index.locator(from: chain.index.bestHeader) }
     }
 
-    public func acceptHeaders(_ headers: [BlockHeader]) -> HeadersOutcome {
+    public func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome {
         queue.sync {
             do {
-                let entries = try chain.acceptHeaders(headers)
-                return .accepted(lastHeight: entries.last?.height ?? chain.height)
+                switch try chain.acceptHeaderRun(headers, keepLowWork: keepLowWork) {
+                case .accepted(let entries):
+                    let last = entries.last ?? chain.tip
+                    return .accepted(lastHeight: last.height, lowWork: last.chainWork < chain.tip.chainWork)
+                case .lowWork:
+                    return .lowWork
+                }
             } catch ChainError.missingParent {
                 return .missingParent
+            } catch ChainError.unlinkedHeaders {
+                return .unlinked
             } catch let violation as RuleViolation where !violation.rule.condemnsBlock {
-                return .accepted(lastHeight: chain.height)
+                return .accepted(lastHeight: chain.height, lowWork: false)
             } catch {
                 return .invalid("\(error)")
             }
@@ -43,7 +50,8 @@ extension Node: NodeServices {
         queue.sync { chain.index.missingBlocks(limit: limit).map { ($0.hash, $0.height) } }
     }
 
-    public func submitBlock(_ block: Block) -> BlockOutcome {
+    public func submitBlock(_ block: Block, requested: Bool) -> BlockOutcome {
+        if !requested && !queue.sync(execute: { chain.isWorthProcessing(unrequested: block) }) { return .unwanted }
         do {
             let result = try submit(block)
             switch result.outcome {

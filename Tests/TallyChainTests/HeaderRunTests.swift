@@ -1,0 +1,100 @@
+import Testing
+import TallyChain
+import TallyCrypto
+import TallyTestSupport
+import TallyWire
+
+/// What a node stores of the headers and unasked-for blocks a peer sends: nothing of a chain with
+/// less work than its tip (Protocol.md §13.8), and nothing at all without valid, linked proof of work.
+@Suite struct HeaderRunTests {
+    let t: TestChain
+
+    init() throws {
+        t = try TestChain()
+        try t.mine(40, payTo: TestChain.address(TestChain.key(1)))
+    }
+
+    /// `count` solved blocks on the active block at `height`, tagged so they differ from the chain's.
+    func fork(at height: UInt32, count: Int, tag: String = "fork") -> [Block] {
+        let parent = t.chain.index.activeEntry(at: height)!
+        var previous = (hash: parent.hash, height: parent.height, time: parent.header.time)
+        var blocks: [Block] = []
+        for _ in 0..<count {
+            let coinbase = Transaction.coinbase(CoinbaseData(height: previous.height + 1, tag: Array(tag.utf8)),
+                                                outputs: [TxOutput(amount: 1_000, address: TestChain.address(TestChain.key(2)))])
+            let block = TestChain.solved(Block(header: BlockHeader(version: 1, previousBlockHash: previous.hash,
+                                                                   merkleRoot: coinbase.wtxid, time: previous.time + 1,
+                                                                   bits: 0x207f_ffff, nonce: 0), transactions: [coinbase]))
+            blocks.append(block)
+            previous = (block.hash, previous.height + 1, block.header.time)
+        }
+        return blocks
+    }
+
+    func stored(_ blocks: [Block]) -> Int { blocks.filter { t.chain.index[$0.hash] != nil }.count }
+
+    @Test func aShorterForkIsNotStoredUnlessMoreMayFollow() throws {
+        let low = fork(at: 10, count: 25)  // ends at height 35, below the tip at 40
+        guard case .lowWork = try t.chain.acceptHeaderRun(low.map(\.header), keepLowWork: false) else {
+            Issue.record("a low-work fork was stored"); return
+        }
+        #expect(stored(low) == 0)
+        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(low.map(\.header), keepLowWork: true) else {
+            Issue.record("a full message's headers were not kept"); return
+        }
+        #expect(entries.count == 25 && stored(low) == 25)
+        #expect(t.chain.height == 40)
+    }
+
+    @Test func aForkWithAsMuchWorkOrMoreIsStored() throws {
+        let equal = fork(at: 30, count: 10, tag: "equal")
+        guard case .accepted = try t.chain.acceptHeaderRun(equal.map(\.header), keepLowWork: false) else {
+            Issue.record("an equal-work fork was dropped"); return
+        }
+        let heavier = fork(at: 30, count: 11, tag: "heavier")
+        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(heavier.map(\.header), keepLowWork: false) else {
+            Issue.record("a heavier fork was dropped"); return
+        }
+        #expect(entries.last?.height == 41)
+        #expect(t.chain.index.bestHeader?.hash == heavier.last?.hash)
+    }
+
+    @Test func badProofOfWorkIsInvalidEvenWithoutAParent() throws {
+        var headers = fork(at: 40, count: 3).map(\.header)
+        headers[0] = BlockHeader(version: 1, previousBlockHash: Hash256(bytes: [UInt8](repeating: 7, count: 32)), merkleRoot: headers[0].merkleRoot,
+                                 time: headers[0].time, bits: 0x207f_ffff, nonce: 0)
+        while !(Target.decode(bits: 0x207f_ffff)! < UInt256(headers[0].hash)) {
+            headers[0].nonce += 1  // find a nonce that misses the target
+        }
+        #expect { try t.chain.acceptHeaderRun(headers, keepLowWork: false) } throws: { error in
+            (error as? RuleViolation)?.rule == .proofOfWork
+        }
+        let easy = BlockHeader(version: 1, previousBlockHash: t.chain.tip.hash, merkleRoot: headers[1].merkleRoot,
+                               time: headers[1].time, bits: 0x2100_ffff, nonce: 0)  // a target above the limit
+        #expect { try t.chain.acceptHeaderRun([easy], keepLowWork: false) } throws: { error in
+            (error as? RuleViolation)?.rule == .proofOfWork
+        }
+    }
+
+    @Test func headersThatDoNotFollowOneAnotherAreRefused() throws {
+        let a = fork(at: 40, count: 2, tag: "a"), b = fork(at: 40, count: 2, tag: "b")
+        #expect(throws: ChainError.unlinkedHeaders(b[1].hash)) {
+            try t.chain.acceptHeaderRun([a[0].header, b[1].header], keepLowWork: false)
+        }
+        #expect(stored(a + b) == 0)
+    }
+
+    @Test func anUnaskedForBlockIsWorthProcessingOnlyIfItCouldBeTheTip() throws {
+        let next = fork(at: 40, count: 1, tag: "next")[0]
+        let sibling = fork(at: 39, count: 1, tag: "sibling")[0]
+        let stale = fork(at: 20, count: 1, tag: "stale")[0]
+        let orphan = fork(at: 40, count: 2, tag: "orphan")[1]
+        #expect(t.chain.isWorthProcessing(unrequested: next))
+        #expect(t.chain.isWorthProcessing(unrequested: sibling))  // equal work: a competing tip
+        #expect(!t.chain.isWorthProcessing(unrequested: stale))
+        #expect(!t.chain.isWorthProcessing(unrequested: orphan))
+        // Once its header is known (it was announced), the stale block is worth storing.
+        _ = try t.chain.acceptHeaderRun([stale.header], keepLowWork: true)
+        #expect(t.chain.isWorthProcessing(unrequested: stale))
+    }
+}

@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "fuzz-transaction", targets: ["fuzz-transaction"]),
         .executable(name: "fuzz-block", targets: ["fuzz-block"]),
         .executable(name: "fuzz-message", targets: ["fuzz-message"]),
+        .executable(name: "fuzz-peer", targets: ["fuzz-peer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +71,12 @@ let package = Package(
         .executableTarget(name: "fuzz-transaction", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-transaction"),
         .executableTarget(name: "fuzz-block", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-block"),
         .executableTarget(name: "fuzz-message", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-message"),
+        .executableTarget(name: "fuzz-peer", dependencies: [
+            "TallyNode", "TallyNet", "TallyMining", "TallyMempool", "TallyChain", "TallyWire", "TallyCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "fuzz/Sources/fuzz-peer"),
 
         .testTarget(name: "TallyCryptoTests", dependencies: ["TallyCrypto", "TallyTestSupport"]),
         .testTarget(name: "TallyWireTests", dependencies: ["TallyWire", "TallyTestSupport"]),

@@ -1,0 +1,193 @@
+import Foundation
+import TallyChain
+import TallyCrypto
+import TallyMining
+import TallyWire
+
+/// The hand-made seeds of `fuzz/corpus/fuzz-peer` (`FUZZ_PEER_WRITE_SEEDS=DIR fuzz-peer` writes
+/// them), in the input format of `FuzzPeer.swift`.
+enum Seeds {
+    /// One input being written: the set-up byte, then operations.
+    struct Input {
+        var bytes: [UInt8]
+
+        init(setup: UInt8) { bytes = [setup] }
+
+        /// A framed message with `command` (operation 0 … 17) around `payload`.
+        mutating func message(_ message: Message) {
+            let index = MessageCodec.knownCommands.firstIndex(of: message.command)!
+            frame(UInt8(index), message.payload)
+        }
+
+        mutating func frame(_ op: UInt8, _ payload: [UInt8]) {
+            bytes += [op, UInt8(payload.count & 0xFF), UInt8(payload.count >> 8)] + payload
+        }
+
+        mutating func op(_ op: UInt8, _ parameters: UInt8...) { bytes += [op] + parameters }
+    }
+
+    static let handshake: UInt8 = 2
+    static let ping: UInt8 = 2, getHeaders: UInt8 = 8, raw: UInt8 = 19, unknown: UInt8 = 18
+    static let buildBlock: UInt8 = 20, builtBlocks: UInt8 = 21, buildTx: UInt8 = 22, inv: UInt8 = 23, getData: UInt8 = 24
+    static let locator: UInt8 = 25
+
+    static func all() -> [(String, [UInt8])] {
+        let harness = Harness.shared
+        let genesis = parameters.genesis
+        let tip = harness.initialTip
+        var seeds: [(String, [UInt8])] = []
+
+        var input = Input(setup: 0)
+        input.message(.ping(PingMessage(nonce: 7)))
+        seeds.append(("ping-before-handshake", input.bytes))
+
+        input = Input(setup: handshake)
+        input.message(.ping(PingMessage(nonce: 0x0102_0304_0506_0708)))
+        input.message(.getStatus)
+        input.message(.mempool)
+        seeds.append(("handshake-ping-getstatus-mempool", input.bytes))
+
+        input = Input(setup: handshake)
+        input.message(.getHeaders(GetHeadersMessage(locator: [genesis.hash])))
+        input.message(.getBlocks(GetBlocksMessage(locator: [genesis.hash], hashStop: .zero)))
+        input.message(.getData(GetDataMessage(inventory: [.block(tip), .block(genesis.hash), .transaction(.zero)])))
+        seeds.append(("handshake-getheaders-getblocks-getdata", input.bytes))
+
+        // A block on genesis: a fork with far less work than the initial chain's 110 blocks.
+        let onGenesis = solved(header(on: genesis.hash, height: 1, time: genesis.header.time + 1, extraNonce: 1))
+        input = Input(setup: handshake)
+        input.message(.headers(HeadersMessage(headers: [onGenesis.header])))
+        input.message(.block(onGenesis))
+        seeds.append(("handshake-headers-block-on-genesis", input.bytes))
+
+        // A block on the tip, announced by headers and then sent; the next block sent unannounced.
+        let tipTime = genesis.header.time + initialHeight
+        let next = solved(header(on: tip, height: initialHeight + 1, time: tipTime + 1, extraNonce: 2))
+        let after = solved(header(on: next.hash, height: initialHeight + 2, time: tipTime + 2, extraNonce: 3))
+        input = Input(setup: handshake)
+        input.message(.headers(HeadersMessage(headers: [next.header])))
+        input.message(.block(next))
+        input.message(.block(after))
+        seeds.append(("handshake-headers-block-on-tip", input.bytes))
+
+        // A transaction spending the initial chain's first coinbase: announced, then sent.
+        let coinbase = harness.coinbases[0]
+        let tx = Transaction(inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: fuzzKey.publicKey)],
+                             outputs: [TxOutput(amount: coinbase.outputs[0].amount - 10_000, address: fuzzAddress)])
+            .signed(with: [fuzzKey], parameters: parameters)
+        input = Input(setup: handshake)
+        input.message(.inv(InvMessage(inventory: [.transaction(tx.txid)])))
+        input.message(.tx(tx))
+        input.message(.mempool)
+        input.message(.getData(GetDataMessage(inventory: [.transaction(tx.txid)])))
+        seeds.append(("handshake-inv-tx", input.bytes))
+
+        // The harness's own blocks and transactions: a spend, a block holding it, a chain of spends,
+        // headers, inventory.
+        input = Input(setup: handshake)
+        input.op(buildTx, 0x00, 0x00, 0x04)
+        input.op(buildTx, 0x81, 0x01, 0x04)
+        input.op(inv, 0x00, 0x01)
+        input.op(buildBlock, 0x80, 0x82, 0x00)
+        input.op(builtBlocks, 0x00)
+        input.op(getData, 0x00, 0x01)
+        input.op(builtBlocks, 0x80)
+        input.op(inv, 0x80, 0x00)
+        input.op(locator, 0x05, 0x00)
+        input.op(locator, 0x85, 0x70)
+        seeds.append(("handshake-harness-tx-block-headers", input.bytes))
+
+        // A reorganisation: a block beside the tip (equal work), then one on it (more work).
+        input = Input(setup: handshake)
+        input.op(buildTx, 0x02, 0x00, 0x04)
+        input.op(buildBlock, 0x80, 0x01, 0x00)
+        input.op(buildBlock, 0x81, 0x00, 0x00)
+        input.op(buildBlock, 0x01, 0x00, 0x00)
+        input.message(.mempool)
+        seeds.append(("handshake-harness-reorg", input.bytes))
+
+        // Each broken rule of the block operation, on the tip (a block with a transaction).
+        let rules = ["coinbase-amount", "merkle-root", "time-too-old", "time-too-new", "bits", "duplicate-tx",
+                     "no-coinbase", "coinbase-height", "proof-of-work", "two-coinbases"]
+        for (corruption, rule) in zip(UInt8(4)..<14, rules) {
+            input = Input(setup: handshake | 0x04)
+            input.op(buildTx, corruption % 11, 0x00, 0x04)
+            input.op(buildBlock, 0x80, 0x01, corruption)
+            seeds.append(("handshake-harness-invalid-block-\(rule)", input.bytes))
+        }
+
+        // Transactions against policy (kept out of the mempool, no penalty: dust, version 2, no fee),
+        // a valid one with four outputs, then one spending an immature coinbase (penalised, which
+        // disconnects); then rule breakers, one per input: the same input twice, outputs above the
+        // inputs, a broken signature.
+        input = Input(setup: handshake)
+        for flags: UInt8 in [0x40, 0x80] { input.op(buildTx, 0x03, flags, 0x04) }
+        input.op(buildTx, 0x03, 0x00, 0x00)
+        input.op(buildTx, 0x0A, 0x07, 0x04)
+        input.op(buildTx, 0x0B, 0x00, 0x04)
+        seeds.append(("handshake-harness-policy-transactions", input.bytes))
+        for (flags, rule) in [(UInt8(0x10), "duplicate-input"), (0x20, "outputs-above-inputs"), (0x08, "bad-signature")] {
+            input = Input(setup: handshake)
+            input.op(buildTx, 0x04, flags, 0x04)
+            seeds.append(("handshake-harness-invalid-transaction-\(rule)", input.bytes))
+        }
+
+        input = Input(setup: handshake)
+        input.message(.addr(AddrMessage(entries: [AddrMessage.Entry(time: 1_795_392_000, services: .network,
+                                                                     address: NetworkAddress(ipv4: [10, 0, 0, 3], port: 18733))])))
+        input.message(.getAddr)
+        input.frame(unknown, [1, 2, 3])
+        input.message(.reject(RejectMessage(message: "tx", code: .invalid, reason: "fuzz", hash: .zero)))
+        input.message(.notFound(NotFoundMessage(inventory: [.transaction(.zero)])))
+        input.message(.pong(PongMessage(nonce: 1)))
+        seeds.append(("handshake-addr-getaddr-unknown-reject-notfound-pong", input.bytes))
+
+        input = Input(setup: 1)
+        input.message(.getStatus)
+        input.message(.verack)
+        input.message(.verack)
+        seeds.append(("version-getstatus-verack-twice", input.bytes))
+
+        seeds.append(("self-connection", [0x11]))
+
+        input = Input(setup: handshake)
+        input.frame(raw, [0x00, 0x11, 0x22, 0x33] + [UInt8](repeating: 0x41, count: 20))
+        seeds.append(("handshake-raw-wrong-magic", input.bytes))
+
+        // Two frames in one write, the second split over two writes.
+        let frames = codec.encode(.ping(PingMessage(nonce: 1))) + codec.encode(.ping(PingMessage(nonce: 2)))
+        input = Input(setup: handshake)
+        input.frame(raw, Array(frames[0..<40]))
+        input.frame(raw, Array(frames[40...]))
+        seeds.append(("handshake-raw-split-frames", input.bytes))
+
+        input = Input(setup: 0)
+        input.frame(raw, Array(codec.encode(.version(VersionMessage(
+            services: .network, timestamp: 0, receiverServices: .network, receiverAddress: .unspecified,
+            senderServices: .network, senderAddress: .unspecified, nonce: 9, userAgent: "/seed/", startHeight: 5,
+            relay: false)))))
+        input.message(.verack)
+        input.message(.getHeaders(GetHeadersMessage(locator: [tip])))
+        seeds.append(("raw-version-then-verack-getheaders", input.bytes))
+        return seeds
+    }
+
+    static func header(on parent: Hash256, height: UInt32, time: UInt32, extraNonce: UInt64) -> Block {
+        let coinbase = Transaction.coinbase(CoinbaseData(height: height, extraNonce: extraNonce, tag: Array("seed".utf8)),
+                                            outputs: [TxOutput(amount: Subsidy.amount(height: height, parameters: parameters),
+                                                               address: fuzzAddress)])
+        return Block(header: BlockHeader(version: 1, previousBlockHash: parent, merkleRoot: MerkleTree.root([coinbase.wtxid]),
+                                         time: time, bits: parameters.powLimitBits, nonce: 0),
+                     transactions: [coinbase])
+    }
+
+    static func solved(_ block: Block) -> Block { ProofOfWork.solve(block) }
+
+    static func write(to directory: URL) {
+        try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, bytes) in all() {
+            try! Data(bytes).write(to: directory.appendingPathComponent(name))
+            print("\(name): \(bytes.count) bytes")
+        }
+    }
+}

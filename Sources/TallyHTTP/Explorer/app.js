@@ -448,7 +448,8 @@
     } catch (error) {
       if (token !== renderToken) return;
       if (quiet && current) return; // keep what is on screen; the footer shows the node's state
-      current = { page: route.page, onChain: (c, old) => (old && c.tipHash !== old.tipHash ? 'reload' : null) };
+      // Try again when the node comes back or its chain moves on (a transaction may just have arrived).
+      current = { page: route.page, onChain: (c, old) => (!old || c.tipHash !== old.tipHash ? 'reload' : null) };
       document.title = 'Error · Tally explorer';
       view.replaceChildren(errorBox(whatFailed[route.page] || 'Could not load this page', error));
       view.dataset.state = 'error';

@@ -1,5 +1,8 @@
 // The Tally explorer: a few views over the node's JSON API (/openapi.json), chosen by the URL's hash.
 // No framework and no build step; every value from the node reaches the page as text, never as HTML.
+// Stable hooks for scripts/browser-check: #view[data-page][data-state], #latest-blocks tr[data-height]
+// [data-hash] a.block-link, #block-hash, #block-transactions a.tx-link, #tx-id, #tx-status,
+// #tx-outputs tr[data-index], #search-input, #search-button, #search-error, nav a[data-nav].
 'use strict';
 
 (() => {
@@ -283,7 +286,7 @@
           t.wtxid !== t.txid ? ['Wtxid', h('span', { class: 'hash' }, t.wtxid)] : null,
         ]),
         h('div', { class: 'columns' },
-          h('section', {}, h('h2', {}, `Inputs (${num(t.inputs.length)})`),
+          h('section', {}, h('h2', {}, t.coinbase ? 'Inputs (coinbase)' : `Inputs (${num(t.inputs.length)})`),
             table('tx-inputs', [['#', 'num'], ['From'], ['Amount (coins)', 'num'], ['Spends']], inputRows, 'No inputs.')),
           h('section', {}, h('h2', {}, `Outputs (${num(t.outputs.length)})`),
             table('tx-outputs', [['#', 'num'], ['To'], ['Amount (coins)', 'num'], ['Spent by']], outputRows, 'No outputs.'))),

@@ -21,6 +21,7 @@
   let renderToken = 0;      // a view finishing after a newer one started is dropped
   let current = null;       // {route, onChain} of the view on screen
   let homeMaxHeight = null; // highest height the home page showed, to highlight new rows
+  let peerNotice = null;    // {text, isError}: what the last peer action did, kept across refreshes
 
   // ---- the API ----------------------------------------------------------------------------------
 
@@ -164,7 +165,8 @@
   function summary(c) {
     if (!c) return h('section', { id: 'chain-summary', class: 'cards' });
     const card = (label, value, id) => h('div', { class: 'card', id }, h('span', { class: 'label' }, label), h('span', { class: 'value' }, value));
-    const indexing = c.indexedHeight < c.height ? ` (indexed to ${num(c.indexedHeight)})` : '';
+    // The index trails the tip by a block now and then; say so only when it is really catching up.
+    const indexing = c.height - c.indexedHeight > 1 ? ` (indexed to ${num(c.indexedHeight)})` : '';
     return h('section', { id: 'chain-summary', class: 'cards' },
       card('Height', [num(c.height), c.syncing ? badge('syncing', 'warn') : null], 'summary-height'),
       card('Tip', link('block', c.tipHash, short(c.tipHash, 8, 6), { class: 'hash' }), 'summary-tip'),
@@ -303,7 +305,7 @@
       h('td', { class: 'num' }, link('block', String(e.height), num(e.height))),
       h('td', { class: 'num' }, amount(e.change, true))));
     const base = `#/address/${enc(a.address)}`;
-    const behind = chain && a.indexedHeight < chain.height;
+    const behind = chain && chain.height - a.indexedHeight > 1;
     return {
       title: `Address ${short(a.address)}`,
       content: [
@@ -349,7 +351,13 @@
   async function peersView() {
     const list = await api('/api/peers');
     const message = h('p', { id: 'peer-message', role: 'status' });
-    const say = (text, isError) => { message.textContent = text; message.className = isError ? 'error' : 'notice'; };
+    const say = (text, isError) => {
+      peerNotice = { text, isError };
+      message.textContent = text;
+      message.className = isError ? 'error' : 'notice';
+    };
+    if (peerNotice) say(peerNotice.text, peerNotice.isError);
+    const refresh = () => { if (current && current.page === 'peers') render(true); };
 
     async function disconnect(address, button) {
       button.disabled = true;
@@ -440,6 +448,7 @@
       view.replaceChildren(h('p', { class: 'loading' }, 'Loading…'));
       for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.nav === route.page);
       if (route.page !== 'home') homeMaxHeight = null;
+      peerNotice = null;
     }
     try {
       const result = await route.load();

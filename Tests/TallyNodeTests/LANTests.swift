@@ -13,7 +13,12 @@ import Testing
     }
 
     @discardableResult
-    static func lan(_ arguments: [String], directory: URL) throws -> String {
+    static func lan(_ arguments: [String], directory: URL, environment: [String: String] = [:]) throws -> String {
+        try run(arguments, directory: directory, environment: environment).output
+    }
+
+    /// Runs `scripts/lan` with `arguments`; its exit status and what it printed (both streams).
+    static func run(_ arguments: [String], directory: URL, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = script
         process.arguments = arguments
@@ -21,7 +26,7 @@ import Testing
             "TALLYD": Tallyd.binary.path,
             "PROBE": Tallyd.binary.deletingLastPathComponent().appendingPathComponent("tally-probe").path,
             "TALLY_LAN_DIR": directory.path,
-        ]) { _, new in new }
+        ].merging(environment) { _, new in new }) { _, new in new }
         // A file, not a pipe: the nodes the script starts in the background would inherit a pipe
         // and keep it open, and reading it to the end would never finish.
         let output = directory.appendingPathComponent("lan-\(arguments[0]).out")
@@ -32,7 +37,7 @@ import Testing
         process.standardError = handle
         try process.run()
         process.waitUntilExit()
-        return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 
     @Test(.enabled(if: LANTests.canMakeNamespaces, "needs root and iproute2 to create network namespaces"))

@@ -171,7 +171,7 @@
       card('Height', [num(c.height), c.syncing ? badge('syncing', 'warn') : null], 'summary-height'),
       card('Tip', link('block', c.tipHash, short(c.tipHash, 8, 6), { class: 'hash' }), 'summary-tip'),
       card('Mempool', `${num(c.mempoolCount)} tx · ${bytes(c.mempoolBytes)}`, 'summary-mempool'),
-      card('Mining', c.mining ? hashRate(c.hashRate) : 'off', 'summary-mining'),
+      card('Mining', c.mining ? ['on ', h('span', { class: 'muted' }, hashRate(c.hashRate))] : 'off', 'summary-mining'),
       card('Peers', h('a', { href: '#/peers' }, num(c.peerCount)), 'summary-peers'),
       card('Up', duration(c.uptime) + indexing, 'summary-uptime'));
   }

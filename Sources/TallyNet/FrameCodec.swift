@@ -26,6 +26,7 @@ struct FrameDecoder: ByteToMessageDecoder {
         try header.verifyChecksum(of: payload)
         let message = try MessageCodec.decodePayload(command: header.command, payload: payload)
         if case .verack = message { handshaking = false }
+        NetworkMetrics.bytesReceived.increment(by: Int64(MessageHeader.size + header.payloadLength))
         context.fireChannelRead(wrapInboundOut(message))
         return .continue
     }
@@ -37,6 +38,8 @@ struct FrameEncoder: MessageToByteEncoder {
     let codec: MessageCodec
 
     func encode(data: Message, out: inout ByteBuffer) throws {
-        out.writeBytes(codec.encode(data))
+        let frame = codec.encode(data)
+        NetworkMetrics.bytesSent.increment(by: Int64(frame.count))
+        out.writeBytes(frame)
     }
 }

@@ -18,7 +18,7 @@ extension PeerNetwork {
                 guard !unknown.isEmpty else { continue }
                 unknown.forEach { peer.learn($0.hash) }
                 peer.send(.headers(HeadersMessage(headers: unknown)))
-                blocksRelayed += unknown.count
+                NetworkMetrics.blocksRelayed.increment(by: Int64(unknown.count))
             }
         }
     }
@@ -38,6 +38,7 @@ extension PeerNetwork {
             peer.pendingTransactionAnnouncements.removeAll()
             guard !txids.isEmpty else { continue }
             txids.forEach(peer.learn)
+            NetworkMetrics.transactionsRelayed.increment(by: Int64(txids.count))
             for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
                 let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
                 peer.send(.inv(InvMessage(inventory: slice.map(InventoryVector.transaction))))

@@ -44,8 +44,6 @@ public final class PeerNetwork: @unchecked Sendable {
     /// The chain as last read from the node (refreshed every second and on every new tip), so the
     /// event loop never waits for the chain.
     var summary: ChainSummary
-    /// Blocks relayed and received, bytes in and out: for the operator.
-    public internal(set) var blocksRelayed = 0
 
     public convenience init(configuration: NetworkConfiguration, services: NodeServices, logger: Logger) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -273,6 +271,7 @@ public final class PeerNetwork: @unchecked Sendable {
         if peer.banScore >= BanList.threshold {
             if configuration.banning {
                 bans.ban(peer.host)
+                NetworkMetrics.bans.increment()
                 logger.warning("banned \(peer.host) for \(Int(configuration.banDuration)) s")
             }
             close(peer)

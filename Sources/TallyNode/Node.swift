@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import TallyChain
 import TallyCrypto
 import TallyMempool
@@ -47,6 +48,15 @@ public final class Node: @unchecked Sendable {
     }
 
     public static func now() -> UInt32 { UInt32(Date().timeIntervalSince1970) }
+
+    /// Counted for operators (`/metrics`); the metrics system must be bootstrapped before first use.
+    static let reorganisations = Counter(label: "tally_reorganisations_total")
+
+    /// Makes the node's counters now (see `NetworkMetrics.register`).
+    public static func registerMetrics() {
+        _ = reorganisations
+        NetworkMetrics.register()
+    }
 
     /// Runs `body` on the node's queue, the only place chain and mempool change.
     public func sync<T>(_ body: () throws -> T) rethrows -> T { try queue.sync(execute: body) }
@@ -119,6 +129,7 @@ public final class Node: @unchecked Sendable {
         let tip = chain.tip
         if !change.disconnected.isEmpty {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
+            Node.reorganisations.increment()
         }
         let time = Date(timeIntervalSince1970: TimeInterval(tip.header.time)).formatted(.iso8601)
         if chain.isSyncing, let best = chain.index.bestHeader {
@@ -149,9 +160,13 @@ public final class Node: @unchecked Sendable {
         let miner = Miner(threads: threads, hooks: Miner.Hooks(
             template: { [self] in
                 queue.sync {
-                    // While better headers are still being fetched, mining on this tip is wasted work.
-                    chain.isSyncing ? nil
-                        : BlockAssembler.template(chain: chain, mempool: mempool, payTo: rewardAddress, now: Node.now())
+                    let now = Node.now()
+                    // While better headers are still being fetched, mining on this tip is wasted work;
+                    // so is a block that must be timed too far ahead of the clock to be accepted (a
+                    // regtest chain mined without pause outruns the clock): wait for it.
+                    guard !chain.isSyncing,
+                          UInt64(chain.tip.medianTimePast()) + 1 <= UInt64(now) + UInt64(chain.parameters.maximumFutureBlockTime) else { return nil }
+                    return BlockAssembler.template(chain: chain, mempool: mempool, payTo: rewardAddress, now: now)
                 }
             },
             found: { [self] block in
@@ -175,17 +190,20 @@ public final class Node: @unchecked Sendable {
     }
 
     public var isMining: Bool { queue.sync { miner != nil } }
+    public var miningThreads: Int { queue.sync { miner?.threads ?? 0 } }
     public var hashCount: UInt64 { queue.sync { miner?.hashCount ?? 0 } }
 
     /// Hashes per second over the last few seconds.
     public func hashRate() -> UInt64 {
-        let count = hashCount
-        return queue.sync {
+        queue.sync {
+            let count = miner?.hashCount ?? 0
             let now = Date()
+            // A miner stopped or replaced since the last reading counts from zero again.
+            if let last = hashSamples.last, count < last.count { hashSamples.removeAll() }
             hashSamples.append((count, now))
             hashSamples.removeAll { now.timeIntervalSince($0.time) > 10 }
             guard let first = hashSamples.first, now.timeIntervalSince(first.time) > 0.5 else { return 0 }
-            return UInt64(Double(count &- first.count) / now.timeIntervalSince(first.time))
+            return UInt64(Double(count - first.count) / now.timeIntervalSince(first.time))
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TallyChain
+import TallyHTTP
 import TallyMining
 import TallyNet
 import TallyNode
@@ -91,6 +92,11 @@ struct Run: ParsableCommand {
     @Flag(help: "Run without the peer network (no listening, no discovery).")
     var noNetwork = false
 
+    @Option(name: .customLong("http"), help: ArgumentHelp(
+        "Serve the JSON API, the explorer page and /metrics on HOST:PORT (off by default).",
+        valueName: "host:port"))
+    var http: String?
+
     @Option(help: "Take a snapshot of the store every N blocks (0: never).")
     var snapshotEvery: UInt32 = 1_000
 
@@ -107,6 +113,12 @@ struct Run: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let logger = store.makeLogger()
+        let httpTarget = try http.map { text in
+            guard let target = splitHostPort(text) else { throw ValidationError("--http: '\(text)' is not host:port") }
+            return target
+        }
+        // Counters bind to the metrics backend on first use: bootstrap before the node exists.
+        let metrics = httpTarget.map { _ in ExplorerServer.bootstrapMetrics() }
         var configuration = store.nodeConfiguration()
         configuration.mine = mine
         configuration.miningThreads = threads
@@ -136,7 +148,13 @@ struct Run: ParsableCommand {
             network.targetOutbound = maxOutbound
             try node.startNetwork(network)
         }
-
+        var explorer: ExplorerServer?
+        if let httpTarget, let metrics {
+            let server = try ExplorerServer(node: node, registry: metrics, logger: logger)
+            let port = try server.start(host: httpTarget.host, port: httpTarget.port)
+            logger.notice("HTTP API and explorer on http://\(httpTarget.host.contains(":") ? "[\(httpTarget.host)]" : httpTarget.host):\(port)/")
+            explorer = server
+        }
 
         if mine {
             logger.notice("mining to \(Address(network: store.network, hash: node.rewardAddress)) on \(threads) thread(s), kernel \(NonceScanner.implementation)")
@@ -149,6 +167,7 @@ struct Run: ParsableCommand {
         sigwait(&stopSignals, &received)
         logger.notice("shutting down (signal \(received))")
         reporter.stop()
+        explorer?.stop()
         node.stopMining()
         node.stopNetwork()
         logger.notice("stopped at tip \(node.chain.tip.height)")

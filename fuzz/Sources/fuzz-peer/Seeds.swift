@@ -5,7 +5,7 @@ import TallyMining
 import TallyWire
 
 /// The hand-made seeds of `fuzz/corpus/fuzz-peer` (`FUZZ_PEER_WRITE_SEEDS=DIR fuzz-peer` writes
-/// them), in the input format of `FuzzPeer.swift`.
+/// them), in the input format of `main.swift`.
 enum Seeds {
     /// One input being written: the set-up byte, then operations.
     struct Input {

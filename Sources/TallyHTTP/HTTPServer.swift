@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The node's HTTP server (SwiftNIO's HTTP/1 handlers): a request is read whole (its body at most
+/// `maximumBody` bytes: a larger one is answered 413 at once and the connection closed), answered
+/// by the router off the event loop (handlers wait for the node), and written back; keep-alive as
+/// the client asks.
+public final class HTTPServer: @unchecked Sendable {
+    static let maximumBody = 2_200_000
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let work = DispatchQueue(label: "tally.http", attributes: .concurrent)
+    private let router: Router
+    let logger: Logger
+    private var channel: Channel?
+
+    init(router: Router, logger: Logger) {
+        self.router = router
+        self.logger = logger
+    }
+
+    /// Binds `host:port` (port 0: any free one) and returns the port bound.
+    func start(host: String, port: Int) throws -> Int {
+        let channel = try ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
+                    try channel.pipeline.syncOperations.addHandler(RequestHandler(server: self))
+                }
+            }
+            .bind(host: host, port: port).wait()
+        self.channel = channel
+        return channel.localAddress?.port ?? port
+    }
+
+    public func stop() {
+        try? channel?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Answers off the loop, then hands the response back to it.
+    func answer(_ request: HTTPRequest, on loop: EventLoop) -> EventLoopFuture<HTTPResponse> {
+        let promise = loop.makePromise(of: HTTPResponse.self)
+        work.async { [router] in promise.succeed(router.respond(to: request)) }
+        return promise.futureResult
+    }
+
+    private final class RequestHandler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        private let server: HTTPServer
+        private var head: HTTPRequestHead?
+        private var body: [UInt8] = []
+
+        init(server: HTTPServer) { self.server = server }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head):
+                self.head = head
+                body = []
+                let declared = head.headers.first(name: "content-length").flatMap(Int.init) ?? 0
+                if declared > HTTPServer.maximumBody { refuseOversize(context: context) }
+            case .body(var chunk):
+                guard head != nil else { return }
+                guard body.count + chunk.readableBytes <= HTTPServer.maximumBody else { return refuseOversize(context: context) }
+                body += chunk.readBytes(length: chunk.readableBytes) ?? []
+            case .end:
+                guard let head else { return }
+                self.head = nil
+                guard let request = HTTPRequest(method: head.method, uri: head.uri, body: body) else {
+                    return write(.error(.badRequest, "'\(head.uri.prefix(100))' is not a path"), for: head, keepAlive: head.isKeepAlive,
+                                 context: context)
+                }
+                body = []
+                let context = NIOLoopBound(context, eventLoop: context.eventLoop)
+                server.answer(request, on: context.value.eventLoop).whenSuccess { [self] response in
+                    write(response, for: head, keepAlive: head.isKeepAlive, context: context.value)
+                }
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: Error) {
+            server.logger.debug("HTTP connection from \(context.remoteAddress.map { "\($0)" } ?? "?"): \(error)")
+            context.close(promise: nil)
+        }
+
+        /// Answers 413 as soon as the body is known to be too large, without reading the rest, and
+        /// hangs up.
+        private func refuseOversize(context: ChannelHandlerContext) {
+            guard let head else { return }
+            self.head = nil
+            body = []
+            write(.error(.payloadTooLarge, "the body is over \(HTTPServer.maximumBody) bytes"), for: head, keepAlive: false, context: context)
+        }
+
+        private func write(_ response: HTTPResponse, for request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: response.contentType)
+            headers.add(name: "Content-Length", value: "\(response.body.count)")
+            headers.add(name: "Cache-Control", value: "no-store")
+            headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers))),
+                          promise: nil)
+            if request.method != .HEAD {
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+            }
+            let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import TallyNode
+import TallyWire
+
+/// Mining turned off and on in a running node (what `POST /api/mining` does): the hash rate reads
+/// zero when stopped and never traps on a counter that started again from zero (it did: the samples
+/// of the stopped miner made the difference negative), and a chain mined without pause waits for
+/// the clock instead of making blocks too far ahead of it to be accepted.
+@Suite(.serialized) struct NodeMiningControlTests {
+    @Test func hashRateSurvivesStoppingAndRestarting() throws {
+        let directory = try temporaryDirectory("mining-control")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = NodeConfiguration(network: .regtest, dataDirectory: directory)
+        configuration.mineInterval = 0
+        let node = try Node(configuration: configuration)
+        node.startMining(threads: 1)
+        try waitUntil("a hash rate", timeout: 10) { node.hashRate() > 0 }
+        node.stopMining()
+        #expect(node.hashRate() == 0)
+        #expect(!node.isMining && node.miningThreads == 0)
+        node.startMining(threads: 1)
+        #expect(node.miningThreads == 1)
+        // The new miner's count starts below the old one's last sample.
+        for _ in 0..<5 {
+            _ = node.hashRate()
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        try waitUntil("a hash rate again", timeout: 10) { node.hashRate() > 0 }
+        let tipTime = node.sync { node.chain.tip.header.time }
+        node.stopMining()
+        #expect(UInt64(tipTime) <= UInt64(Node.now()) + UInt64(Network.regtest.parameters.maximumFutureBlockTime))
+    }
+}

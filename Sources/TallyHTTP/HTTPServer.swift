@@ -102,6 +102,9 @@ public final class HTTPServer: @unchecked Sendable {
             headers.add(name: "Content-Type", value: response.contentType)
             headers.add(name: "Content-Length", value: "\(response.body.count)")
             headers.add(name: "Cache-Control", value: "no-store")
+            headers.add(name: "X-Content-Type-Options", value: "nosniff")
+            // The page loads nothing but its own files and the API: say so, so that nothing else runs.
+            headers.add(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:")
             headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers))),
                           promise: nil)

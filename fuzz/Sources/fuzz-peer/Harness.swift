@@ -112,6 +112,13 @@ final class Harness: @unchecked Sendable {
         var isDirectory: ObjCBool = false
         let base = FileManager.default.fileExists(atPath: shm.path, isDirectory: &isDirectory) && isDirectory.boolValue
             && FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
+        // A process that crashed left its directory behind: remove those of processes gone.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? [] where name.hasPrefix("fuzz-peer-") {
+            let parts = name.split(separator: "-")
+            if parts.count == 4, let pid = Int32(parts[2]), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(at: base.appendingPathComponent(name))
+            }
+        }
         directory = base.appendingPathComponent("fuzz-peer-\(getpid())-\(UUID().uuidString.prefix(8))")
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         logger = Logger(label: "fuzz-peer") { _ in RecordingLogHandler() }

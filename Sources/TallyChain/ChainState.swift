@@ -141,11 +141,13 @@ public final class ChainState {
     }
 
     /// Whether a block not asked for is worth processing: its chain has at least the tip's work. A
-    /// block whose header is already known was announced, so it is.
+    /// block whose header is already known was announced, so it is; so is one whose header fails
+    /// its proof of work, which processing condemns (the sender is punished for it, not ignored).
     public func isWorthProcessing(unrequested block: Block) -> Bool {
-        if index[block.hash] != nil { return true }
-        guard let parent = index[block.header.previousBlockHash],
-              let target = Target.decode(bits: block.header.bits) else { return false }
+        let hash = block.hash
+        if index[hash] != nil { return true }
+        guard let target = try? HeaderChecks.checkProofOfWork(block.header, hash: hash, parameters: parameters) else { return true }
+        guard let parent = index[block.header.previousBlockHash] else { return false }
         return !(parent.chainWork + Target.work(of: target) < tip.chainWork)
     }
 

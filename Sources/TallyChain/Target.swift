@@ -7,7 +7,8 @@ public enum Target {
         let mantissa = UInt64(bits & 0x007f_ffff)
         guard bits & 0x0080_0000 == 0, mantissa != 0 else { return nil }
         if exponent <= 3 {
-            return UInt256(mantissa >> UInt64(8 * (3 - exponent)))
+            let value = mantissa >> UInt64(8 * (3 - exponent))
+            return value == 0 ? nil : UInt256(value)
         }
         let shift = 8 * (exponent - 3)
         // The value must fit in 256 bits.

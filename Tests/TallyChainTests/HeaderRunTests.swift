@@ -93,6 +93,13 @@ import TallyWire
         #expect(t.chain.isWorthProcessing(unrequested: sibling))  // equal work: a competing tip
         #expect(!t.chain.isWorthProcessing(unrequested: stale))
         #expect(!t.chain.isWorthProcessing(unrequested: orphan))
+        // A header that fails its proof of work (here bits whose target is zero, which once made
+        // the work sum trap) goes on to processing, which condemns it and punishes its sender.
+        var forged = fork(at: 40, count: 1, tag: "zero target")[0]
+        forged = Block(header: BlockHeader(version: 1, previousBlockHash: forged.header.previousBlockHash, merkleRoot: forged.header.merkleRoot,
+                                           time: forged.header.time, bits: 0x0100_3456, nonce: 0), transactions: forged.transactions)
+        #expect(t.chain.isWorthProcessing(unrequested: forged))
+        #expect { try t.chain.acceptBlock(forged) } throws: { ($0 as? RuleViolation)?.rule == .proofOfWork }
         // Once its header is known (it was announced), the stale block is worth storing.
         _ = try t.chain.acceptHeaderRun([stale.header], keepLowWork: true)
         #expect(t.chain.isWorthProcessing(unrequested: stale))

@@ -18,6 +18,9 @@ import TallyWire
     @Test func rejectsNegativeZeroAndOverflowingBits() {
         #expect(Target.decode(bits: 0x0480_0001) == nil)  // sign bit
         #expect(Target.decode(bits: 0x2000_0000) == nil)  // zero mantissa
+        // Zero after the small exponent's shift (found by fuzz-peer: its work overflowed and trapped).
+        #expect(Target.decode(bits: 0x0100_3456) == nil)
+        #expect(Target.decode(bits: 0x0200_0056) == nil)
         #expect(Target.decode(bits: 0xff12_3456) == nil)  // beyond 2^256
         #expect(Target.decode(bits: 0x2100_ffff) != nil)  // 0xffff << 240 still fits
     }

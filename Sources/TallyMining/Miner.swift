@@ -129,7 +129,9 @@ public final class Miner: @unchecked Sendable {
                 if count < Miner.slice { break }
                 nonce += count
             }
-            if let solved, generation.load(ordering: .relaxed) == started {
+            // A block found while stopping is dropped: the node is shutting down, and announcing a
+            // block it will not be there to serve leaves peers with a header they cannot fetch.
+            if let solved, running.load(ordering: .acquiring), generation.load(ordering: .relaxed) == started {
                 block.header.nonce = solved
                 if pauseAfterBlock > 0 {
                     resumeAt.store(DispatchTime.now().uptimeNanoseconds + UInt64(pauseAfterBlock * 1e9), ordering: .relaxed)

@@ -23,8 +23,9 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
 
     /// Assigns wanted blocks (lowest height first) to peers whose best height reaches them, filling
     /// each peer's window; returns the new requests.
+    /// `canServe` rules out a peer for a block it said it does not have (`notfound`).
     public mutating func schedule(wanted: [(hash: Hash256, height: UInt32)], peers: [(peer: Peer, bestHeight: UInt32)],
-                                  now: Date = Date()) -> [Peer: [Hash256]] {
+                                  now: Date = Date(), canServe: (Peer, Hash256) -> Bool = { _, _ in true }) -> [Peer: [Hash256]] {
         var requests: [Peer: [Hash256]] = [:]
         guard !peers.isEmpty else { return requests }
         var next = 0
@@ -34,7 +35,8 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
             var chosen: Peer?
             for offset in 0..<peers.count {
                 let candidate = peers[(next + offset) % peers.count]
-                if candidate.bestHeight >= block.height && (counts[candidate.peer] ?? 0) < perPeer {
+                if candidate.bestHeight >= block.height && (counts[candidate.peer] ?? 0) < perPeer
+                    && canServe(candidate.peer, block.hash) {
                     chosen = candidate.peer
                     next = (next + offset + 1) % peers.count
                     break
@@ -54,6 +56,13 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
         guard let request = inFlight.removeValue(forKey: hash) else { return nil }
         counts[request.peer, default: 1] -= 1
         return request.peer
+    }
+
+    /// `peer` answered that it does not have `hash`: the request is released at once for another
+    /// peer, rather than waiting out the stall timeout.
+    public mutating func notFound(_ hash: Hash256, from peer: Peer) {
+        guard let request = inFlight[hash], request.peer == peer else { return }
+        received(hash)
     }
 
     /// Peers with a request older than the stall timeout; their requests are released for others.

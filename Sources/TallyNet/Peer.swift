@@ -42,6 +42,8 @@ final class Peer: @unchecked Sendable {
     /// Set when it failed to deliver requested blocks in time: no block requests until then.
     var stallingUntil: Date?
     var closing = false
+    /// Blocks it answered `notfound` for: never asked of it again. Bounded.
+    var lackingBlocks = Set<Hash256>()
     /// Inventory entries it may still announce (Protocol.md §13.6).
     var inventoryBudget: TokenBucket
     /// Headers it sent of chains with less work than our tip, since it was last penalised for them.

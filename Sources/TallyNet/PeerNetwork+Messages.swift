@@ -100,8 +100,14 @@ extension PeerNetwork {
             }
             peer.getDataQueue += request.inventory.filter(\.type.isKnown)
             serveGetData(peer)
-        case .notFound:
-            break
+        case .notFound(let message):
+            // The peer lacks these blocks (its chain is another): ask someone else now.
+            for item in message.inventory where item.type == .block {
+                if peer.lackingBlocks.count >= Peer.maximumKnownInventory { peer.lackingBlocks.removeAll(keepingCapacity: true) }
+                peer.lackingBlocks.insert(item.hash)
+                downloads.notFound(item.hash, from: peer.id)
+            }
+            scheduleDownloads()
         case .getHeaders(let request):
             perform(for: peer) { [services] in
                 services.headers(after: request.locator, stop: request.hashStop, limit: HeadersMessage.maximumCount)

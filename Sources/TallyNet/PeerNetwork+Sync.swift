@@ -88,7 +88,10 @@ extension PeerNetwork {
                     .filter { $0.isReady && !$0.closing && ($0.stallingUntil.map { $0 < now } ?? true) }
                     .sorted { $0.id < $1.id }
                     .map { (peer: $0.id, bestHeight: $0.bestHeight) }
-                for (id, hashes) in downloads.schedule(wanted: missing, peers: available, now: now) {
+                let schedule = downloads.schedule(wanted: missing, peers: available, now: now) { [peers] id, hash in
+                    peers[id]?.lackingBlocks.contains(hash) == false
+                }
+                for (id, hashes) in schedule {
                     peers[id]?.send(.getData(GetDataMessage(inventory: hashes.map(InventoryVector.block))))
                 }
             }

@@ -27,8 +27,10 @@ extension Node: NodeServices {
     public func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome {
         queue.sync {
             do {
+                let best = chain.index.bestHeader?.hash
                 switch try chain.acceptHeaderRun(headers, keepLowWork: keepLowWork) {
                 case .accepted(let entries):
+                    if chain.index.bestHeader?.hash != best { lastChainProgress = Date() }
                     let last = entries.last ?? chain.tip
                     return .accepted(lastHeight: last.height, lowWork: last.chainWork < chain.tip.chainWork)
                 case .lowWork:

@@ -28,6 +28,8 @@ public final class Node: @unchecked Sendable {
     /// Hash-rate samples: (hashes, time) at the last two readings.
     private var hashSamples: [(count: UInt64, time: Date)] = []
     private var lastSyncLog: (time: Date, height: UInt32) = (.distantPast, 0)
+    /// When the best header last moved, or the tip moved along its chain (on the queue).
+    var lastChainProgress = Date()
 
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "tallyd")) throws {
         self.configuration = configuration
@@ -81,12 +83,15 @@ public final class Node: @unchecked Sendable {
     /// then the mempool, the miner and the snapshots catch up.
     @discardableResult
     public func submit(_ block: Block) throws -> BlockAcceptance {
-        try queue.sync {
-            let result = try chain.acceptBlock(block)
-            for (hash, violation) in result.invalid { logger.warning("block \(hash) is invalid: \(violation)") }
-            if !result.tipChange.isEmpty { tipChanged(result.tipChange) }
-            return result
-        }
+        try queue.sync { try accept(block) }
+    }
+
+    /// On the queue.
+    private func accept(_ block: Block) throws -> BlockAcceptance {
+        let result = try chain.acceptBlock(block)
+        for (hash, violation) in result.invalid { logger.warning("block \(hash) is invalid: \(violation)") }
+        if !result.tipChange.isEmpty { tipChanged(result.tipChange) }
+        return result
     }
 
     /// Takes a transaction into the mempool and announces it (and any orphans it unblocked).
@@ -121,6 +126,10 @@ public final class Node: @unchecked Sendable {
     }
 
     private func tipChanged(_ change: TipChange) {
+        // Progress toward a better chain, not a block of our own beside it.
+        if let best = chain.index.bestHeader, best.ancestor(at: chain.tip.height)?.hash == chain.tip.hash {
+            lastChainProgress = Date()
+        }
         miner?.newWork()
         network?.announceBlocks(change.connected.map(\.header))
         lastTemplateRefresh = Date()
@@ -164,17 +173,22 @@ public final class Node: @unchecked Sendable {
                     // While better headers are still being fetched, mining on this tip is wasted work;
                     // so is a block that must be timed too far ahead of the clock to be accepted (a
                     // regtest chain mined without pause outruns the clock): wait for it.
-                    guard !chain.isSyncing,
+                    guard !isFetchingBetterChain,
                           UInt64(chain.tip.medianTimePast()) + 1 <= UInt64(now) + UInt64(chain.parameters.maximumFutureBlockTime) else { return nil }
                     return BlockAssembler.template(chain: chain, mempool: mempool, payTo: rewardAddress, now: now)
                 }
             },
             found: { [self] block in
-                do {
-                    let result = try submit(block)
-                    if let violation = result.invalid[block.hash] { logger.error("mined an invalid block: \(violation)") }
-                } catch {
-                    logger.error("mined block rejected: \(error)")
+                queue.sync {
+                    // Stopped meanwhile (`stopMining` clears `miner` on this queue first): a node
+                    // shutting down must not announce a block it will not be there to serve.
+                    guard self.miner != nil else { return }
+                    do {
+                        let result = try accept(block)
+                        if let violation = result.invalid[block.hash] { logger.error("mined an invalid block: \(violation)") }
+                    } catch {
+                        logger.error("mined block rejected: \(error)")
+                    }
                 }
             }), pauseAfterBlock: configuration.mineInterval)
         queue.sync { self.miner = miner }
@@ -190,6 +204,15 @@ public final class Node: @unchecked Sendable {
     }
 
     public var isMining: Bool { queue.sync { miner != nil } }
+
+    /// Headers with more work than the tip are known and their blocks are still arriving: mining on
+    /// the tip would be wasted. Once `fetchPatience` passes with neither a new tip nor a new best
+    /// header, the blocks cannot be had (a partition cut them off, a peer left) and mining resumes.
+    /// On the queue.
+    var isFetchingBetterChain: Bool {
+        chain.isSyncing && Date().timeIntervalSince(lastChainProgress) < Node.fetchPatience
+    }
+    static let fetchPatience: TimeInterval = 10
     public var miningThreads: Int { queue.sync { miner?.threads ?? 0 } }
     public var hashCount: UInt64 { queue.sync { miner?.hashCount ?? 0 } }
 

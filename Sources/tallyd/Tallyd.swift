@@ -166,9 +166,11 @@ struct Run: ParsableCommand {
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
         logger.notice("shutting down (signal \(received))")
+        // The miner first: a block found from here on would be announced to peers by a node about
+        // to leave, which could not serve it.
+        node.stopMining()
         reporter.stop()
         explorer?.stop()
-        node.stopMining()
         node.stopNetwork()
         logger.notice("stopped at tip \(node.chain.tip.height)")
     }

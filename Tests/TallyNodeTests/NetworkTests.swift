@@ -13,11 +13,11 @@ import TallyWire
     static let alice = TestChain.key(1)
     static let bob = TestChain.key(2)
 
-    /// A bootstrap file of `count` regtest blocks whose coinbases pay alice.
-    static func chainFile(_ count: Int, in directory: URL) throws -> URL {
+    /// A bootstrap file of `count` regtest blocks whose coinbases pay alice (or `payee`: another chain).
+    static func chainFile(_ count: Int, in directory: URL, payee: Ed25519.PrivateKey = alice) throws -> URL {
         let builder = try TestChain()
-        let url = directory.appendingPathComponent("chain-\(count).dat")
-        try BlockFile.write(try builder.mine(count, payTo: TestChain.address(alice)), to: url)
+        let url = directory.appendingPathComponent("chain-\(count)-\(TestChain.address(payee).bytes.prefix(4).map(String.init).joined()).dat")
+        try BlockFile.write(try builder.mine(count, payTo: TestChain.address(payee)), to: url)
         return url
     }
 
@@ -122,6 +122,54 @@ import TallyWire
         try waitUntil("the mempools empty again", timeout: 10) {
             try [n1, n2, n3].allSatisfy { try !$0.client().mempool().contains(tx.txid) }
         }
+    }
+
+    /// A peer on a shorter fork answers `notfound` for the longer fork's blocks: they are asked of the
+    /// peer that has them at once, not after a 10 s stall (they were: `notfound` was ignored).
+    @Test func blocksAPeerLacksAreAskedElsewhereAtOnce() throws {
+        let directory = try temporaryDirectory("forks")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shorter = try Self.chainFile(250, in: directory), longer = try Self.chainFile(280, in: directory, payee: Self.bob)
+        let p = try TestNode("short-fork"), q = try TestNode("long-fork"), n = try TestNode("joining")
+        try Self.importChain(shorter, into: p)
+        try Self.importChain(longer, into: q)
+        try Self.importChain(shorter, into: n)
+        try p.start()
+        try q.start()
+        let target = try q.status().tipHash
+        let started = Date()
+        try n.start(["--peer", p.target, "--peer", q.target])
+        try waitUntil("the joining node on the longer fork", timeout: 30) { try n.status().tipHash == target }
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds < 8, "took \(seconds) s")
+        #expect(!n.log.contains("stalled a block download"))
+    }
+
+    /// A heavier header whose blocks never come stops the miner only for a while: after 10 s without
+    /// progress it mines on its own tip again (it used to stop for as long as the header was known:
+    /// a whole partition).
+    @Test func aMinerWaitsForABetterChainOnlyWhileItArrives() throws {
+        let node = try TestNode("patient")
+        try node.start(["--mine", "--threads", "1", "--mine-interval", "0.2"])
+        try waitUntil("a few blocks", timeout: 20) { node.height() >= 3 }
+        let liar = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.40")
+        let chain = try liar.headers(after: [ChainParameters.regtest.genesisHash])
+        var headers: [BlockHeader] = []
+        var parent = chain[chain.count - 1]
+        for i in 0..<3 {  // three headers on the tip: more work than the node's chain until it mines three more
+            var header = BlockHeader(version: 1, previousBlockHash: parent.hash, merkleRoot: Hash256(w0: UInt64(i), w1: 9, w2: 9, w3: 9),
+                                     time: parent.time + 1, bits: 0x207f_ffff, nonce: 0)
+            while Target.decode(bits: header.bits)! < UInt256(header.hash) { header.nonce += 1 }
+            headers.append(header)
+            parent = header
+        }
+        liar.send(.headers(HeadersMessage(headers: headers)))
+        try waitUntil("the headers known", timeout: 10) { try node.status().bestHeaderHeight == UInt32(chain.count + 3) }
+        let stalledAt = try node.status().height
+        Thread.sleep(forTimeInterval: 3)
+        #expect(try node.status().height <= stalledAt + 1, "mined on while the better chain was arriving")
+        try waitUntil("mining again", timeout: 30) { try node.status().height > stalledAt + 3 }
+        _ = liar
     }
 
     @Test func twoNodesFindEachOtherByBroadcast() throws {

@@ -166,7 +166,16 @@ final class Harness: @unchecked Sendable {
     static func makeNode(in directory: URL, template: String, logger: Logger) -> Node {
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = NodeConfiguration(network: network, dataDirectory: directory)
-        try! FileManager.default.copyItem(atPath: template, toPath: configuration.storePath)
+        // Foundation's copy gives up on EINTR, which libFuzzer's timers can cause: copy again.
+        for attempt in 1...10 {
+            do {
+                try? FileManager.default.removeItem(atPath: configuration.storePath)
+                try FileManager.default.copyItem(atPath: template, toPath: configuration.storePath)
+                break
+            } catch {
+                precondition(attempt < 10, "cannot copy the template store: \(error)")
+            }
+        }
         configuration.rewardAddress = fuzzAddress
         configuration.snapshotInterval = 0
         configuration.signatureThreads = 1

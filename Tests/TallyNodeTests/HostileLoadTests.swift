@@ -27,7 +27,7 @@ import TallyWire
 
     /// Checks what every case must leave behind: the probe always answered in time, and the node's
     /// peak memory stayed bounded.
-    func expectComposure(_ node: TestNode, _ watch: ProbeWatch, _ what: String) {
+    func expectComposure(_ node: TestNode, _ watch: ProbeWatch, _ what: String, outcome: String) {
         let probes = watch.stop()
         #expect(probes.failures == 0, "\(what): \(probes.failures) probes failed")
         #expect(probes.count >= 1, "\(what): no probe finished")
@@ -36,6 +36,10 @@ import TallyWire
         #expect(memory.peakKiB < 200 * 1024, "\(what): peak memory \(memory.peakKiB / 1024) MiB")
         print("\(what): \(probes.count) probes, slowest \(String(format: "%.1f", probes.slowest * 1000)) ms; "
               + "node memory \(memory.residentKiB / 1024) MiB, peak \(memory.peakKiB / 1024) MiB")
+        // For `scripts/lan report`.
+        LANTests.record(["scenario": "hostile", "case": what, "outcome": outcome, "probes": probes.count,
+                         "probeFailures": probes.failures, "slowestProbeMs": (probes.slowest * 10_000).rounded() / 10,
+                         "peakMiB": memory.peakKiB / 1024])
     }
 
     @Test func aThousandConnectionsAndSlowHandshakesDisplaceOnlyTheirOwnHost() throws {
@@ -68,7 +72,8 @@ import TallyWire
         #expect(slow.allSatisfy { $0.isClosed() }, "slow handshakes still open after \(Int(Date().timeIntervalSince(started))) s")
         #expect(Date().timeIntervalSince(started) < 15)
         #expect(node.log.contains("no handshake within 10 s"))
-        expectComposure(node, watch, "1,000 connections, 40 slow handshakes")
+        expectComposure(node, watch, "1,000 connections, 40 slow handshakes",
+                        outcome: "at most \(sockets) descriptors open; every slow handshake closed after \(Int(Date().timeIntervalSince(started))) s")
     }
 
     @Test func anInventoryFloodIsCutOff() throws {
@@ -90,7 +95,8 @@ import TallyWire
         #expect(seconds < 30, "the flood went on for \(Int(seconds)) s")
         #expect(node.log.contains("banned 127.0.0.33"))
         print("inventory flood: cut off after \(entries) entries in \(String(format: "%.1f", seconds)) s")
-        expectComposure(node, watch, "inventory flood")
+        expectComposure(node, watch, "10,000 inv entries a second",
+                        outcome: "banned after \(entries) entries in \(String(format: "%.1f", seconds)) s")
     }
 
     @Test func unaskedForStaleBlocksAreDroppedAndPunishedButANewTipIsTaken() throws {
@@ -113,7 +119,7 @@ import TallyWire
         #expect(node.log.contains("not asked for"))
         #expect(try node.status().tipHash == next.hash)
         #expect(try node.status().peers.contains { $0.banScore == 0 && $0.address.port != 0 })
-        expectComposure(node, watch, "unrequested blocks")
+        expectComposure(node, watch, "unrequested blocks", outcome: "stale ones dropped, sender banned at the tenth; a pushed new tip taken")
     }
 
     @Test func forgedAndLowWorkHeadersAreRefusedWithoutBeingStored() throws {
@@ -146,7 +152,8 @@ import TallyWire
         #expect(node.log.contains("banned 127.0.0.38"))
         let status = try node.status()
         #expect(status.height == chain.count && status.bestHeaderHeight == chain.count)
-        expectComposure(node, watch, "forged and low-work headers")
+        expectComposure(node, watch, "bad proof of work; long low-work fork",
+                        outcome: "forger banned at once; liar banned after \(forks * 50) low-work headers, none stored")
     }
 
     /// A valid block with only a coinbase, tagged so each one differs.

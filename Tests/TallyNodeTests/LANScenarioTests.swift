@@ -88,7 +88,11 @@ extension LANTests {
         // miner stopped with SIGTERM mines one last block while it shuts down and announces it
         // without serving it; here it is announced on its own side only, and served when the
         // miner restarts.)
-        try restart([1, 4], directory: directory, extra: ["idle"])
+        // Host 4 first, and host 1 only once host 4 follows it: had both just found a block at one
+        // height, the two equal-work tips would both stand (first seen wins) with nobody mining.
+        try restart([4], directory: directory, extra: ["idle"])
+        try waitUntil("host 4 on host 1's chain", timeout: 30) { try status(4).tipHash == status(1).tipHash }
+        try restart([1], directory: directory, extra: ["idle"])
         var common = try status(2)
         try waitUntil("all five on one tip with every block", timeout: 30) {
             common = try status(2)

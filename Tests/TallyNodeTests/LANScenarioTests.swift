@@ -263,8 +263,13 @@ extension LANTests {
         }
         let killPhase = Date().timeIntervalSince(started)
 
-        // In the end every node holds the chain host 1 has now.
-        let tip = try Self.status(1).tipHash
+        // In the end every node holds the chain host 1 has now (once it answers: the last kill may
+        // have been its own, and it may still be starting).
+        var tip = Hash256.zero
+        try waitUntil("host 1 answering", timeout: 30) {
+            tip = try Self.status(1).tipHash
+            return true
+        }
         try waitUntil("every node on host 1's chain", timeout: 60) { try (1...5).allSatisfy { try Self.activeChain($0).contains(tip) } }
         // Every store, stopped cleanly, is consistent too.
         for host in 1...5 {

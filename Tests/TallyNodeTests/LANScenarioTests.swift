@@ -263,13 +263,17 @@ extension LANTests {
         }
         let killPhase = Date().timeIntervalSince(started)
 
-        // In the end every node holds the chain host 1 has now (once it answers: the last kill may
-        // have been its own, and it may still be starting).
-        var tip = Hash256.zero
+        // In the end every node holds the chain host 1 has. With two miners a tip can still lose to
+        // a rival block, so host 2 stops mining first and host 1 mines two more blocks: its tip is
+        // then final. (Host 1 answers once started: the last kill may have been its own.)
+        try Self.restart([2], directory: directory, extra: ["idle"])
+        var heightThen = 0
         try waitUntil("host 1 answering", timeout: 30) {
-            tip = try Self.status(1).tipHash
+            heightThen = Int(try Self.status(1).height)
             return true
         }
+        try waitUntil("host 1 mining on alone", timeout: 30) { Int(try Self.status(1).height) >= heightThen + 2 }
+        let tip = try Self.status(1).tipHash
         try waitUntil("every node on host 1's chain", timeout: 60) { try (1...5).allSatisfy { try Self.activeChain($0).contains(tip) } }
         // Every store, stopped cleanly, is consistent too.
         for host in 1...5 {

@@ -89,7 +89,11 @@ public final class PeerNetwork: @unchecked Sendable {
     public func start() throws -> Int {
         let channel = try ServerBootstrap(group: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 256)
+            // A burst of connections (a thousand from one host) must not fill the accept queue:
+            // the kernel would drop the next SYN, and an honest peer or a probe would wait out a
+            // 1 s retransmission. The kernel caps this at somaxconn.
+            .serverChannelOption(.backlog, value: 4_096)
+            .serverChannelOption(.maxMessagesPerRead, value: 64)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: configuration.sendBufferLowWater, high: configuration.sendBufferHighWater))
             .childChannelInitializer { [self] channel in

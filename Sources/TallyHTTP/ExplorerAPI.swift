@@ -118,8 +118,7 @@ final class ExplorerAPI: Sendable {
         if let pooled = node.sync({ node.mempool.entries[txid] }) {
             return describe(pooled.tx, place: nil, fee: pooled.fee)
         }
-        // A transaction mined a moment ago may be in a block the indexer has not reached yet.
-        guard let location = try index.location(of: txid) ?? { indexer.catchUpNow(); return try index.location(of: txid) }() else {
+        guard let location = try indexedLocation(of: txid) else {
             throw APIError.notFound("no transaction \(txid) in the active chain (indexed to height \(indexedHeight)) or the mempool")
         }
         let (entry, tipHeight) = node.sync { (node.chain.index.activeEntry(at: location.height), node.chain.height) }
@@ -150,6 +149,14 @@ final class ExplorerAPI: Sendable {
             blockHash: place.map { "\($0.entry.hash)" }, height: place?.entry.height, time: place?.entry.header.time,
             confirmations: place.map { $0.tipHeight - $0.entry.height + 1 } ?? 0, inMempool: place == nil,
             fee: tx.isCoinbase ? nil : fee, outputTotal: outputTotal, inputs: inputs, outputs: outputs)
+    }
+
+    /// Where the index has a transaction; a miss first brings the index to the tip, since a
+    /// transaction mined a moment ago may be in a block the indexer has not reached yet.
+    private func indexedLocation(of txid: Hash256) throws -> (height: UInt32, position: Int)? {
+        if let location = try index.location(of: txid) { return location }
+        indexer.catchUpNow()
+        return try index.location(of: txid)
     }
 
     /// The output an input spends: from the index, else (for a chain of unconfirmed transactions)
@@ -260,7 +267,7 @@ final class ExplorerAPI: Sendable {
         }
         if let hash = Hash256(hex: query.lowercased()) {
             if node.sync({ node.chain.index[hash] }) != nil { return APIModel.SearchResult(kind: "block", id: "\(hash)") }
-            let known = try index.location(of: hash) ?? { indexer.catchUpNow(); return try index.location(of: hash) }() != nil
+            let known = try indexedLocation(of: hash) != nil
             if known || node.sync({ node.mempool.contains(hash) }) {
                 return APIModel.SearchResult(kind: "transaction", id: "\(hash)")
             }

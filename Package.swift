@@ -102,6 +102,15 @@ let package = Package(
         .testTarget(name: "TallyMempoolTests", dependencies: ["TallyMempool", "TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyWalletTests", dependencies: ["TallyWallet", "TallyMempool", "TallyTestSupport"]),
-        .testTarget(name: "TallyNodeTests", dependencies: ["TallyNode", "TallyNet", "TallyWallet", "TallyTestSupport"]),
+        .testTarget(name: "TallyNetTests", dependencies: [
+            "TallyNet", "TallyWire", "TallyCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "TallyNodeTests", dependencies: [
+            "TallyNode", "TallyNet", "TallyWallet", "TallyTestSupport",
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
     ]
 )

@@ -15,9 +15,10 @@ public enum BlockStatus: Int, Sendable {
     public var isInvalid: Bool { self == .invalid || self == .invalidAncestor }
 }
 
-/// One node of the block tree. Reference type so that the tree can link parents cheaply; owned and
-/// mutated only by the `BlockIndex` of one `ChainState`.
-public final class BlockIndexEntry: @unchecked Sendable {
+/// One node of the block tree: immutable, so any thread may read it. Reference type so that the
+/// tree can link parents cheaply; what changes about a block (its status) is kept by the
+/// `BlockIndex`, which has a single writer.
+public final class BlockIndexEntry: Sendable {
     public let hash: Hash256
     public let header: BlockHeader
     public let height: UInt32
@@ -26,19 +27,15 @@ public final class BlockIndexEntry: @unchecked Sendable {
     public let chainWork: UInt256
     /// Order of arrival; on equal work the block seen first wins.
     public let sequence: Int64
-    public internal(set) var status: BlockStatus
-    /// This block and every ancestor have their transactions stored.
-    public internal(set) var chainHasData = false
 
     init(hash: Hash256, header: BlockHeader, height: UInt32, parent: BlockIndexEntry?, chainWork: UInt256,
-         sequence: Int64, status: BlockStatus) {
+         sequence: Int64) {
         self.hash = hash
         self.header = header
         self.height = height
         self.parent = parent
         self.chainWork = chainWork
         self.sequence = sequence
-        self.status = status
     }
 
     public func ancestor(at height: UInt32) -> BlockIndexEntry? {
@@ -72,6 +69,9 @@ public final class BlockIndexEntry: @unchecked Sendable {
 public struct BlockIndex {
     public private(set) var entries: [Hash256: BlockIndexEntry] = [:]
     private var children: [Hash256: [BlockIndexEntry]] = [:]
+    private var statuses: [Hash256: BlockStatus] = [:]
+    /// Blocks that, with every ancestor, have their transactions stored.
+    private var chainsWithData = Set<Hash256>()
     /// The active chain by height.
     public private(set) var active: [BlockIndexEntry] = []
     /// Blocks with all data up to genesis that might carry more work than the tip.
@@ -87,27 +87,33 @@ public struct BlockIndex {
 
     public subscript(hash: Hash256) -> BlockIndexEntry? { entries[hash] }
 
+    public func status(of entry: BlockIndexEntry) -> BlockStatus { statuses[entry.hash] ?? .headerOnly }
+
+    /// Whether `entry` and every ancestor have their transactions stored.
+    public func chainHasData(_ entry: BlockIndexEntry) -> Bool { chainsWithData.contains(entry.hash) }
+
     public func activeEntry(at height: UInt32) -> BlockIndexEntry? {
         Int(height) < active.count ? active[Int(height)] : nil
     }
 
     public func isActive(_ entry: BlockIndexEntry) -> Bool { activeEntry(at: entry.height) === entry }
 
-    mutating func insert(_ entry: BlockIndexEntry) {
+    mutating func insert(_ entry: BlockIndexEntry, status: BlockStatus) {
         entries[entry.hash] = entry
+        statuses[entry.hash] = status
         if let parent = entry.parent { children[parent.hash, default: []].append(entry) }
-        if !entry.status.isInvalid, bestHeader.map({ entry.isBetterCandidate(than: $0) }) ?? true { bestHeader = entry }
+        if !status.isInvalid, bestHeader.map({ entry.isBetterCandidate(than: $0) }) ?? true { bestHeader = entry }
     }
 
     /// Records that `entry`'s transactions are stored, and propagates "whole chain has data" to it
     /// and to any descendants that were waiting for it.
     mutating func markHaveData(_ entry: BlockIndexEntry) {
-        if entry.status == .headerOnly { entry.status = .haveData }
-        guard entry.parent?.chainHasData ?? true else { return }
+        if status(of: entry) == .headerOnly { statuses[entry.hash] = .haveData }
+        guard entry.parent.map(chainHasData) ?? true else { return }
         var stack = [entry]
         while let e = stack.popLast() {
-            guard !e.chainHasData, e.status == .haveData else { continue }
-            e.chainHasData = true
+            guard !chainHasData(e), status(of: e) == .haveData else { continue }
+            chainsWithData.insert(e.hash)
             candidates.insert(e.hash)
             stack.append(contentsOf: children[e.hash] ?? [])
         }
@@ -116,19 +122,19 @@ public struct BlockIndex {
     /// Marks `entry` invalid and all its descendants as having an invalid ancestor; returns them all.
     @discardableResult
     mutating func markInvalid(_ entry: BlockIndexEntry) -> [BlockIndexEntry] {
-        entry.status = .invalid
+        statuses[entry.hash] = .invalid
         candidates.remove(entry.hash)
         var marked = [entry]
         var stack = children[entry.hash] ?? []
         while let e = stack.popLast() {
-            guard e.status != .invalidAncestor else { continue }
-            e.status = .invalidAncestor
+            guard status(of: e) != .invalidAncestor else { continue }
+            statuses[e.hash] = .invalidAncestor
             candidates.remove(e.hash)
             marked.append(e)
             stack.append(contentsOf: children[e.hash] ?? [])
         }
-        if let best = bestHeader, best.status.isInvalid {
-            bestHeader = entries.values.filter { !$0.status.isInvalid }.min { $0.isBetterCandidate(than: $1) }
+        if let best = bestHeader, status(of: best).isInvalid {
+            bestHeader = entries.values.filter { !status(of: $0).isInvalid }.min { $0.isBetterCandidate(than: $1) }
         }
         return marked
     }
@@ -149,7 +155,7 @@ public struct BlockIndex {
 
     /// A tip that was disconnected may win again later (if the branch that replaced it fails).
     mutating func addCandidate(_ entry: BlockIndexEntry) {
-        if entry.chainHasData && !entry.status.isInvalid { candidates.insert(entry.hash) }
+        if chainHasData(entry) && !status(of: entry).isInvalid { candidates.insert(entry.hash) }
     }
 
     /// The candidate with the most work (the first seen on a tie), pruning those with less work
@@ -158,7 +164,7 @@ public struct BlockIndex {
         let tipWork = tip.chainWork
         var best: BlockIndexEntry?
         for hash in candidates {
-            guard let e = entries[hash], !e.status.isInvalid else { candidates.remove(hash); continue }
+            guard let e = entries[hash], !status(of: e).isInvalid else { candidates.remove(hash); continue }
             if e.chainWork < tipWork { candidates.remove(hash); continue }
             if best.map({ e.isBetterCandidate(than: $0) }) ?? true { best = e }
         }
@@ -181,7 +187,7 @@ public struct BlockIndex {
         var missing: [BlockIndexEntry] = []
         var entry: BlockIndexEntry? = best
         while let e = entry, !isActive(e) {
-            if e.status == .headerOnly { missing.append(e) }
+            if status(of: e) == .headerOnly { missing.append(e) }
             entry = e.parent
         }
         return Array(missing.reversed().prefix(limit))

@@ -58,8 +58,8 @@ public final class ChainState {
             guard header.height == 0 || parent != nil else { throw ChainStore.StoreError.damaged("orphan header \(header.hash)") }
             let work = (parent?.chainWork ?? .zero) + Target.work(of: Target.decode(bits: header.header.bits) ?? .max)
             let entry = BlockIndexEntry(hash: header.hash, header: header.header, height: header.height, parent: parent,
-                                        chainWork: work, sequence: header.sequence, status: header.status)
-            index.insert(entry)
+                                        chainWork: work, sequence: header.sequence)
+            index.insert(entry, status: header.status)
             if header.status == .haveData { index.markHaveData(entry) }
         }
         guard let tipHash = try store.activeTip(), let tip = index[tipHash] else {
@@ -90,28 +90,19 @@ public final class ChainState {
 
     private func acceptHeader(_ header: BlockHeader, hash: Hash256, blockData: [UInt8]?) throws -> BlockIndexEntry {
         if let known = index[hash] {
-            if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
+            if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
             return known
         }
         guard let parent = index[header.previousBlockHash] else { throw ChainError.missingParent(header.previousBlockHash) }
-        guard !parent.status.isInvalid else {
+        guard !index.status(of: parent).isInvalid else {
             throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
         }
         let target = try HeaderChecks.check(header, hash: hash, parent: parent, parameters: parameters, now: clock())
         let sequence = try store.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
         let entry = BlockIndexEntry(hash: hash, header: header, height: parent.height + 1, parent: parent,
-                                    chainWork: parent.chainWork + Target.work(of: target), sequence: sequence,
-                                    status: blockData == nil ? .headerOnly : .haveData)
-        index.insert(entry)
+                                    chainWork: parent.chainWork + Target.work(of: target), sequence: sequence)
+        index.insert(entry, status: blockData == nil ? .headerOnly : .haveData)
         return entry
-    }
-
-    /// Accepts headers in order (as a `headers` message carries them), stopping at the first that
-    /// fails; returns the entries accepted or already known.
-    public func acceptHeaders(_ headers: [BlockHeader]) throws -> [BlockIndexEntry] {
-        var entries: [BlockIndexEntry] = []
-        for header in headers { entries.append(try acceptHeader(header)) }
-        return entries
     }
 
     /// Accepts a run of headers from a peer only if the chain they lead to has at least the active
@@ -129,7 +120,7 @@ public final class ChainState {
         }
         guard let first = headers.first else { return .accepted([]) }
         guard let parent = index[first.previousBlockHash] else {
-            if let known = index[hashes[0]], known.status.isInvalid { throw ChainError.knownInvalid(hashes[0]) }
+            if let known = index[hashes[0]], index.status(of: known).isInvalid { throw ChainError.knownInvalid(hashes[0]) }
             throw ChainError.missingParent(first.previousBlockHash)
         }
         if !keepLowWork && index[hashes[hashes.count - 1]] == nil && parent.chainWork + runWork < tip.chainWork {
@@ -167,8 +158,8 @@ public final class ChainState {
         }
         let hash = block.hash
         if let known = index[hash] {
-            if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
-            if known.status == .haveData { return BlockAcceptance(.duplicate) }
+            if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
+            if index.status(of: known) == .haveData { return BlockAcceptance(.duplicate) }
         } else if index[block.header.previousBlockHash] == nil {
             orphans.add(block, hash: hash)
             return BlockAcceptance(.orphan(missing: orphans.missingRoot(of: hash)))
@@ -199,11 +190,11 @@ public final class ChainState {
     private func store(_ block: Block, hash: Hash256, encoded: [UInt8]? = nil) throws {
         let known = index[hash]
         if let known {
-            if known.status.isInvalid { throw ChainError.knownInvalid(hash) }
+            if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
         } else {
             // Validate the header before spending effort on the body.
             guard let parent = index[block.header.previousBlockHash] else { throw ChainError.missingParent(block.header.previousBlockHash) }
-            guard !parent.status.isInvalid else { throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid") }
+            guard !index.status(of: parent).isInvalid else { throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid") }
             _ = try HeaderChecks.check(block.header, hash: hash, parent: parent, parameters: parameters, now: clock())
         }
         let height = known?.height ?? index[block.header.previousBlockHash]!.height + 1

@@ -6,7 +6,7 @@ import TallyWire
 /// The chain on disk: one SQLite database in WAL mode holding every header, block and undo record,
 /// the active chain and the UTXO set. Connecting or disconnecting a block is one SQLite
 /// transaction, so a process killed at any instant reopens to a consistent chain.
-public final class ChainStore: @unchecked Sendable {
+public final class ChainStore: Sendable {
     private let pool: DatabasePool
     public let path: String
 

@@ -9,11 +9,6 @@ public struct TipChange: Sendable {
     public init() {}
 
     public var isEmpty: Bool { disconnected.isEmpty && connected.isEmpty }
-
-    mutating func append(_ other: TipChange) {
-        disconnected += other.disconnected
-        connected += other.connected
-    }
 }
 
 /// What became of a block handed to the chain.

@@ -62,11 +62,11 @@ final class ExplorerAPI: Sendable {
     }
 
     func blockPage(_ request: HTTPRequest) throws -> APIModel.BlockPage {
-        let tip = node.sync { node.chain.height }
+        let tip = node.sync { state in state.chain.height }
         let limit = try request.integer("limit", in: 1...Self.maximumPage) ?? 20
         let before = try request.integer("before", in: 1...Int(UInt32.max)).map { min(UInt32($0), tip + 1) } ?? tip + 1
         let heights = (UInt32(max(0, Int(before) - limit))..<before).reversed()
-        let entries = node.sync { heights.compactMap { node.chain.index.activeEntry(at: $0) } }
+        let entries = node.sync { state in heights.compactMap { state.chain.index.activeEntry(at: $0) } }
         let blocks = try entries.map { summary(of: $0, block: try storedBlock($0.hash)) }
         let last = entries.last?.height ?? 0
         return APIModel.BlockPage(blocks: blocks, nextBefore: last > 0 ? last : nil)
@@ -75,17 +75,17 @@ final class ExplorerAPI: Sendable {
     func block(_ id: String) throws -> APIModel.Block {
         let entry: BlockIndexEntry
         if id.count < 64, let height = UInt32(id), id.allSatisfy(\.isNumber) {
-            guard let found = node.sync({ node.chain.index.activeEntry(at: height) }) else {
-                throw APIError.notFound("no block at height \(height): the tip is at \(node.sync { node.chain.height })")
+            guard let found = node.sync({ state in state.chain.index.activeEntry(at: height) }) else {
+                throw APIError.notFound("no block at height \(height): the tip is at \(node.sync { state in state.chain.height })")
             }
             entry = found
         } else {
             let hash = try parseHash(id, "block hash or height")
-            guard let found = node.sync({ node.chain.index[hash] }) else { throw APIError.notFound("no block \(hash)") }
+            guard let found = node.sync({ state in state.chain.index[hash] }) else { throw APIError.notFound("no block \(hash)") }
             entry = found
         }
-        let (active, tipHeight, next) = node.sync {
-            (node.chain.index.isActive(entry), node.chain.height, node.chain.index.activeEntry(at: entry.height + 1)?.hash)
+        let (active, tipHeight, next) = node.sync { state in
+            (state.chain.index.isActive(entry), state.chain.height, state.chain.index.activeEntry(at: entry.height + 1)?.hash)
         }
         let block = try storedBlock(entry.hash)
         let base = summary(of: entry, block: block)
@@ -101,7 +101,7 @@ final class ExplorerAPI: Sendable {
     }
 
     private func storedBlock(_ hash: Hash256) throws -> Block? {
-        guard let data = try node.chain.store.blockData(hash) else { return nil }
+        guard let data = try node.store.blockData(hash) else { return nil }
         return try Block(decoding: data)
     }
 
@@ -115,13 +115,13 @@ final class ExplorerAPI: Sendable {
 
     func transaction(_ id: String) throws -> APIModel.Transaction {
         let txid = try parseHash(id, "txid")
-        if let pooled = node.sync({ node.mempool.entries[txid] }) {
+        if let pooled = node.sync({ state in state.mempool.entries[txid] }) {
             return describe(pooled.tx, place: nil, fee: pooled.fee)
         }
         guard let location = try indexedLocation(of: txid) else {
             throw APIError.notFound("no transaction \(txid) in the active chain (indexed to height \(indexedHeight)) or the mempool")
         }
-        let (entry, tipHeight) = node.sync { (node.chain.index.activeEntry(at: location.height), node.chain.height) }
+        let (entry, tipHeight) = node.sync { state in (state.chain.index.activeEntry(at: location.height), state.chain.height) }
         guard let entry, let block = try storedBlock(entry.hash), location.position < block.transactions.count,
               block.transactions[location.position].txid == txid else {
             throw APIError.notFound("transaction \(txid) has just left the active chain")
@@ -163,8 +163,8 @@ final class ExplorerAPI: Sendable {
     /// from its parent in the mempool.
     private func spentOutput(_ outpoint: OutPoint) -> TxOutput? {
         if let indexed = try? index.output(outpoint) { return TxOutput(amount: indexed.amount, address: indexed.address) }
-        return node.sync {
-            node.mempool.transaction(outpoint.txid).flatMap { Int(outpoint.index) < $0.outputs.count ? $0.outputs[Int(outpoint.index)] : nil }
+        return node.sync { state in
+            state.mempool.transaction(outpoint.txid).flatMap { Int(outpoint.index) < $0.outputs.count ? $0.outputs[Int(outpoint.index)] : nil }
         }
     }
 
@@ -209,9 +209,9 @@ final class ExplorerAPI: Sendable {
     // MARK: Mempool, peers, mining
 
     func mempool() -> APIModel.Mempool {
-        node.sync {
-            let entries = node.mempool.entries.values.sorted { ($0.feeRate, $1.sequence) > ($1.feeRate, $0.sequence) }
-            return APIModel.Mempool(count: node.mempool.count, bytes: node.mempool.totalBytes,
+        node.sync { state in
+            let entries = state.mempool.entries.values.sorted { ($0.feeRate, $1.sequence) > ($1.feeRate, $0.sequence) }
+            return APIModel.Mempool(count: state.mempool.count, bytes: state.mempool.totalBytes,
                                     transactions: entries.prefix(Self.maximumPage).map {
                                         APIModel.MempoolEntry(txid: "\($0.tx.txid)", size: $0.tx.size, fee: $0.fee, feeRate: $0.feeRate)
                                     })
@@ -260,15 +260,15 @@ final class ExplorerAPI: Sendable {
         let query = (request.query["q"] ?? "").trimmingCharacters(in: .whitespaces)
         guard !query.isEmpty, query.count <= 128 else { throw APIError.badRequest("'q' must be a height, hash, txid or address") }
         if query.count < 64, let height = UInt32(query), query.allSatisfy(\.isNumber) {
-            guard let entry = node.sync({ node.chain.index.activeEntry(at: height) }) else {
+            guard let entry = node.sync({ state in state.chain.index.activeEntry(at: height) }) else {
                 throw APIError.notFound("no block at height \(height)")
             }
             return APIModel.SearchResult(kind: "block", id: "\(entry.hash)")
         }
         if let hash = Hash256(hex: query.lowercased()) {
-            if node.sync({ node.chain.index[hash] }) != nil { return APIModel.SearchResult(kind: "block", id: "\(hash)") }
+            if node.sync({ state in state.chain.index[hash] }) != nil { return APIModel.SearchResult(kind: "block", id: "\(hash)") }
             let known = try indexedLocation(of: hash) != nil
-            if known || node.sync({ node.mempool.contains(hash) }) {
+            if known || node.sync({ state in state.mempool.contains(hash) }) {
                 return APIModel.SearchResult(kind: "transaction", id: "\(hash)")
             }
             throw APIError.notFound("no block or transaction \(hash)")

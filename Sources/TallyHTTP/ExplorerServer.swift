@@ -7,7 +7,7 @@ import TallyNode
 
 /// `tallyd --http`: the JSON API, the explorer page and `/metrics`, with the chain index that
 /// answers transaction and address questions kept in `index.sqlite` beside the chain.
-public final class ExplorerServer: @unchecked Sendable {
+public final class ExplorerServer: Sendable {
     private let server: HTTPServer
     private let indexer: ChainIndexer
 
@@ -40,10 +40,10 @@ public final class ExplorerServer: @unchecked Sendable {
 
 extension Node: IndexSource {
     public func activeHashes(from height: UInt32, count: Int) -> [Hash256] {
-        sync {
+        sync { state in
             var hashes: [Hash256] = []
             var next = height
-            while hashes.count < count, let entry = chain.index.activeEntry(at: next) {
+            while hashes.count < count, let entry = state.chain.index.activeEntry(at: next) {
                 hashes.append(entry.hash)
                 next += 1
             }

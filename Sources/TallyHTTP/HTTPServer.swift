@@ -3,18 +3,19 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The node's HTTP server (SwiftNIO's HTTP/1 handlers): a request is read whole (its body at most
 /// `maximumBody` bytes: a larger one is answered 413 at once and the connection closed), answered
 /// by the router off the event loop (handlers wait for the node), and written back; keep-alive as
 /// the client asks.
-public final class HTTPServer: @unchecked Sendable {
+public final class HTTPServer: Sendable {
     static let maximumBody = 2_200_000
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let work = DispatchQueue(label: "tally.http", attributes: .concurrent)
     private let router: Router
     let logger: Logger
-    private var channel: Channel?
+    private let channel = Mutex<Channel?>(nil)
 
     init(router: Router, logger: Logger) {
         self.router = router
@@ -31,12 +32,12 @@ public final class HTTPServer: @unchecked Sendable {
                 }
             }
             .bind(host: host, port: port).wait()
-        self.channel = channel
+        self.channel.withLock { $0 = channel }
         return channel.localAddress?.port ?? port
     }
 
     public func stop() {
-        try? channel?.close().wait()
+        try? channel.withLock { $0 }?.close().wait()
         try? group.syncShutdownGracefully()
     }
 
@@ -76,9 +77,9 @@ public final class HTTPServer: @unchecked Sendable {
                                  context: context)
                 }
                 body = []
-                let context = NIOLoopBound(context, eventLoop: context.eventLoop)
-                server.answer(request, on: context.value.eventLoop).whenSuccess { [self] response in
-                    write(response, for: head, keepAlive: head.isKeepAlive, context: context.value)
+                let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+                server.answer(request, on: context.eventLoop).whenSuccess { response in
+                    bound.value.handler.write(response, for: head, keepAlive: head.isKeepAlive, context: bound.value.context)
                 }
             }
         }
@@ -112,7 +113,8 @@ public final class HTTPServer: @unchecked Sendable {
                 context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
             }
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if !keepAlive { done.whenComplete { _ in context.close(promise: nil) } }
+            let channel = context.channel
+            if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
         }
     }
 }

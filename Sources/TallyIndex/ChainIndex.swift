@@ -9,7 +9,7 @@ import TallyWire
 /// never waits for it; it follows the active chain block by block (`ChainIndexer`), and each block
 /// is added or removed in one transaction with the indexed tip, so a crash leaves it at a block
 /// boundary and it simply continues.
-public final class ChainIndex: @unchecked Sendable {
+public final class ChainIndex: Sendable {
     private let pool: DatabasePool
 
     public init(path: String) throws {

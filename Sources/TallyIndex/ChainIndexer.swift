@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TallyCrypto
 import TallyWire
 
@@ -13,12 +14,12 @@ public protocol IndexSource: AnyObject, Sendable {
 /// Keeps a `ChainIndex` on the node's active chain, on a queue of its own: every half second (and
 /// when nudged) it steps back over blocks that left the active chain, then adds the new ones. The
 /// index may lag the tip by a moment; it never holds a block that is not, or was not just, active.
-public final class ChainIndexer: @unchecked Sendable {
+public final class ChainIndexer: Sendable {
     public let index: ChainIndex
     private let source: IndexSource
     private let logger: Logger
     private let queue = DispatchQueue(label: "tally.index")
-    private var timer: DispatchSourceTimer?
+    private let running = Atomic<Bool>(false)
 
     public init(index: ChainIndex, source: IndexSource, logger: Logger) {
         self.index = index
@@ -27,15 +28,20 @@ public final class ChainIndexer: @unchecked Sendable {
     }
 
     public func start() {
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now(), repeating: .milliseconds(500))
-        timer.setEventHandler { [self] in catchUp() }
-        timer.resume()
-        self.timer = timer
+        running.store(true, ordering: .relaxed)
+        scheduleCatchUp(after: .nanoseconds(0))
+    }
+
+    private func scheduleCatchUp(after delay: DispatchTimeInterval) {
+        queue.asyncAfter(deadline: .now() + delay) { [self] in
+            guard running.load(ordering: .relaxed) else { return }
+            catchUp()
+            scheduleCatchUp(after: .milliseconds(500))
+        }
     }
 
     public func stop() {
-        timer?.cancel()
+        running.store(false, ordering: .relaxed)
         queue.sync {}
     }
 

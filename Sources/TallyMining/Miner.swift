@@ -9,7 +9,7 @@ import TallyWire
 /// (so no two workers hash the same header), and scans nonces in short slices; between slices it
 /// reads one atomic work generation. `newWork()` bumps it, and every worker drops the stale
 /// template within one slice (well under a millisecond).
-public final class Miner: @unchecked Sendable {
+public final class Miner: Sendable {
     public struct Hooks: Sendable {
         /// A fresh template for the current tip, or nil when mining now would be wasted (the node
         /// is still fetching a better chain).
@@ -57,7 +57,6 @@ public final class Miner: @unchecked Sendable {
 
     /// Hashes tried since start.
     public var hashCount: UInt64 { hashes.load(ordering: .relaxed) }
-    public var currentGeneration: UInt64 { generation.load(ordering: .acquiring) }
 
     /// Whether every worker has left generations before `generation`.
     public func allWorkersReached(_ generation: UInt64) -> Bool {

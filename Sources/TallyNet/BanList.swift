@@ -1,10 +1,7 @@
 import Foundation
 
-/// Misbehaviour scores per peer address and the time-limited bans they lead to. Nothing here limits
-/// peers per subnet: on a LAN every peer shares one.
+/// Time-limited bans by host. Nothing here limits peers per subnet: on a LAN every peer shares one.
 public struct BanList: Sendable {
-    /// A score at or above this disconnects and bans the peer.
-    public static let threshold = 100
     public let banDuration: TimeInterval
     public let enabled: Bool
     private var bans: [String: Date] = [:]
@@ -26,36 +23,5 @@ public struct BanList: Sendable {
             return false
         }
         return true
-    }
-
-    public var count: Int { bans.count }
-}
-
-/// How bad one offence is; a peer reaching `BanList.threshold` in total is banned.
-public enum Offence: Sendable, CustomStringConvertible {
-    /// Bytes that are not a frame: bad magic, bad checksum, oversize length, malformed payload.
-    case malformedMessage(String)
-    /// A block or transaction that breaks a consensus rule.
-    case invalidData(String)
-    /// Messages that break the protocol's sequence or limits (e.g. too many items).
-    case protocolViolation(String)
-    /// Wasteful but possibly innocent (an unrequested block, a header that does not connect).
-    case nuisance(String)
-
-    public var score: Int {
-        switch self {
-        case .malformedMessage, .invalidData: 100
-        case .protocolViolation: 50
-        case .nuisance: 10
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .malformedMessage(let why): "malformed message: \(why)"
-        case .invalidData(let why): "invalid data: \(why)"
-        case .protocolViolation(let why): "protocol violation: \(why)"
-        case .nuisance(let why): "nuisance: \(why)"
-        }
     }
 }

@@ -8,16 +8,15 @@ import TallyWire
 /// TCP port, best height and work) goes to the broadcast address of the interface the node is bound
 /// to (127.255.255.255 on loopback, never 255.255.255.255 unless asked); hearing an unknown node
 /// makes the network connect to it, up to its outbound target.
-final class Discovery: @unchecked Sendable {
+final class Discovery: Sendable {
     private let receiver: Channel
     private let sender: Channel
-    private let destinations: [SocketAddress]
-    private var timer: RepeatedTask?
+    private let timer: RepeatedTask
 
     init(network: PeerNetwork, tcpPort: Int) throws {
         let configuration = network.configuration
         let broadcast = try configuration.discoveryAddress.map { [$0] } ?? Discovery.broadcastAddresses(for: configuration.bindAddress)
-        destinations = try broadcast.map { try SocketAddress(ipAddress: $0, port: configuration.discoveryPort) }
+        let destinations = try broadcast.map { try SocketAddress(ipAddress: $0, port: configuration.discoveryPort) }
         // Listen where the broadcasts arrive: the broadcast address itself for one interface (so
         // a loopback node hears only loopback), every address for a node bound to all of them.
         let listenAddress = configuration.bindAddress == "0.0.0.0" ? "0.0.0.0" : (broadcast.first ?? configuration.bindAddress)
@@ -30,11 +29,12 @@ final class Discovery: @unchecked Sendable {
                 }
             }
             .bind(host: listenAddress, port: configuration.discoveryPort).wait()
-        sender = try DatagramBootstrap(group: network.loop)
+        let sender = try DatagramBootstrap(group: network.loop)
             .channelOption(.socketOption(.so_broadcast), value: 1)
             .bind(host: configuration.bindAddress, port: 0).wait()
-        let announce: @Sendable () -> Void = { [self] in
-            let summary = network.summary
+        self.sender = sender
+        let announce: @Sendable () -> Void = {
+            let summary = network.manager.value.summary
             let announcement = DiscoveryAnnouncement(network: configuration.network, nodeNonce: network.nonce, port: UInt16(clamping: tcpPort),
                                                      bestHeight: summary.height, chainWork: summary.chainWork)
             for destination in destinations {
@@ -50,7 +50,7 @@ final class Discovery: @unchecked Sendable {
     }
 
     func close() -> EventLoopFuture<Void> {
-        timer?.cancel()
+        timer.cancel()
         return receiver.close().and(sender.close()).map { _ in }
     }
 
@@ -80,19 +80,20 @@ private final class AnnouncementHandler: ChannelInboundHandler {
         guard let host = envelope.remoteAddress.ipAddress,
               let announcement = try? DiscoveryAnnouncement(decoding: Array(envelope.data.readableBytesView), network: network.configuration.network),
               announcement.nodeNonce != network.nonce else { return }
-        network.heard(announcement, from: host)
+        network.manager.value.heard(announcement, from: host)
     }
 }
 
-extension PeerNetwork {
+extension PeerManager {
     /// Another node announced itself: remember it and connect if below the outbound target.
     func heard(_ announcement: DiscoveryAnnouncement, from host: String) {
         let target = "\(host):\(announcement.port)"
-        guard knownAddresses[target] == nil, !ownAddresses.contains(target),
-              knownAddresses.count < PeerNetwork.maximumKnownAddresses else { return }
-        guard !peers.values.contains(where: { $0.remoteNonce == announcement.nodeNonce }) else { return }
+        guard !addresses.contains(target), !addresses.isOwn(target),
+            !peers.values.contains(where: { $0.remoteNonce == announcement.nodeNonce }),
+            let address = NetworkAddress(parsing: host, port: announcement.port)
+        else { return }
         logger.info("discovered \(target) at height \(announcement.bestHeight)")
-        knownAddresses[target] = NetworkAddress(parsing: host, port: announcement.port)
+        addresses.add(target, address)
         connectToKnownAddresses()
     }
 }

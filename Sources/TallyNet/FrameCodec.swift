@@ -7,7 +7,7 @@ import TallyWire
 /// Until the peer's `verack` no payload may be larger than a `version`, so a connection that has
 /// not finished its handshake holds at most a few hundred bytes (Protocol.md §13.6).
 struct FrameDecoder: ByteToMessageDecoder {
-    typealias InboundOut = Message
+    typealias InboundOut = ReceivedMessage
     let network: Network
     private var handshaking = true
 
@@ -27,9 +27,17 @@ struct FrameDecoder: ByteToMessageDecoder {
         let message = try MessageCodec.decodePayload(command: header.command, payload: payload)
         if case .verack = message { handshaking = false }
         NetworkMetrics.bytesReceived.increment(by: Int64(MessageHeader.size + header.payloadLength))
-        context.fireChannelRead(wrapInboundOut(message))
+        // A block keeps the bytes it came in, so that it is stored as received, not re-encoded.
+        let received = ReceivedMessage(message: message, blockBytes: header.command == Block.command ? payload : nil)
+        context.fireChannelRead(wrapInboundOut(received))
         return .continue
     }
+}
+
+/// A decoded message, and for a block the payload it was decoded from.
+struct ReceivedMessage {
+    let message: Message
+    let blockBytes: [UInt8]?
 }
 
 /// Frames outgoing messages with the network's envelope.

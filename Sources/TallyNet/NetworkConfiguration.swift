@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import TallyWire
 
 /// The networking settings of one node; defaults are those of Protocol.md §13 and the README.
@@ -38,6 +39,10 @@ public struct NetworkConfiguration: Sendable {
     /// Transaction announcements are batched for this long.
     public var relayBatchInterval: TimeInterval = 0.1
     public var userAgent = "/tallyd:0.1/"
+
+    var sendBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark {
+        .init(low: sendBufferLowWater, high: sendBufferHighWater)
+    }
 
     public init(network: Network) {
         self.network = network

@@ -1,8 +1,10 @@
+import TallyChain
 import TallyCrypto
+import TallyMempool
 import TallyWire
 
 /// What the network layer needs of the node. Implementations are thread-safe and may block (they
-/// take the node's single-writer queue); the network calls them off its event loop.
+/// take the node's lock); the network calls them from its work queue, never from its event loop.
 public protocol NodeServices: AnyObject, Sendable {
     func summary() -> ChainSummary
     func locator() -> [Hash256]
@@ -10,9 +12,9 @@ public protocol NodeServices: AnyObject, Sendable {
     func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome
     /// Blocks of the best header chain not stored yet, lowest first.
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)]
-    /// A block from a peer; one it was not asked for is taken only if it leads to at least the
-    /// tip's work (or its header was announced).
-    func submitBlock(_ block: Block, requested: Bool) -> BlockOutcome
+    /// A block from a peer, with its bytes as they arrived; one it was not asked for is taken only
+    /// if it leads to at least the tip's work (or its header was announced).
+    func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome
     func submitTransaction(_ tx: Transaction) -> TransactionOutcome
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader]
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256]
@@ -37,8 +39,10 @@ public struct ChainSummary: Sendable {
     public var hashRate: UInt64
     public var uptime: UInt64
 
-    public init(height: UInt32, tipHash: Hash256, chainWork: ChainWork, bestHeaderHeight: UInt32, syncing: Bool,
-                mempoolCount: Int, mempoolBytes: Int, mining: Bool, hashRate: UInt64, uptime: UInt64) {
+    public init(
+        height: UInt32, tipHash: Hash256, chainWork: ChainWork, bestHeaderHeight: UInt32, syncing: Bool,
+        mempoolCount: Int, mempoolBytes: Int, mining: Bool, hashRate: UInt64, uptime: UInt64
+    ) {
         self.height = height
         self.tipHash = tipHash
         self.chainWork = chainWork
@@ -52,6 +56,8 @@ public struct ChainSummary: Sendable {
     }
 }
 
+/// The chain's verdict on a peer's `headers`. Rule violations stay typed until the network decides
+/// what they cost the peer; the node's own failures are a case of their own, which costs nobody.
 public enum HeadersOutcome: Sendable {
     /// Accepted (or already known); the height of the last one, and whether its chain has less work
     /// than the tip (stored only because the peer has more to send).
@@ -62,8 +68,12 @@ public enum HeadersOutcome: Sendable {
     case missingParent
     /// The headers do not follow one another.
     case unlinked
-    /// A header breaks a consensus rule: the sender is penalised.
-    case invalid(String)
+    /// A header breaks a consensus rule.
+    case invalid(RuleViolation)
+    /// A header already found invalid.
+    case knownInvalid(Hash256)
+    /// The node could not do its part (its store failed): nobody's fault but its own.
+    case nodeFailure
 }
 
 public enum BlockOutcome: Sendable {
@@ -72,10 +82,15 @@ public enum BlockOutcome: Sendable {
     case orphan(missing: Hash256)
     /// Not asked for, and not leading to as much work as the tip: dropped unprocessed.
     case unwanted
-    /// Breaks a rule that condemns the block: the sender is penalised.
-    case invalid(String)
-    /// Not taken, through no provable fault of the sender (too far in the future, damaged in transit).
-    case rejected(String)
+    /// Breaks a rule that condemns the block.
+    case invalid(RuleViolation)
+    /// A block (or a descendant of one) already found invalid.
+    case knownInvalid(Hash256)
+    /// Not taken, through no provable fault of the sender (too far in the future, damaged in
+    /// transit): the rule it broke does not condemn the block.
+    case rejected(RuleViolation)
+    /// The node could not do its part (its store failed): nobody's fault but its own.
+    case nodeFailure
 }
 
 public enum TransactionOutcome: Sendable {
@@ -83,8 +98,8 @@ public enum TransactionOutcome: Sendable {
     case accepted([Hash256])
     case known
     case orphan(missing: [Hash256])
-    /// Breaks a consensus rule: the sender is penalised.
-    case invalid(String)
+    /// Breaks a consensus rule.
+    case invalid(RuleViolation)
     /// Against policy or in conflict: not the sender's fault.
-    case rejected(String)
+    case rejected(MempoolError)
 }

@@ -3,17 +3,9 @@ import NIOCore
 import TallyCrypto
 import TallyWire
 
-/// One connection's state. Confined to the network's event loop: only `PeerNetwork` touches it,
-/// and only there.
-final class Peer: @unchecked Sendable {
-    enum HandshakeState: Equatable {
-        /// Our `version` is sent; theirs not yet received.
-        case awaitingVersion
-        /// Theirs received and our `verack` sent; waiting for their `verack`.
-        case awaitingVerack
-        case ready
-    }
-
+/// One connection: its channel, handshake and keep-alive, and whether we read from it. Not
+/// `Sendable`: it lives in `PeerManager`, which is bound to the network's event loop.
+final class Peer {
     let id: Int
     let channel: Channel
     let inbound: Bool
@@ -23,47 +15,28 @@ final class Peer: @unchecked Sendable {
     /// The `--peer` entry this connection serves, for reconnecting.
     let persistentTarget: String?
 
-    var state = HandshakeState.awaitingVersion
-    var versionReceived = false
-    var version: VersionMessage?
-    /// min(ours, theirs) once their version is in.
-    var protocolVersion: Int32 = ProtocolVersion.current
-    var banScore = 0
-    var bestHeight: UInt32 = 0
+    var handshake: Handshake
     var pingNonce: UInt64?
     var pingSentAt = Date()
     var lastPing = Date()
-    /// Inventory this peer has or was told of, so nothing is announced to it twice. Bounded.
-    var knownInventory = Set<Hash256>()
-    var pendingTransactionAnnouncements: [Hash256] = []
-    /// Items it asked for, served while its send buffer drains.
-    var getDataQueue: [InventoryVector] = []
-    var serving = false
-    /// Set when it failed to deliver requested blocks in time: no block requests until then.
-    var stallingUntil: Date?
     var closing = false
-    /// Blocks it answered `notfound` for: never asked of it again. Bounded.
-    var lackingBlocks = Set<Hash256>()
-    /// Inventory entries it may still announce (Protocol.md §13.6).
-    var inventoryBudget: TokenBucket
-    /// Headers it sent of chains with less work than our tip, since it was last penalised for them.
-    var lowWorkHeaders = 0
     /// Its messages waiting for or in the work queue; at the limit we stop reading from it.
     var pendingWork = 0
     var readingPaused = false
 
-    init(id: Int, channel: Channel, inbound: Bool, persistentTarget: String?, inventoryBudget: TokenBucket) {
+    init(id: Int, channel: Channel, inbound: Bool, persistentTarget: String?, handshake: Handshake) {
         self.id = id
-        self.inventoryBudget = inventoryBudget
         self.channel = channel
         self.inbound = inbound
         self.persistentTarget = persistentTarget
+        self.handshake = handshake
         let remote = channel.remoteAddress
         host = remote?.ipAddress ?? "?"
         port = remote?.port ?? 0
     }
 
-    var isReady: Bool { state == .ready }
+    var isReady: Bool { handshake.isReady }
+    var version: VersionMessage? { handshake.version }
     var remoteNonce: UInt64? { version?.nonce }
     var address: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     var userAgent: String { version?.userAgent ?? "" }
@@ -72,13 +45,6 @@ final class Peer: @unchecked Sendable {
         guard inbound else { return "\(host):\(port)" }
         guard let port = version?.senderAddress.port, port != 0 else { return nil }
         return "\(host):\(port)"
-    }
-
-    static let maximumKnownInventory = 50_000
-
-    func learn(_ hash: Hash256) {
-        if knownInventory.count >= Peer.maximumKnownInventory { knownInventory.removeAll(keepingCapacity: true) }
-        knownInventory.insert(hash)
     }
 
     /// Reads from the socket only while its jobs are below `pendingLimit` and it reads what we

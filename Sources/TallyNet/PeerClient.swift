@@ -199,12 +199,12 @@ private final class Inbox: @unchecked Sendable {
 }
 
 private final class ClientHandler: ChannelInboundHandler {
-    typealias InboundIn = Message
+    typealias InboundIn = ReceivedMessage
     private let inbox: Inbox
 
     init(inbox: Inbox) { self.inbox = inbox }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { inbox.put(unwrapInboundIn(data)) }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { inbox.put(unwrapInboundIn(data).message) }
     func channelInactive(context: ChannelHandlerContext) { inbox.close() }
     func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
 }

@@ -1,44 +1,45 @@
 import NIOCore
 import TallyWire
 
-/// The last handler of a peer's pipeline: hands the peer's events to the network, on the loop.
+/// The last handler of a peer's pipeline: hands the peer's events to the manager, on the loop.
 final class PeerHandler: ChannelInboundHandler {
-    typealias InboundIn = Message
+    typealias InboundIn = ReceivedMessage
 
-    private let network: PeerNetwork
+    private let manager: PeerManager
     private let persistentTarget: String?
     private var peer: Peer?
 
-    init(network: PeerNetwork, persistentTarget: String?) {
-        self.network = network
+    init(manager: PeerManager, persistentTarget: String?) {
+        self.manager = manager
         self.persistentTarget = persistentTarget
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        peer = network.connected(context.channel, persistentTarget: persistentTarget)
+        peer = manager.connected(context.channel, persistentTarget: persistentTarget)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let peer else { return }
-        network.received(unwrapInboundIn(data), from: peer)
+        manager.received(unwrapInboundIn(data), from: peer)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard let peer else { context.close(promise: nil); return }
-        network.failed(peer, error)
+        guard let peer else {
+            context.close(promise: nil)
+            return
+        }
+        manager.failed(peer, error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let peer { network.disconnected(peer) }
+        if let peer { manager.disconnected(peer) }
         peer = nil
         context.fireChannelInactive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let peer {
-            network.writabilityChanged(peer)
-        }
+        if let peer { manager.writabilityChanged(peer) }
         context.fireChannelWritabilityChanged()
     }
 }

@@ -5,68 +5,84 @@ import TallyMempool
 import TallyNet
 import TallyWire
 
-/// What the peer network asks of the node. Each call takes the node's queue; the network makes them
-/// off its event loop.
+/// What the peer network asks of the node. Each call takes the node's lock; the network makes them
+/// from its work queue, off its event loop.
 extension Node: NodeServices {
     public func summary() -> ChainSummary {
-        let rate = isMining ? hashRate() : 0
-        return queue.sync {
+        sync { state in
+            let chain = state.chain
             let tip = chain.tip
-            return ChainSummary(height: tip.height, tipHash: tip.hash,
-                                chainWork: ChainWork(bigEndianBytes: tip.chainWork.bigEndianBytes)!,
-                                bestHeaderHeight: chain.index.bestHeader?.height ?? tip.height, syncing: chain.isSyncing,
-                                mempoolCount: mempool.count, mempoolBytes: mempool.totalBytes, mining: miner != nil,
-                                hashRate: rate, uptime: UInt64(Date().timeIntervalSince(started)))
+            return ChainSummary(
+                height: tip.height, tipHash: tip.hash,
+                chainWork: ChainWork(bigEndianBytes: tip.chainWork.bigEndianBytes)!,
+                bestHeaderHeight: chain.index.bestHeader?.height ?? tip.height, syncing: chain.isSyncing,
+                mempoolCount: state.mempool.count, mempoolBytes: state.mempool.totalBytes, mining: state.miner != nil,
+                hashRate: state.miner == nil ? 0 : state.sampleHashRate(), uptime: UInt64(Date().timeIntervalSince(started)))
         }
     }
 
     public func locator() -> [Hash256] {
-        queue.sync { chain.index.locator(from: chain.index.bestHeader) }
+        sync { $0.chain.index.locator(from: $0.chain.index.bestHeader) }
     }
 
     public func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome {
-        queue.sync {
-            do {
+        do {
+            return try sync { state in
+                let chain = state.chain
                 let best = chain.index.bestHeader?.hash
-                switch try chain.acceptHeaderRun(headers, keepLowWork: keepLowWork) {
-                case .accepted(let entries):
-                    if chain.index.bestHeader?.hash != best { lastChainProgress = Date() }
-                    let last = entries.last ?? chain.tip
-                    return .accepted(lastHeight: last.height, lowWork: last.chainWork < chain.tip.chainWork)
-                case .lowWork:
-                    return .lowWork
+                do {
+                    switch try chain.acceptHeaderRun(headers, keepLowWork: keepLowWork) {
+                    case .accepted(let entries):
+                        if chain.index.bestHeader?.hash != best { state.lastChainProgress = Date() }
+                        let last = entries.last ?? chain.tip
+                        return .accepted(lastHeight: last.height, lowWork: last.chainWork < chain.tip.chainWork)
+                    case .lowWork:
+                        return .lowWork
+                    }
+                } catch ChainError.missingParent {
+                    return .missingParent
+                } catch ChainError.unlinkedHeaders {
+                    return .unlinked
+                } catch ChainError.knownInvalid(let hash) {
+                    return .knownInvalid(hash)
+                } catch let violation as RuleViolation where !violation.rule.condemnsBlock {
+                    return .accepted(lastHeight: chain.height, lowWork: false)
+                } catch let violation as RuleViolation {
+                    return .invalid(violation)
                 }
-            } catch ChainError.missingParent {
-                return .missingParent
-            } catch ChainError.unlinkedHeaders {
-                return .unlinked
-            } catch let violation as RuleViolation where !violation.rule.condemnsBlock {
-                return .accepted(lastHeight: chain.height, lowWork: false)
-            } catch {
-                return .invalid("\(error)")
             }
+        } catch {
+            _ = reportFailure(error, while: "storing \(headers.count) header(s)")
+            return .nodeFailure
         }
     }
 
     public func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)] {
-        queue.sync { chain.index.missingBlocks(limit: limit).map { ($0.hash, $0.height) } }
+        sync { $0.chain.index.missingBlocks(limit: limit).map { ($0.hash, $0.height) } }
     }
 
-    public func submitBlock(_ block: Block, requested: Bool) -> BlockOutcome {
-        if !requested && !queue.sync(execute: { chain.isWorthProcessing(unrequested: block) }) { return .unwanted }
+    public func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome {
+        if !requested && !sync({ $0.chain.isWorthProcessing(unrequested: block) }) { return .unwanted }
         do {
-            let result = try submit(block)
+            let result = try submit(block, encoded: encoded)
             switch result.outcome {
             case .duplicate: return .duplicate
             case .orphan(let missing): return .orphan(missing: missing)
             case .accepted:
-                if let violation = result.invalid[block.hash] { return .invalid("\(violation)") }
+                if let violation = result.invalid[block.hash] { return .invalid(violation) }
                 return .accepted
             }
         } catch let violation as RuleViolation {
-            return violation.rule.condemnsBlock ? .invalid("\(violation)") : .rejected("\(violation)")
+            return violation.rule.condemnsBlock ? .invalid(violation) : .rejected(violation)
+        } catch ChainError.knownInvalid(let hash) {
+            return .knownInvalid(hash)
+        } catch ChainError.missingParent(let parent) {
+            return .orphan(missing: parent)
+        } catch ChainError.unlinkedHeaders {
+            return .unwanted
         } catch {
-            return .invalid("\(error)")
+            // Reported by `submit`: the node's own failure.
+            return .nodeFailure
         }
     }
 
@@ -75,44 +91,44 @@ extension Node: NodeServices {
             return .accepted(try submit(tx).map(\.txid))
         } catch {
             switch error {
-            case .rule(let violation): return .invalid("\(violation)")
+            case .rule(let violation): return .invalid(violation)
             case .alreadyKnown: return .known
             case .missingInputs(let parents): return .orphan(missing: parents)
-            case .policy, .conflict: return .rejected("\(error)")
+            case .policy, .conflict: return .rejected(error)
             }
         }
     }
 
     public func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader] {
-        queue.sync { chain.index.activeEntries(after: locator, stop: stop, limit: limit).map(\.header) }
+        sync { $0.chain.index.activeEntries(after: locator, stop: stop, limit: limit).map(\.header) }
     }
 
     public func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256] {
-        queue.sync { chain.index.activeEntries(after: locator, stop: stop, limit: limit).map(\.hash) }
+        sync { $0.chain.index.activeEntries(after: locator, stop: stop, limit: limit).map(\.hash) }
     }
 
     public func block(_ hash: Hash256) -> Block? {
-        queue.sync {
-            guard let entry = chain.index[hash], entry.status == .haveData else { return nil }
-            return try? chain.block(hash)
+        sync { state in
+            guard let entry = state.chain.index[hash], state.chain.index.status(of: entry) == .haveData else { return nil }
+            return try? state.chain.block(hash)
         }
     }
 
     public func transaction(_ txid: Hash256) -> Transaction? {
-        queue.sync { mempool.transaction(txid) }
+        sync { $0.mempool.transaction(txid) }
     }
 
     public func mempoolTransactionIDs() -> [Hash256] {
-        queue.sync { Array(mempool.entries.keys) }
+        sync { Array($0.mempool.entries.keys) }
     }
 
     public func knowsBlock(_ hash: Hash256) -> Bool {
-        queue.sync { chain.index[hash] != nil }
+        sync { $0.chain.index[hash] != nil }
     }
 
     /// In the mempool, or confirmed with its first output still unspent (a cheap look-up that
     /// catches announcements of transactions already mined).
     public func knowsTransaction(_ txid: Hash256) -> Bool {
-        queue.sync { mempool.contains(txid) || (try? chain.coin(OutPoint(txid: txid, index: 0))) != nil }
+        sync { $0.mempool.contains(txid) || (try? $0.chain.coin(OutPoint(txid: txid, index: 0))) != nil }
     }
 }

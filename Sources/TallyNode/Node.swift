@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import Synchronization
 import TallyChain
 import TallyCrypto
 import TallyMempool
@@ -9,36 +10,33 @@ import TallyNet
 import TallyWire
 
 /// One Tally node: the chain, the mempool, the miner and the peer network, wired together. Chain
-/// and mempool have a single writer, this node's serial queue; every mutation goes through it.
-public final class Node: @unchecked Sendable {
+/// and mempool have a single writer: `NodeState` sits behind one lock, reachable only through
+/// `sync`, and never from an event-loop thread (the network calls in from its own work queue).
+public final class Node: Sendable {
     public let configuration: NodeConfiguration
-    public let chain: ChainState
-    public let mempool: Mempool
     public let rewardAddress: AddressHash
-    let queue = DispatchQueue(label: "tally.node")
-    private let snapshots: Snapshots
-    var miner: Miner?
-    private var lastTemplateRefresh = Date.distantPast
-    private var refreshPending = false
+    /// The chain's store, for reads that need not wait for the lock (stored blocks never change).
+    public let store: ChainStore
     public static let templateRefresh: TimeInterval = 2
+    static let fetchPatience: TimeInterval = 10
     let logger: Logger
     let started = Date()
-    /// The peer network, once started.
-    public private(set) var network: PeerNetwork?
-    /// Hash-rate samples: (hashes, time) at the last two readings.
-    private var hashSamples: [(count: UInt64, time: Date)] = []
-    private var lastSyncLog: (time: Date, height: UInt32) = (.distantPast, 0)
-    /// When the best header last moved, or the tip moved along its chain (on the queue).
-    var lastChainProgress = Date()
+    private let state: Mutex<NodeState>
+    private let snapshots: Snapshots
+    /// Delayed work on the state (template refreshes): it takes the lock when it runs.
+    private let timers = DispatchQueue(label: "tally.node.timers")
+    private let networkSlot = Mutex<PeerNetwork?>(nil)
+    private let failure = Mutex<NodeFailure?>(nil)
+    private let failureHandler = Mutex<(@Sendable (NodeFailure) -> Void)?>(nil)
 
     public init(configuration: NodeConfiguration, logger: Logger = Logger(label: "tallyd")) throws {
         self.configuration = configuration
         self.logger = logger
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try ChainStore(path: configuration.storePath, network: configuration.network)
-        chain = try ChainState(store: store, parameters: configuration.network.parameters,
-                               signatureThreads: configuration.signatureThreads)
-        mempool = Mempool()
+        store = try ChainStore(path: configuration.storePath, network: configuration.network)
+        let chain = try ChainState(store: store, parameters: configuration.network.parameters,
+                                   signatureThreads: configuration.signatureThreads)
+        state = Mutex(NodeState(chain: chain, mempool: Mempool()))
         snapshots = Snapshots(directory: configuration.snapshotDirectory, interval: configuration.snapshotInterval,
                               keep: configuration.snapshotKeep)
         if let address = configuration.rewardAddress {
@@ -60,16 +58,49 @@ public final class Node: @unchecked Sendable {
         NetworkMetrics.register()
     }
 
-    /// Runs `body` on the node's queue, the only place chain and mempool change.
-    public func sync<T>(_ body: () throws -> T) rethrows -> T { try queue.sync(execute: body) }
+    /// Runs `body` with the node's state, holding its lock: the only way to the chain and mempool.
+    /// Not reentrant; only `Sendable` results leave it.
+    public func sync<T: Sendable, E: Error>(_ body: (NodeState) throws(E) -> T) throws(E) -> T {
+        try state.withLock { (state: inout sending NodeState) throws(E) -> T in try body(state) }
+    }
+
+    // MARK: Failure
+
+    /// The node's own failure (its store cannot be written), if one happened: the node must stop.
+    public var fatalFailure: NodeFailure? { failure.withLock { $0 } }
+
+    /// Called once, on the first failure of the node's own (the store cannot be written); `tallyd`
+    /// stops on it.
+    public func onFatalFailure(_ handler: @escaping @Sendable (NodeFailure) -> Void) {
+        failureHandler.withLock { $0 = handler }
+    }
+
+    /// An error that is not a verdict on a block or transaction: the node itself failed. Logged,
+    /// never blamed on a peer, and reported once to the failure handler.
+    func reportFailure(_ error: Error, while action: String) -> NodeFailure {
+        let failure = NodeFailure(action: action, reason: "\(error)")
+        let first = self.failure.withLock { current -> Bool in
+            guard current == nil else { return false }
+            current = failure
+            return true
+        }
+        if first {
+            logger.critical("\(failure): the store cannot be written, stopping the node (no peer is blamed)")
+            failureHandler.withLock { $0 }?(failure)
+        }
+        return failure
+    }
 
     // MARK: Network
+
+    /// The peer network, once started.
+    public var network: PeerNetwork? { networkSlot.withLock { $0 } }
 
     /// Starts listening, discovery and the configured peers; returns the TCP port bound.
     @discardableResult
     public func startNetwork(_ configuration: NetworkConfiguration) throws -> Int {
         let network = PeerNetwork(configuration: configuration, services: self, logger: logger)
-        queue.sync { self.network = network }
+        networkSlot.withLock { $0 = network }
         return try network.start()
     }
 
@@ -80,60 +111,70 @@ public final class Node: @unchecked Sendable {
     // MARK: Blocks and transactions
 
     /// Hands a block (mined here or received) to the chain; a new tip is announced to peers first,
-    /// then the mempool, the miner and the snapshots catch up.
+    /// then the mempool, the miner and the snapshots catch up. `encoded` is the block's bytes as
+    /// they arrived, stored as they are. A failure of the node's own is reported before it is
+    /// rethrown.
     @discardableResult
-    public func submit(_ block: Block) throws -> BlockAcceptance {
-        try queue.sync { try accept(block) }
+    public func submit(_ block: Block, encoded: [UInt8]? = nil) throws -> BlockAcceptance {
+        do {
+            return try sync { state in try accept(block, encoded: encoded, in: state) }
+        } catch let error where !Node.isVerdict(error) {
+            _ = reportFailure(error, while: "storing block \(block.hash)")
+            throw error
+        }
     }
 
-    /// On the queue.
-    private func accept(_ block: Block) throws -> BlockAcceptance {
-        let result = try chain.acceptBlock(block)
+    /// Whether `error` is the chain's verdict on what it was given, rather than a failure of the node.
+    static func isVerdict(_ error: Error) -> Bool { error is RuleViolation || error is ChainError }
+
+    private func accept(_ block: Block, encoded: [UInt8]?, in state: NodeState) throws -> BlockAcceptance {
+        let result = try state.chain.acceptBlock(block, encoded: encoded)
         for (hash, violation) in result.invalid { logger.warning("block \(hash) is invalid: \(violation)") }
-        if !result.tipChange.isEmpty { tipChanged(result.tipChange) }
+        if !result.tipChange.isEmpty { tipChanged(result.tipChange, in: state) }
         return result
     }
 
     /// Takes a transaction into the mempool and announces it (and any orphans it unblocked).
     @discardableResult
     public func submit(_ tx: Transaction) throws(MempoolError) -> [Transaction] {
-        let outcome = queue.sync { () -> Result<[Transaction], MempoolError> in
-            Result { () throws(MempoolError) in try mempool.accept(tx, chain: chain, now: Node.now()) }
+        let added = try sync { (state) throws(MempoolError) in
+            try state.mempool.accept(tx, chain: state.chain, now: Node.now())
         }
-        if case .success(let added) = outcome {
-            network?.announceTransactions(added.map(\.txid))
-            queue.async { self.mempoolChanged() }
-        }
-        return try outcome.get()
+        network?.announceTransactions(added.map(\.txid))
+        timers.async { self.sync { self.mempoolChanged(in: $0) } }
+        return added
     }
 
     /// New transactions reach the miner's template at most every `templateRefresh` seconds, so a
     /// stream of them does not keep the workers rebuilding templates.
-    private func mempoolChanged() {
-        guard let miner, !refreshPending else { return }
-        let wait = lastTemplateRefresh.addingTimeInterval(Node.templateRefresh).timeIntervalSinceNow
+    private func mempoolChanged(in state: NodeState) {
+        guard let miner = state.miner, !state.refreshPending else { return }
+        let wait = state.lastTemplateRefresh.addingTimeInterval(Node.templateRefresh).timeIntervalSinceNow
         if wait <= 0 {
-            lastTemplateRefresh = Date()
+            state.lastTemplateRefresh = Date()
             miner.newWork()
         } else {
-            refreshPending = true
-            queue.asyncAfter(deadline: .now() + wait) { [self] in
-                refreshPending = false
-                lastTemplateRefresh = Date()
-                self.miner?.newWork()
+            state.refreshPending = true
+            timers.asyncAfter(deadline: .now() + wait) { [self] in
+                sync { state in
+                    state.refreshPending = false
+                    state.lastTemplateRefresh = Date()
+                    state.miner?.newWork()
+                }
             }
         }
     }
 
-    private func tipChanged(_ change: TipChange) {
+    private func tipChanged(_ change: TipChange, in state: NodeState) {
+        let chain = state.chain
         // Progress toward a better chain, not a block of our own beside it.
         if let best = chain.index.bestHeader, best.ancestor(at: chain.tip.height)?.hash == chain.tip.hash {
-            lastChainProgress = Date()
+            state.lastChainProgress = Date()
         }
-        miner?.newWork()
+        state.miner?.newWork()
         network?.announceBlocks(change.connected.map(\.header))
-        lastTemplateRefresh = Date()
-        let returned = mempool.update(for: change, chain: chain, now: Node.now())
+        state.lastTemplateRefresh = Date()
+        let returned = state.mempool.update(for: change, chain: chain, now: Node.now())
         if !returned.isEmpty { network?.announceTransactions(returned.map(\.txid)) }
         let tip = chain.tip
         if !change.disconnected.isEmpty {
@@ -144,11 +185,12 @@ public final class Node: @unchecked Sendable {
         if chain.isSyncing, let best = chain.index.bestHeader {
             // At most one line a second while catching up, with the rate since the last one.
             let now = Date()
-            let elapsed = now.timeIntervalSince(lastSyncLog.time)
+            let elapsed = now.timeIntervalSince(state.lastSyncLog.time)
             if elapsed >= 1 {
-                let rate = Double(Int(tip.height) - Int(lastSyncLog.height)) / elapsed
-                logger.info("sync \(tip.height)/\(best.height) \(String(format: "%.0f", max(0, rate))) blocks/s tip \(tip.hash) time \(time)")
-                lastSyncLog = (now, tip.height)
+                let rate = Double(Int(tip.height) - Int(state.lastSyncLog.height)) / elapsed
+                logger.info(
+                    "sync \(tip.height)/\(best.height) \(String(format: "%.0f", max(0, rate))) blocks/s tip \(tip.hash) time \(time)")
+                state.lastSyncLog = (now, tip.height)
             }
         } else {
             logger.info("block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
@@ -166,67 +208,62 @@ public final class Node: @unchecked Sendable {
     // MARK: Mining
 
     public func startMining(threads: Int) {
-        let miner = Miner(threads: threads, hooks: Miner.Hooks(
-            template: { [self] in
-                queue.sync {
-                    let now = Node.now()
-                    // While better headers are still being fetched, mining on this tip is wasted work;
-                    // so is a block that must be timed too far ahead of the clock to be accepted (a
-                    // regtest chain mined without pause outruns the clock): wait for it.
-                    guard !isFetchingBetterChain,
-                          UInt64(chain.tip.medianTimePast()) + 1 <= UInt64(now) + UInt64(chain.parameters.maximumFutureBlockTime) else { return nil }
-                    return BlockAssembler.template(chain: chain, mempool: mempool, payTo: rewardAddress, now: now)
-                }
-            },
-            found: { [self] block in
-                queue.sync {
-                    // Stopped meanwhile (`stopMining` clears `miner` on this queue first): a node
-                    // shutting down must not announce a block it will not be there to serve.
-                    guard self.miner != nil else { return }
-                    do {
-                        let result = try accept(block)
-                        if let violation = result.invalid[block.hash] { logger.error("mined an invalid block: \(violation)") }
-                    } catch {
-                        logger.error("mined block rejected: \(error)")
+        let miner = Miner(
+            threads: threads,
+            hooks: Miner.Hooks(
+                template: { [self] in
+                    sync { state in
+                        let now = Node.now()
+                        let chain = state.chain
+                        // While better headers are still being fetched, mining on this tip is wasted
+                        // work; so is a block that must be timed too far ahead of the clock to be
+                        // accepted (a regtest chain mined without pause outruns the clock): wait.
+                        guard !state.isFetchingBetterChain,
+                            UInt64(chain.tip.medianTimePast()) + 1
+                                <= UInt64(now) + UInt64(chain.parameters.maximumFutureBlockTime)
+                        else { return nil }
+                        return BlockAssembler.template(chain: chain, mempool: state.mempool, payTo: rewardAddress, now: now)
                     }
-                }
-            }), pauseAfterBlock: configuration.mineInterval)
-        queue.sync { self.miner = miner }
+                },
+                found: { [self] block in
+                    do {
+                        try sync { state in
+                            // Stopped meanwhile (`stopMining` clears `miner` under the lock first): a
+                            // node shutting down must not announce a block it will not be there to serve.
+                            guard state.miner != nil else { return }
+                            let result = try accept(block, encoded: nil, in: state)
+                            if let violation = result.invalid[block.hash] { logger.error("mined an invalid block: \(violation)") }
+                        }
+                    } catch where Node.isVerdict(error) {
+                        logger.error("mined block rejected: \(error)")
+                    } catch {
+                        _ = reportFailure(error, while: "storing mined block \(block.hash)")
+                    }
+                }), pauseAfterBlock: configuration.mineInterval)
+        sync { $0.miner = miner }
         miner.start()
     }
 
     public func stopMining() {
-        let miner = queue.sync { () -> Miner? in
-            defer { self.miner = nil }
-            return self.miner
+        let miner = sync { state -> Miner? in
+            defer { state.miner = nil }
+            return state.miner
         }
         miner?.stop()
     }
 
-    public var isMining: Bool { queue.sync { miner != nil } }
-
-    /// Headers with more work than the tip are known and their blocks are still arriving: mining on
-    /// the tip would be wasted. Once `fetchPatience` passes with neither a new tip nor a new best
-    /// header, the blocks cannot be had (a partition cut them off, a peer left) and mining resumes.
-    /// On the queue.
-    var isFetchingBetterChain: Bool {
-        chain.isSyncing && Date().timeIntervalSince(lastChainProgress) < Node.fetchPatience
-    }
-    static let fetchPatience: TimeInterval = 10
-    public var miningThreads: Int { queue.sync { miner?.threads ?? 0 } }
-    public var hashCount: UInt64 { queue.sync { miner?.hashCount ?? 0 } }
+    public var isMining: Bool { sync { $0.miner != nil } }
+    public var miningThreads: Int { sync { $0.miner?.threads ?? 0 } }
+    public var hashCount: UInt64 { sync { $0.miner?.hashCount ?? 0 } }
 
     /// Hashes per second over the last few seconds.
-    public func hashRate() -> UInt64 {
-        queue.sync {
-            let count = miner?.hashCount ?? 0
-            let now = Date()
-            // A miner stopped or replaced since the last reading counts from zero again.
-            if let last = hashSamples.last, count < last.count { hashSamples.removeAll() }
-            hashSamples.append((count, now))
-            hashSamples.removeAll { now.timeIntervalSince($0.time) > 10 }
-            guard let first = hashSamples.first, now.timeIntervalSince(first.time) > 0.5 else { return 0 }
-            return UInt64(Double(count - first.count) / now.timeIntervalSince(first.time))
-        }
-    }
+    public func hashRate() -> UInt64 { sync { $0.sampleHashRate() } }
+}
+
+/// The node's own failure: what it was doing and what went wrong (never a peer's fault).
+public struct NodeFailure: Error, Sendable, CustomStringConvertible {
+    public let action: String
+    public let reason: String
+
+    public var description: String { "\(action) failed: \(reason)" }
 }

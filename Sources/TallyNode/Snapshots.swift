@@ -4,7 +4,7 @@ import TallyChain
 /// Consistent copies of the store every N blocks, as `chain-HEIGHT.sqlite` in the snapshot folder,
 /// keeping the newest K. A snapshot is a complete store: copy it to `DATADIR/chain.sqlite` (or use
 /// `tallyd restore-snapshot`) and start the node from it.
-public struct Snapshots {
+public struct Snapshots: Sendable {
     public let directory: URL
     public let interval: UInt32
     public let keep: Int

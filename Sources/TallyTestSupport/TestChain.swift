@@ -6,7 +6,7 @@ import TallyWire
 
 /// A regtest chain in a temporary directory, with a clock the caller moves and deterministic keys:
 /// what the tests and the benchmarks build their blocks and transactions with.
-public final class TestChain: @unchecked Sendable {
+public final class TestChain {
     public let directory: URL
     public let parameters: ChainParameters
     public private(set) var chain: ChainState!

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import TallyChain
 import TallyHTTP
 import TallyMining
@@ -133,8 +134,11 @@ struct Run: ParsableCommand {
             }
         }
         let node = try Node(configuration: configuration, logger: logger)
-        let tip = node.chain.tip
-        logger.notice("tallyd \(store.network.rawValue) data \(configuration.dataDirectory.path) tip \(tip.height) \(tip.hash)")
+        // The node's own failure (its store cannot be written) stops it as a signal would, and the
+        // exit code says so.
+        node.onFatalFailure { _ in kill(getpid(), SIGTERM) }
+        let (height, hash) = node.sync { ($0.chain.height, $0.chain.tip.hash) }
+        logger.notice("tallyd \(store.network.rawValue) data \(configuration.dataDirectory.path) tip \(height) \(hash)")
         if !noNetwork {
             var network = NetworkConfiguration(network: store.network)
             network.bindAddress = bind
@@ -172,16 +176,21 @@ struct Run: ParsableCommand {
         reporter.stop()
         explorer?.stop()
         node.stopNetwork()
-        logger.notice("stopped at tip \(node.chain.tip.height)")
+        logger.notice("stopped at tip \(node.sync { $0.chain.height })")
+        if let failure = node.fatalFailure {
+            logger.critical("stopped because \(failure)")
+            throw ExitCode.failure
+        }
     }
 }
 
 /// Logs the miner's hash rate every few seconds.
-final class HashRateReporter: @unchecked Sendable {
+final class HashRateReporter: Sendable {
     private let node: Node
     private let logger: Logger
-    private var timer: DispatchSourceTimer?
-    private var last: (count: UInt64, time: Date) = (0, Date())
+    private let queue = DispatchQueue(label: "tally.hashrate")
+    private let running = Atomic<Bool>(false)
+    private let last = Mutex<(count: UInt64, time: Date)>((0, Date()))
 
     init(node: Node, logger: Logger) {
         self.node = node
@@ -189,21 +198,30 @@ final class HashRateReporter: @unchecked Sendable {
     }
 
     func start() {
-        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "tally.hashrate"))
-        timer.schedule(deadline: .now() + 5, repeating: 5)
-        timer.setEventHandler { [self] in
-            let count = node.hashCount
-            let now = Date()
-            let rate = Double(count &- last.count) / now.timeIntervalSince(last.time)
-            last = (count, now)
-            let peers = node.network?.readyPeerCount ?? 0
-            logger.info("hashrate \(String(format: "%.0f", rate)) H/s height \(node.sync { node.chain.height }) peers \(peers)")
-        }
-        timer.resume()
-        self.timer = timer
+        running.store(true, ordering: .relaxed)
+        scheduleReport()
     }
 
-    func stop() { timer?.cancel() }
+    private func scheduleReport() {
+        queue.asyncAfter(deadline: .now() + 5) { [self] in
+            guard running.load(ordering: .relaxed) else { return }
+            report()
+            scheduleReport()
+        }
+    }
+
+    private func report() {
+        let count = node.hashCount
+        let now = Date()
+        let rate = last.withLock { last in
+            defer { last = (count, now) }
+            return Double(count &- last.count) / now.timeIntervalSince(last.time)
+        }
+        let peers = node.network?.readyPeerCount ?? 0
+        logger.info("hashrate \(String(format: "%.0f", rate)) H/s height \(node.sync { $0.chain.height }) peers \(peers)")
+    }
+
+    func stop() { running.store(false, ordering: .relaxed) }
 }
 
 struct ImportBlocks: ParsableCommand {
@@ -230,7 +248,8 @@ struct ImportBlocks: ParsableCommand {
                 logger.warning("block \(block.hash): \(error)")
             }
         }
-        print("imported \(blocks.count - rejected) of \(blocks.count) blocks; tip \(node.chain.height) \(node.chain.tip.hash)")
+        let (height, hash) = node.sync { ($0.chain.height, $0.chain.tip.hash) }
+        print("imported \(blocks.count - rejected) of \(blocks.count) blocks; tip \(height) \(hash)")
     }
 }
 

@@ -151,8 +151,8 @@ import TallyWire
         // B's fourth block gives it more work than A: the switch is tried and fails.
         let change = try submit(Array(branchB.prefix(4)))
         #expect(t.chain.tip.hash == branchA.last!.hash)
-        #expect(t.chain.index[branchB[1].hash]?.status == .invalid)
-        #expect(t.chain.index[branchB[3].hash]?.status == .invalidAncestor)
+        #expect(t.chain.index[branchB[1].hash].map(t.chain.index.status(of:)) == .invalid)
+        #expect(t.chain.index[branchB[3].hash].map(t.chain.index.status(of:)) == .invalidAncestor)
         #expect(throws: RuleViolation.self) { try t.chain.acceptBlock(branchB[4]) }
         // A was taken off for B's first block, B's second failed, and A came back.
         #expect(change.disconnected.map(\.hash).prefix(3) == branchA.reversed().map(\.hash)[...])

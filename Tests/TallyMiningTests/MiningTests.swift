@@ -80,33 +80,36 @@ func independentlyMeetsTarget(_ header: BlockHeader) -> Bool {
     }
 
     @Test func blocksMinedOnAChainAreAcceptedByIt() throws {
-        let t = try TestChain()
-        let lock = NSLock()
+        // The chain is not Sendable: the workers reach it only through this lock.
+        let chain = Mutex(try TestChain())
         let reachedTen = DispatchSemaphore(value: 0)
         let minerBox = Mutex<Miner?>(nil)
         let miner = Miner(threads: 2, hooks: Miner.Hooks(
             template: {
-                lock.withLock {
+                chain.withLock { t in
                     BlockAssembler.block(on: t.chain.tip, transactions: [], fees: 0, payTo: TestChain.address(t.miner), now: t.now,
                                          parameters: t.parameters)
                 }
             },
             found: { block in
-                let accepted = lock.withLock { () -> Bool in
-                    guard let result = try? t.chain.acceptBlock(block) else { return false }
-                    return result.invalid.isEmpty && t.chain.tip.hash == block.hash
+                let (accepted, height) = chain.withLock { t -> (Bool, UInt32) in
+                    guard let result = try? t.chain.acceptBlock(block) else { return (false, t.chain.height) }
+                    return (result.invalid.isEmpty && t.chain.tip.hash == block.hash, t.chain.height)
                 }
-                if accepted { minerBox.withLock { $0?.newWork() } }
-                if lock.withLock({ t.chain.height }) == 10 { reachedTen.signal() }
+                if accepted { _ = minerBox.withLock { $0?.newWork() } }
+                if height == 10 { reachedTen.signal() }
             }))
         minerBox.withLock { $0 = miner }
         miner.start()
         let finished = reachedTen.wait(timeout: .now() + 60)
         miner.stop()
         #expect(finished == .success)
-        #expect(t.chain.height >= 10)
-        for entry in t.chain.index.active.dropFirst() { #expect(independentlyMeetsTarget(entry.header)) }
-        #expect(try t.isConsistent())
+        let (height, headers, consistent) = try chain.withLock { t in
+            (t.chain.height, t.chain.index.active.dropFirst().map(\.header), try t.isConsistent())
+        }
+        #expect(height >= 10)
+        for header in headers { #expect(independentlyMeetsTarget(header)) }
+        #expect(consistent)
     }
 
     @Test func everyWorkerLeavesStaleWorkAfterANewTip() throws {

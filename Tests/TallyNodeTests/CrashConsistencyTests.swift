@@ -74,41 +74,60 @@ import TallyWire
         let (finalTip, count) = try Self.makeChainFile(file)
         #expect(count == 210)
 
-        // How long a whole import takes here, to spread the kills over it.
-        let timing = work.appendingPathComponent("timing")
-        let started = Date()
-        let full = try Tallyd.run(["import-blocks", "--regtest", "--datadir", timing.path, file.path, "--log-level", "error"])
-        let duration = Date().timeIntervalSince(started)
-        #expect(full.status == 0)
-        #expect(full.output.contains("tip 190 \(finalTip)"), "\(full.output)")
+        let whole = try Tallyd.run(["import-blocks", "--regtest", "--datadir", work.appendingPathComponent("whole").path, file.path,
+                                    "--log-level", "error"])
+        #expect(whole.status == 0)
+        #expect(whole.output.contains("tip 190 \(finalTip)"), "\(whole.output)")
 
-        var random = SystemRandomNumberGenerator()
-        var killsWhileRunning = 0
-        var heights: [UInt32] = []
-        var attempt = 0
-        while killsWhileRunning < 20 && attempt < 60 {
-            attempt += 1
+        // Each kill is aimed by progress: the importing node logs every block it connects, and is
+        // killed as soon as it reports the attempt's target height, spread from the first blocks to
+        // the heavier branch's reorganisation. Random delays landed only half their kills in CI.
+        let targets = (0..<20).map { UInt32(5 + 9 * $0) }
+        var landed: [UInt32] = []
+        for (attempt, target) in targets.enumerated() {
             let dataDirectory = work.appendingPathComponent("run-\(attempt)")
-            let process = try Tallyd.start(["import-blocks", "--regtest", "--datadir", dataDirectory.path, file.path, "--log-level", "error"])
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...max(0.1, duration), using: &random))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                killsWhileRunning += 1
-            }
-            process.waitUntilExit()
-            guard FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("chain.sqlite").path) else { continue }
-
+            let reached = try Self.importAndKill(file: file, dataDirectory: dataDirectory, atHeight: target)
+            #expect(reached != nil, "attempt \(attempt): the import ended before reaching height \(target)")
+            guard let reached else { continue }
+            landed.append(reached)
             let store = try ChainStore(path: dataDirectory.appendingPathComponent("chain.sqlite").path, network: .regtest)
             let chain = try ChainState(store: store, parameters: .regtest)
             let stored = try store.allCoins()
             let replayed = try chain.replayCoins().coins
             #expect(stored == replayed, "attempt \(attempt): stored UTXO set differs from the replay at height \(chain.height)")
-            heights.append(chain.height)
+            #expect(chain.height >= reached, "attempt \(attempt): reopened at \(chain.height), below the reported \(reached)")
             try? FileManager.default.removeItem(at: dataDirectory)
         }
-        #expect(killsWhileRunning >= 20, "only \(killsWhileRunning) kills landed while importing")
-        // The kills landed at different points of the import.
-        #expect(Set(heights).count >= 5, "heights at reopening: \(heights)")
-        print("crash test: \(killsWhileRunning) kills, import \(String(format: "%.2f", duration)) s, heights \(heights.sorted())")
+        #expect(landed.count == 20, "only \(landed.count) kills landed while importing")
+        print("crash test: \(landed.count) kills, at reported heights \(landed)")
+    }
+
+    /// Imports `file` in a child `tallyd`, killed (SIGKILL) once it reports a block at `height` or
+    /// above; returns the height reported, or nil if it finished first.
+    static func importAndKill(file: URL, dataDirectory: URL, atHeight height: UInt32) throws -> UInt32? {
+        let process = Process()
+        process.executableURL = Tallyd.binary
+        process.arguments = ["import-blocks", "--regtest", "--datadir", dataDirectory.path, file.path, "--log-level", "info"]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { process.waitUntilExit() }
+        var pending = ""
+        while true {
+            let data = pipe.fileHandleForReading.availableData
+            guard !data.isEmpty else { return nil }
+            pending += String(decoding: data, as: UTF8.self)
+            while let newline = pending.firstIndex(of: "\n") {
+                let line = pending[..<newline]
+                pending = String(pending[pending.index(after: newline)...])
+                guard let range = line.range(of: " block "),
+                    let reported = UInt32(line[range.upperBound...].prefix { $0.isNumber }), reported >= height
+                else { continue }
+                guard process.isRunning else { return nil }
+                kill(process.processIdentifier, SIGKILL)
+                return reported
+            }
+        }
     }
 }

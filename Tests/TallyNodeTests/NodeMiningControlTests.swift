@@ -27,7 +27,7 @@ import TallyWire
             Thread.sleep(forTimeInterval: 0.2)
         }
         try waitUntil("a hash rate again", timeout: 10) { node.hashRate() > 0 }
-        let tipTime = node.sync { node.chain.tip.header.time }
+        let tipTime = node.sync { state in state.chain.tip.header.time }
         node.stopMining()
         #expect(UInt64(tipTime) <= UInt64(Node.now()) + UInt64(Network.regtest.parameters.maximumFutureBlockTime))
     }

@@ -147,8 +147,8 @@ final class Harness: @unchecked Sendable {
         self.node = node
         let summary = node.summary()
         initialTip = summary.tipHash
-        initialHeaderCount = node.sync { node.chain.index.entries.count }
-        genesisWork = node.sync { ChainWork(bigEndianBytes: node.chain.index.genesis.chainWork.bigEndianBytes)! }
+        initialHeaderCount = node.sync { state in state.chain.index.entries.count }
+        genesisWork = node.sync { state in ChainWork(bigEndianBytes: state.chain.index.genesis.chainWork.bigEndianBytes)! }
         precondition(summary.height == initialHeight)
         atexit {
             let harness = Harness.shared
@@ -189,9 +189,9 @@ final class Harness: @unchecked Sendable {
     /// `ChainState` not visible from outside, are only kept for blocks that were asked for, whose
     /// headers the node knows; a peer's unrequested block with an unknown parent is dropped.)
     func prepareNode() {
-        let pristine = node.sync {
-            node.chain.tip.hash == initialTip && node.chain.index.entries.count == initialHeaderCount
-                && node.mempool.count == 0 && node.mempool.orphanCount == 0
+        let pristine = node.sync { state in
+            state.chain.tip.hash == initialTip && state.chain.index.entries.count == initialHeaderCount
+                && state.mempool.count == 0 && state.mempool.orphanCount == 0
         }
         guard !pristine else { return }
         generation += 1

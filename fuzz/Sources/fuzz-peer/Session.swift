@@ -180,7 +180,7 @@ struct Session {
         collectOutbound()
         announceNewTip()
         let penalties = LogRecorder.shared.highest
-        if penalties.score >= BanList.threshold {
+        if penalties.score >= BanScore.threshold {
             precondition(!channel.isActive, "\(label): a peer with a misbehaviour score of \(penalties.score) is still connected")
         }
         if wasReady, channel.isActive, let message { checkAnswer(to: message, label: label) }
@@ -191,14 +191,14 @@ struct Session {
     /// `startNetwork`, which makes a network of its own, so here the harness tells the fuzzed network
     /// (new headers to the peer, the network's cached summary refreshed).
     mutating func announceNewTip() {
-        let connected: [BlockHeader] = node.sync {
-            let chain = node.chain
+        let connected: [BlockHeader] = node.sync { state in
+            let chain = state.chain
             guard chain.tip.hash != knownTip, let old = chain.index[knownTip] else { return [] }
             let fork = chain.index.fork(old, chain.tip)
             guard fork.height < chain.tip.height else { return [] }
             return ((fork.height + 1)...chain.tip.height).map { chain.index.activeEntry(at: $0)!.header }
         }
-        knownTip = node.sync { node.chain.tip.hash }
+        knownTip = node.sync { state in state.chain.tip.hash }
         guard !connected.isEmpty else { return }
         debug("   new tip: announcing \(connected.count) header(s)")
         peerNetwork.announceBlocks(connected)
@@ -262,9 +262,9 @@ struct Session {
         precondition(!first.mining, "\(label): the node is mining")
         lastWork = first.chainWork
 
-        node.sync {
-            let chain = node.chain
-            let mempool = node.mempool
+        node.sync { state in
+            let chain = state.chain
+            let mempool = state.mempool
             precondition(chain.tip.hash == first.tipHash && chain.height == first.height, "\(label): summary is not the chain's tip")
             if let best = chain.index.bestHeader {
                 precondition(!(best.chainWork < chain.tip.chainWork), "\(label): best header has less work than the tip")
@@ -307,10 +307,10 @@ struct Session {
             let built = blocks[Int(selector) % blocks.count]
             return (built.block.hash, built.height, built.block.header.time)
         }
-        return node.sync {
-            let tip = node.chain.tip
+        return node.sync { state in
+            let tip = state.chain.tip
             let depth = min(UInt32(selector & 0x7F), tip.height)
-            let entry = node.chain.index.activeEntry(at: tip.height - depth)!
+            let entry = state.chain.index.activeEntry(at: tip.height - depth)!
             return (entry.hash, entry.height, entry.header.time)
         }
     }
@@ -419,9 +419,9 @@ struct Session {
             if !blocks.isEmpty {
                 items = (0..<count).map { .block(blocks[(index + $0) % blocks.count].block.hash) }
             } else {
-                items = node.sync {
-                    let height = node.chain.height
-                    return (0..<count).map { .block(node.chain.index.activeEntry(at: UInt32(index + $0) % (height + 1))!.hash) }
+                items = node.sync { state in
+                    let height = state.chain.height
+                    return (0..<count).map { .block(state.chain.index.activeEntry(at: UInt32(index + $0) % (height + 1))!.hash) }
                 }
             }
         } else if !transactions.isEmpty {
@@ -439,10 +439,10 @@ struct Session {
     mutating func locatorRequest() {
         let selector = parameter()
         let stopSelector = parameter()
-        let (locator, stop): (Hash256, Hash256) = node.sync {
-            let height = node.chain.height
-            let locator = node.chain.index.activeEntry(at: UInt32(selector & 0x7F) % (height + 1))!.hash
-            let stop = stopSelector == 0 ? Hash256.zero : node.chain.index.activeEntry(at: UInt32(stopSelector) % (height + 1))!.hash
+        let (locator, stop): (Hash256, Hash256) = node.sync { state in
+            let height = state.chain.height
+            let locator = state.chain.index.activeEntry(at: UInt32(selector & 0x7F) % (height + 1))!.hash
+            let stop = stopSelector == 0 ? Hash256.zero : state.chain.index.activeEntry(at: UInt32(stopSelector) % (height + 1))!.hash
             return (locator, stop)
         }
         if selector & 0x80 != 0 {

@@ -1,0 +1,31 @@
+import TallyCrypto
+import TallyWire
+
+/// Checks that need nothing but the block itself (rules R7–R10, R12, R14 and the transaction checks).
+public enum BlockChecks {
+    public static func check(_ block: Block) throws(RuleViolation) {
+        let size = block.size
+        guard size <= Block.maximumSize else {
+            throw RuleViolation(.blockSize, "block is \(size) bytes, the limit is \(Block.maximumSize)")
+        }
+        guard block.computedMerkleRoot == block.header.merkleRoot else {
+            throw RuleViolation(.merkleRoot, "transactions do not hash to the header's merkle root")
+        }
+        guard let coinbase = block.transactions.first, coinbase.isCoinbase else {
+            throw RuleViolation(.coinbaseFirst, "the first transaction is not a coinbase")
+        }
+        guard coinbase.inputs[0].signature.allSatisfy({ $0 == 0 }) else {
+            throw RuleViolation(.coinbaseSignature, "the coinbase signature field is not all zero")
+        }
+        var txids = Set<Hash256>(minimumCapacity: block.transactions.count)
+        for (i, tx) in block.transactions.enumerated() {
+            guard i == 0 || !tx.isCoinbase else {
+                throw RuleViolation(.coinbaseUnique, "transaction \(i) is a second coinbase")
+            }
+            guard txids.insert(tx.txid).inserted else {
+                throw RuleViolation(.duplicateTransaction, "txid \(tx.txid) appears twice")
+            }
+            try TransactionChecks.check(tx)
+        }
+    }
+}

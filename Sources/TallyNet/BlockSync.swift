@@ -1,0 +1,106 @@
+import Foundation
+import TallyCrypto
+
+/// Headers-first block sync (btcd's netsync, in small): what each peer is known to have, which
+/// blocks of the best header chain are asked of whom within a bounded window, and which peers lose
+/// their requests for stalling or for saying they lack a block. Pure bookkeeping, keyed by peer id.
+public struct BlockSync: Sendable {
+    struct PeerState: Sendable {
+        var bestHeight: UInt32
+        /// Set when it failed to deliver requested blocks in time: no block requests until then.
+        var stallingUntil: Date?
+        /// Blocks it answered `notfound` for: never asked of it again. Bounded.
+        var lacking = Set<Hash256>()
+        /// Headers it sent of chains with less work than our tip, since it was last penalised.
+        var lowWorkHeaders = 0
+    }
+
+    public static let maximumLackingBlocks = 50_000
+    /// How long a stalling peer is asked for no blocks.
+    public static let stallPenalty: TimeInterval = 60
+    public let lowWorkHeaderAllowance: Int
+    private var downloads: BlockDownloads<Int>
+    private var peers: [Int: PeerState] = [:]
+    /// A scheduling round is under way (its look-up of the missing blocks runs off the loop).
+    public private(set) var roundPending = false
+
+    public init(stallTimeout: TimeInterval, lowWorkHeaderAllowance: Int) {
+        downloads = BlockDownloads(stallTimeout: stallTimeout)
+        self.lowWorkHeaderAllowance = lowWorkHeaderAllowance
+    }
+
+    public var inFlightCount: Int { downloads.inFlightCount }
+
+    public mutating func add(_ peer: Int, bestHeight: UInt32) { peers[peer] = PeerState(bestHeight: bestHeight) }
+
+    public mutating func remove(_ peer: Int) {
+        peers[peer] = nil
+        downloads.release(peer)
+    }
+
+    public func bestHeight(of peer: Int) -> UInt32 { peers[peer]?.bestHeight ?? 0 }
+
+    /// The peer has (at least) the block at `height`.
+    public mutating func peer(_ peer: Int, reached height: UInt32) {
+        guard let current = peers[peer]?.bestHeight, height > current else { return }
+        peers[peer]?.bestHeight = height
+    }
+
+    /// A block arrived; whether it was asked for.
+    public mutating func blockArrived(_ hash: Hash256) -> Bool { downloads.received(hash) != nil }
+
+    /// The peer lacks these blocks (its chain is another): released at once for others, and never
+    /// asked of it again.
+    public mutating func notFound(_ hashes: [Hash256], from peer: Int) {
+        for hash in hashes {
+            if peers[peer]?.lacking.count ?? 0 >= BlockSync.maximumLackingBlocks {
+                peers[peer]?.lacking.removeAll(keepingCapacity: true)
+            }
+            peers[peer]?.lacking.insert(hash)
+            downloads.notFound(hash, from: peer)
+        }
+    }
+
+    /// Peers with a request older than the stall timeout: their requests go to others and they are
+    /// asked for nothing for a while.
+    public mutating func stalledPeers(now: Date = Date()) -> [Int] {
+        let stalled = downloads.stalledPeers(now: now)
+        for peer in stalled { peers[peer]?.stallingUntil = now.addingTimeInterval(BlockSync.stallPenalty) }
+        return stalled
+    }
+
+    /// Counts headers of a chain with less work than ours; true when the peer has sent more than the
+    /// allowance since its last penalty (and the count starts again).
+    public mutating func countLowWorkHeaders(_ count: Int, from peer: Int) -> Bool {
+        guard var state = peers[peer] else { return false }
+        state.lowWorkHeaders += count
+        let exceeded = state.lowWorkHeaders > lowWorkHeaderAllowance
+        if exceeded { state.lowWorkHeaders = 0 }
+        peers[peer] = state
+        return exceeded
+    }
+
+    /// Starts a scheduling round; false if one is already under way.
+    public mutating func beginRound() -> Bool {
+        guard !roundPending else { return false }
+        roundPending = true
+        return true
+    }
+
+    /// Ends the round begun by `beginRound`: fills the download window of `ready` peers (lowest
+    /// ids first) with `missing` blocks (lowest first) each can serve. Returns the requests to send.
+    public mutating func finishRound(
+        missing: [(hash: Hash256, height: UInt32)], ready: [Int], now: Date = Date()
+    ) -> [Int: [Hash256]] {
+        roundPending = false
+        guard !missing.isEmpty else { return [:] }
+        let available = ready.sorted().compactMap { id -> (peer: Int, bestHeight: UInt32)? in
+            guard let state = peers[id], state.stallingUntil.map({ $0 < now }) ?? true else { return nil }
+            return (id, state.bestHeight)
+        }
+        let states = peers
+        return downloads.schedule(wanted: missing, peers: available, now: now) { id, hash in
+            states[id]?.lacking.contains(hash) == false
+        }
+    }
+}

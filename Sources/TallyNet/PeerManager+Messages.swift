@@ -1,0 +1,201 @@
+import Foundation
+import NIOCore
+import TallyChain
+import TallyCrypto
+import TallyWire
+
+/// What each message means (Bitcoin's net_processing, in small). On the event loop.
+extension PeerManager {
+    func received(_ received: ReceivedMessage, from peer: Peer) {
+        guard !peer.closing else { return }
+        switch received.message {
+        case .version(let version):
+            run(peer.handshake.receive(.version(version)), for: peer)
+        case .verack:
+            run(peer.handshake.receive(.verack), for: peer)
+        case .unknown(let command, _):
+            logger.debug("peer \(peer.id) sent unknown command '\(command)': ignored")
+        case .reject(let reject):
+            logger.info("peer \(peer.id) rejected our \(reject.message): \(reject.code) \(reject.reason)")
+        default:
+            // Before the handshake anything else is ignored (Protocol.md §13.5).
+            guard peer.isReady else { return run(peer.handshake.receive(.otherMessage), for: peer) }
+            receivedWhenReady(received, from: peer)
+        }
+    }
+
+    /// Carries out what the handshake machine decided.
+    func run(_ actions: [Handshake.Action], for peer: Peer) {
+        for action in actions {
+            switch action {
+            case .sendVerack:
+                sync.peer(peer.id, reached: UInt32(clamping: max(0, peer.version?.startHeight ?? 0)))
+                peer.send(.verack)
+            case .rejectObsolete(let reject):
+                logger.info("peer \(peer.id) speaks \(reject.reason)")
+                peer.send(.reject(reject))
+                close(peer)
+            case .closeSelfConnection:
+                logger.info("peer \(peer.id) \(peer.address) is this node: closing")
+                // Never dial that address again (it came from discovery or a peer's `addr`).
+                if !peer.inbound, let target = peer.listeningTarget { addresses.markOwn(target) }
+                close(peer)
+            case .closeTimedOut:
+                logger.info("peer \(peer.id) \(peer.address): no handshake within \(Int(configuration.handshakeTimeout)) s")
+                close(peer)
+            case .penalise(let offence):
+                penalise(peer, offence)
+            case .ready:
+                handshakeCompleted(peer)
+            }
+        }
+    }
+
+    private func handshakeCompleted(_ peer: Peer) {
+        if closedAsDuplicate(peer) { return }
+        logger.info(
+            "peer \(peer.id) \(peer.address) ready: \(peer.userAgent) protocol \(peer.handshake.protocolVersion) height \(sync.bestHeight(of: peer.id))"
+        )
+        rememberListeningAddress(of: peer)
+        requestHeaders(from: peer)
+        if !peer.inbound { peer.send(.getAddr) }
+        peer.send(.mempool)
+    }
+
+    /// Two nodes that dialled each other at once keep the connection opened by the lower nonce;
+    /// returns whether `peer` was the one closed.
+    private func closedAsDuplicate(_ peer: Peer) -> Bool {
+        guard
+            let twin = peers.values.first(where: { $0 !== peer && $0.isReady && $0.remoteNonce == peer.remoteNonce })
+        else { return false }
+        let peerLoses = initiatorNonce(of: peer) > initiatorNonce(of: twin)
+        let loser = peerLoses ? peer : twin
+        logger.info("peer \(loser.id) duplicates another connection to the same node: closing it")
+        close(loser)
+        return peerLoses
+    }
+
+    private func rememberListeningAddress(of peer: Peer) {
+        guard let target = peer.listeningTarget, let port = splitHostPort(target)?.port,
+            let address = NetworkAddress(parsing: peer.host, port: UInt16(clamping: port))
+        else { return }
+        addresses.markTried(target, address)
+    }
+
+    /// The nonce of the node that opened the connection.
+    private func initiatorNonce(of peer: Peer) -> UInt64 {
+        peer.inbound ? (peer.remoteNonce ?? 0) : nonce
+    }
+
+    private func receivedWhenReady(_ received: ReceivedMessage, from peer: Peer) {
+        switch received.message {
+        case .ping(let ping):
+            peer.send(.pong(PongMessage(nonce: ping.nonce)))
+        case .pong(let pong):
+            if pong.nonce == peer.pingNonce { peer.pingNonce = nil }
+        case .inv(let inv):
+            receivedInventory(inv.inventory, from: peer)
+        case .getData(let request):
+            guard relay.request(request.inventory, from: peer.id) else {
+                return penalise(peer, .protocolViolation("more than \(InvMessage.maximumCount) items requested at once"))
+            }
+            serveGetData(peer)
+        case .notFound(let message):
+            // The peer lacks these blocks (its chain is another): ask someone else now.
+            sync.notFound(message.inventory.filter { $0.type == .block }.map(\.hash), from: peer.id)
+            scheduleDownloads()
+        case .getHeaders(let request):
+            perform(for: peer) { [services] in
+                services.headers(after: request.locator, stop: request.hashStop, limit: HeadersMessage.maximumCount)
+            } then: { _, peer, headers in
+                peer?.send(.headers(HeadersMessage(headers: headers)))
+            }
+        case .getBlocks(let request):
+            perform(for: peer) { [services] in
+                services.blockHashes(after: request.locator, stop: request.hashStop, limit: 500)
+            } then: { _, peer, hashes in
+                if !hashes.isEmpty { peer?.send(.inv(InvMessage(inventory: hashes.map(InventoryVector.block)))) }
+            }
+        case .headers(let message):
+            receivedHeaders(message.headers, from: peer)
+        case .block(let block):
+            receivedBlock(block, encoded: received.blockBytes ?? block.encoded, from: peer)
+        case .tx(let tx):
+            receivedTransaction(tx, from: peer)
+        case .getAddr:
+            let now = UInt32(Date().timeIntervalSince1970)
+            let entries = addresses.sample(limit: AddrMessage.maximumCount).map {
+                AddrMessage.Entry(time: now, services: .network, address: $0)
+            }
+            peer.send(.addr(AddrMessage(entries: entries)))
+        case .addr(let message):
+            for entry in message.entries where entry.address.port != 0 {
+                addresses.add("\(entry.address.host):\(entry.address.port)", entry.address)
+            }
+            connectToKnownAddresses()
+        case .mempool:
+            perform(for: peer) { [services] in services.mempoolTransactionIDs() } then: { manager, peer, txids in
+                guard let peer else { return }
+                // Always at least one answer, empty when the mempool is, so a client need not guess.
+                if txids.isEmpty { peer.send(.inv(InvMessage(inventory: []))) }
+                for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
+                    let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
+                    manager.relay.learn(peer.id, slice)
+                    peer.send(.inv(InvMessage(inventory: slice.map(InventoryVector.transaction))))
+                }
+            }
+        case .getStatus:
+            peer.send(.status(status(for: peer)))
+        case .status:
+            break
+        case .version, .verack, .reject, .unknown:
+            break  // handled before the handshake check
+        }
+    }
+
+    private func receivedInventory(_ inventory: [InventoryVector], from peer: Peer) {
+        guard relay.spendInventoryBudget(peer.id, inventory.count) else {
+            return penalise(peer, .nuisance("more than \(Int(configuration.inventoryRate)) inventory entries a second"))
+        }
+        let blocks = inventory.filter { $0.type == .block }.map(\.hash)
+        let transactions = inventory.filter { $0.type == .transaction }.map(\.hash)
+        relay.learn(peer.id, blocks + transactions)
+        perform(for: peer) { [services] in
+            (
+                blocks: blocks.filter { !services.knowsBlock($0) },
+                transactions: transactions.filter { !services.knowsTransaction($0) }
+            )
+        } then: { manager, peer, unknown in
+            guard let peer else { return }
+            // A block announced by hash: fetch the headers that lead to it (headers first).
+            if let last = unknown.blocks.last { manager.requestHeaders(from: peer, stop: last) }
+            if !unknown.transactions.isEmpty {
+                peer.send(.getData(GetDataMessage(inventory: unknown.transactions.map(InventoryVector.transaction))))
+            }
+        }
+    }
+
+    private func receivedTransaction(_ tx: Transaction, from peer: Peer) {
+        relay.learn(peer.id, tx.txid)
+        perform(for: peer) { [services] in services.submitTransaction(tx) } then: { manager, peer, outcome in
+            switch outcome {
+            case .accepted(let txids):
+                manager.announceTransactions(txids)
+            case .orphan(let missing):
+                peer?.send(.getData(GetDataMessage(inventory: missing.map(InventoryVector.transaction))))
+            case .invalid(let violation):
+                guard let peer else { return }
+                peer.send(
+                    .reject(
+                        RejectMessage(
+                            message: Transaction.command, code: .invalid, reason: String("\(violation)".prefix(111)),
+                            hash: tx.txid)))
+                manager.penalise(peer, .invalidData("transaction \(tx.txid): \(violation)"))
+            case .rejected(let why):
+                manager.logger.debug("transaction \(tx.txid) from peer \(peer?.id ?? -1) not taken: \(why)")
+            case .known:
+                break
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import NIOCore
+import TallyCrypto
+import TallyWire
+
+/// Announcing what is new, and serving what peers ask for without letting a slow reader grow
+/// memory: requested items are sent a run at a time, only while the peer's send buffer is below
+/// its high-water mark (NIO's writability). On the event loop.
+extension PeerManager {
+    func announceBlocks(_ headers: [BlockHeader]) {
+        refreshSummary()
+        for (id, unknown) in relay.blockAnnouncements(headers, to: readyPeers.map(\.id)) {
+            peers[id]?.send(.headers(HeadersMessage(headers: unknown)))
+            NetworkMetrics.blocksRelayed.increment(by: Int64(unknown.count))
+        }
+    }
+
+    func announceTransactions(_ txids: [Hash256]) {
+        relay.queueTransactions(txids, for: readyPeers.map(\.id))
+    }
+
+    func flushTransactionAnnouncements() {
+        for id in relay.peersWithPendingTransactions {
+            guard let peer = peers[id], peer.isReady else { continue }
+            for chunk in relay.flushTransactions(for: id) {
+                NetworkMetrics.transactionsRelayed.increment(by: Int64(chunk.count))
+                peer.send(.inv(InvMessage(inventory: chunk.map(InventoryVector.transaction))))
+            }
+        }
+    }
+
+    /// A peer's send buffer crossed a water mark: we read from it only while it reads from us.
+    func writabilityChanged(_ peer: Peer) {
+        peer.updateReading(pendingLimit: configuration.maximumPendingWork)
+        if peer.channel.isWritable { serveGetData(peer) }
+    }
+
+    /// Sends the next run of items a peer asked for if its send buffer has room; called again when
+    /// they are written and whenever the peer becomes writable.
+    func serveGetData(_ peer: Peer) {
+        guard !peer.closing, peer.channel.isWritable, let run = relay.nextRun(for: peer.id) else { return }
+        let bound = self.bound
+        let services = self.services
+        let id = peer.id
+        offLoop {
+            let found: [Message?] = run.map { item in
+                item.type == .block
+                    ? services.block(item.hash).map(Message.block) : services.transaction(item.hash).map(Message.tx)
+            }
+            bound.eventLoop.execute {
+                let manager = bound.value
+                manager.relay.finishedRun(for: id)
+                guard let peer = manager.peers[id], !peer.closing else { return }
+                for message in found.compactMap({ $0 }) { peer.channel.write(message, promise: nil) }
+                let missing = zip(run, found).filter { $0.1 == nil }.map(\.0)
+                if !missing.isEmpty { peer.channel.write(Message.notFound(NotFoundMessage(inventory: missing)), promise: nil) }
+                peer.channel.flush()
+                manager.serveGetData(peer)
+            }
+        }
+    }
+}

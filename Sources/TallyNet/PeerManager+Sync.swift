@@ -1,0 +1,122 @@
+import Foundation
+import NIOCore
+import TallyChain
+import TallyCrypto
+import TallyWire
+
+/// Headers-first sync, wired: headers from every peer, then the blocks `BlockSync` assigns. On the
+/// event loop; chain work runs off it.
+extension PeerManager {
+    /// Asks `peer` for the headers after our best chain, up to `stop` (zero: as many as it sends).
+    func requestHeaders(from peer: Peer, stop: Hash256 = .zero) {
+        let bound = self.bound
+        let services = self.services
+        let id = peer.id
+        offLoop {
+            let locator = services.locator()
+            bound.eventLoop.execute {
+                bound.value.peers[id]?.send(.getHeaders(GetHeadersMessage(locator: locator, hashStop: stop)))
+            }
+        }
+    }
+
+    func receivedHeaders(_ headers: [BlockHeader], from peer: Peer) {
+        guard !headers.isEmpty else { return }
+        relay.learn(peer.id, headers.map(\.hash))
+        let full = headers.count == HeadersMessage.maximumCount
+        perform(for: peer) { [services] in services.acceptHeaders(headers, keepLowWork: full) } then: {
+            manager, peer, outcome in
+            manager.headersProcessed(outcome, count: headers.count, full: full, from: peer)
+        }
+    }
+
+    private func headersProcessed(_ outcome: HeadersOutcome, count: Int, full: Bool, from peer: Peer?) {
+        switch outcome {
+        case .accepted(let lastHeight, let lowWork):
+            if let peer {
+                sync.peer(peer.id, reached: lastHeight)
+                if lowWork { countLowWorkHeaders(count, from: peer) }
+                // A full message means the peer has more.
+                if full { requestHeaders(from: peer) }
+            }
+            refreshSummary()
+            scheduleDownloads()
+        case .lowWork:
+            if let peer { countLowWorkHeaders(count, from: peer) }
+        case .missingParent:
+            // Announced headers we cannot place: ask for the chain that leads to them.
+            if let peer { requestHeaders(from: peer) }
+        case .unlinked:
+            if let peer { penalise(peer, .protocolViolation("headers that do not follow one another")) }
+        case .invalid(let violation):
+            if let peer { penalise(peer, .invalidData("headers: \(violation)")) }
+        case .knownInvalid(let hash):
+            if let peer { penalise(peer, .invalidData("headers: \(hash) is known to be invalid")) }
+        case .nodeFailure:
+            break  // the node logged it; the peer did nothing wrong
+        }
+    }
+
+    /// Headers of a chain with less work than ours are dropped (or kept while more may follow), but
+    /// a peer that keeps sending them is wasting our time: past the allowance, each further
+    /// allowance's worth costs it a protocol-violation penalty.
+    private func countLowWorkHeaders(_ count: Int, from peer: Peer) {
+        guard sync.countLowWorkHeaders(count, from: peer.id) else { return }
+        penalise(
+            peer,
+            .protocolViolation("more than \(configuration.lowWorkHeaderAllowance) headers of chains with less work than ours"))
+    }
+
+    func receivedBlock(_ block: Block, encoded: [UInt8], from peer: Peer) {
+        let hash = block.hash
+        relay.learn(peer.id, hash)
+        let requested = sync.blockArrived(hash)
+        perform(for: peer) { [services] in services.submitBlock(block, encoded: encoded, requested: requested) } then: {
+            manager, peer, outcome in
+            manager.blockProcessed(outcome, block: block, requested: requested, from: peer)
+        }
+    }
+
+    private func blockProcessed(_ outcome: BlockOutcome, block: Block, requested: Bool, from peer: Peer?) {
+        let hash = block.hash
+        switch outcome {
+        case .accepted:
+            if let peer { sync.peer(peer.id, reached: block.transactions.first?.coinbaseData?.height ?? 0) }
+        case .duplicate:
+            if !requested { logger.debug("peer \(peer?.id ?? -1) sent a block we have: \(hash)") }
+        case .orphan:
+            if let peer { requestHeaders(from: peer) }
+        case .unwanted:
+            if let peer { penalise(peer, .nuisance("block \(hash) not asked for, on a chain with less work than ours")) }
+        case .invalid(let violation):
+            guard let peer else { break }
+            let reason = String("\(violation)".prefix(111))
+            peer.send(.reject(RejectMessage(message: Block.command, code: .invalid, reason: reason, hash: hash)))
+            penalise(peer, .invalidData("block \(hash): \(violation)"))
+        case .knownInvalid(let known):
+            if let peer { penalise(peer, .invalidData("block \(hash): \(known) is known to be invalid")) }
+        case .rejected(let violation):
+            logger.info("block \(hash) from peer \(peer?.id ?? -1) not taken: \(violation)")
+        case .nodeFailure:
+            break  // the node logged it; the peer did nothing wrong
+        }
+        scheduleDownloads()
+    }
+
+    /// Fills every peer's download window with the lowest missing blocks of the best header chain.
+    func scheduleDownloads() {
+        guard !stopped, sync.beginRound() else { return }
+        let bound = self.bound
+        let services = self.services
+        offLoop {
+            let missing = services.missingBlocks(limit: 1_024)
+            bound.eventLoop.execute {
+                let manager = bound.value
+                let ready = manager.peers.values.filter { $0.isReady && !$0.closing }.map(\.id)
+                for (id, hashes) in manager.sync.finishRound(missing: missing, ready: ready) {
+                    manager.peers[id]?.send(.getData(GetDataMessage(inventory: hashes.map(InventoryVector.block))))
+                }
+            }
+        }
+    }
+}

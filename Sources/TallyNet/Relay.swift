@@ -1,0 +1,119 @@
+import Foundation
+import TallyCrypto
+import TallyWire
+
+/// What each peer is told and sent (Core's relay in net_processing, in small): the inventory it
+/// has or was told of, so nothing is announced twice; transaction announcements batched per peer;
+/// the budget of inventory entries it may announce; and the queue of items it asked for, served a
+/// run at a time as its socket drains. Pure bookkeeping, keyed by peer id.
+public struct Relay: Sendable {
+    struct PeerState: Sendable {
+        var known = Set<Hash256>()
+        var pendingTransactions: [Hash256] = []
+        var budget: TokenBucket
+        var requested: [InventoryVector] = []
+        var serving = false
+    }
+
+    /// Inventory remembered per peer; past it the memory starts again (Protocol.md §13.6).
+    public static let maximumKnownInventory = 50_000
+    /// Blocks announced at once: a longer run of new blocks is found by the peer's own sync.
+    public static let maximumAnnouncedBlocks = 8
+    public let inventoryRate: Double
+    public let inventoryBurst: Double
+    private var peers: [Int: PeerState] = [:]
+
+    public init(inventoryRate: Double, inventoryBurst: Double) {
+        self.inventoryRate = inventoryRate
+        self.inventoryBurst = inventoryBurst
+    }
+
+    public mutating func add(_ peer: Int, now: Date = Date()) {
+        peers[peer] = PeerState(budget: TokenBucket(rate: inventoryRate, burst: inventoryBurst, now: now))
+    }
+
+    public mutating func remove(_ peer: Int) { peers[peer] = nil }
+
+    public func knows(_ peer: Int, _ hash: Hash256) -> Bool { peers[peer]?.known.contains(hash) ?? false }
+
+    /// The peer has `hash`, or was told of it.
+    public mutating func learn(_ peer: Int, _ hash: Hash256) {
+        guard peers[peer] != nil else { return }
+        if peers[peer]!.known.count >= Relay.maximumKnownInventory { peers[peer]!.known.removeAll(keepingCapacity: true) }
+        peers[peer]!.known.insert(hash)
+    }
+
+    public mutating func learn(_ peer: Int, _ hashes: some Sequence<Hash256>) {
+        for hash in hashes { learn(peer, hash) }
+    }
+
+    /// Takes `count` entries from the peer's announcement budget; false if it has not got them.
+    public mutating func spendInventoryBudget(_ peer: Int, _ count: Int, now: Date = Date()) -> Bool {
+        peers[peer]?.budget.take(count, now: now) ?? false
+    }
+
+    // MARK: Announcing
+
+    /// New blocks on the active chain (lowest first): for each of `recipients`, the headers of the
+    /// last few it does not know of, now counted as known to it.
+    public mutating func blockAnnouncements(_ headers: [BlockHeader], to recipients: [Int]) -> [Int: [BlockHeader]] {
+        let recent = headers.suffix(Relay.maximumAnnouncedBlocks)
+        var result: [Int: [BlockHeader]] = [:]
+        for peer in recipients {
+            let unknown = recent.filter { !knows(peer, $0.hash) }
+            guard !unknown.isEmpty else { continue }
+            learn(peer, unknown.map(\.hash))
+            result[peer] = unknown
+        }
+        return result
+    }
+
+    /// Transactions newly in the mempool, to be announced to `recipients` at the next flush.
+    public mutating func queueTransactions(_ txids: [Hash256], for recipients: [Int]) {
+        for peer in recipients where peers[peer] != nil {
+            peers[peer]!.pendingTransactions += txids.lazy.filter { !self.knows(peer, $0) }
+        }
+    }
+
+    /// The peer's queued transaction announcements, in `inv`-sized chunks, now counted as known.
+    public mutating func flushTransactions(for peer: Int) -> [[Hash256]] {
+        guard let pending = peers[peer]?.pendingTransactions, !pending.isEmpty else { return [] }
+        peers[peer]!.pendingTransactions.removeAll()
+        var seen = Set<Hash256>()
+        let txids = pending.filter { !knows(peer, $0) && seen.insert($0).inserted }
+        learn(peer, txids)
+        return stride(from: 0, to: txids.count, by: InvMessage.maximumCount).map {
+            Array(txids[$0..<min($0 + InvMessage.maximumCount, txids.count)])
+        }
+    }
+
+    public var peersWithPendingTransactions: [Int] {
+        peers.filter { !$0.value.pendingTransactions.isEmpty }.map(\.key).sorted()
+    }
+
+    // MARK: Serving
+
+    /// Queues items the peer asked for (`getdata`); false, queueing nothing, if they would take its
+    /// queue past one message's worth.
+    public mutating func request(_ items: [InventoryVector], from peer: Int) -> Bool {
+        guard let state = peers[peer] else { return true }
+        let known = items.filter(\.type.isKnown)
+        learn(peer, known.map(\.hash))
+        guard state.requested.count + items.count <= InvMessage.maximumCount else { return false }
+        peers[peer]!.requested += known
+        return true
+    }
+
+    /// The next run to serve — up to 8 blocks or 1,000 transactions, one trip to the chain — unless
+    /// one is being served; the caller reports `finishedRun` when it is written.
+    public mutating func nextRun(for peer: Int) -> [InventoryVector]? {
+        guard let state = peers[peer], !state.serving, let first = state.requested.first else { return nil }
+        let limit = first.type == .block ? 8 : 1_000
+        let run = Array(state.requested.prefix { $0.type == first.type }.prefix(limit))
+        peers[peer]!.requested.removeFirst(run.count)
+        peers[peer]!.serving = true
+        return run
+    }
+
+    public mutating func finishedRun(for peer: Int) { peers[peer]?.serving = false }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import TallyCrypto
+import TallyNet
+import Testing
+
+/// Which block is asked of whom, without sockets.
+@Suite struct BlockSyncTests {
+    let blocks = (1...40).map { (hash: Hash256(w0: UInt64($0), w1: 0, w2: 0, w3: 0), height: UInt32($0)) }
+
+    func sync() -> BlockSync { BlockSync(stallTimeout: 10, lowWorkHeaderAllowance: 4_000) }
+
+    @Test func blocksGoToPeersWhoseChainReachesThem() {
+        var sync = sync()
+        sync.add(1, bestHeight: 10)
+        sync.add(2, bestHeight: 40)
+        let outcome1 = sync.beginRound()
+        #expect(outcome1)
+        let outcome2 = sync.beginRound()
+        #expect(!outcome2)
+        let requests = sync.finishRound(missing: blocks, ready: [1, 2])
+        // Lowest first, round robin over those that can serve, 16 per peer at most.
+        #expect(requests[1]?.count == 5)
+        #expect(requests[1]?.allSatisfy { hash in blocks.first { $0.hash == hash }!.height <= 10 } == true)
+        #expect(requests[2]?.count == 16)
+        #expect(sync.inFlightCount == 21)
+        let outcome3 = sync.blockArrived(blocks[0].hash)
+        #expect(outcome3)
+        let outcome4 = sync.blockArrived(blocks[0].hash)
+        #expect(!outcome4)
+    }
+
+    @Test func peersThatAreNotReadyOrUnknownGetNothing() {
+        var sync = sync()
+        sync.add(1, bestHeight: 40)
+        _ = sync.beginRound()
+        let outcome5 = sync.finishRound(missing: blocks, ready: [2])
+        #expect(outcome5.isEmpty)
+        #expect(!sync.roundPending)
+    }
+
+    @Test func aStallingPeerLosesItsRequestsAndIsSkippedForAWhile() {
+        var sync = sync()
+        sync.add(1, bestHeight: 40)
+        sync.add(2, bestHeight: 40)
+        let start = Date()
+        _ = sync.beginRound()
+        let first = sync.finishRound(missing: Array(blocks.prefix(2)), ready: [1], now: start)
+        #expect(first[1]?.count == 2)
+        let outcome6 = sync.stalledPeers(now: start.addingTimeInterval(5))
+        #expect(outcome6.isEmpty)
+        let outcome7 = sync.stalledPeers(now: start.addingTimeInterval(11))
+        #expect(outcome7 == [1])
+        _ = sync.beginRound()
+        let again = sync.finishRound(missing: Array(blocks.prefix(2)), ready: [1, 2], now: start.addingTimeInterval(12))
+        #expect(again[1] == nil && again[2]?.count == 2)
+    }
+
+    @Test func aBlockThePeerLacksIsNeverAskedOfItAgain() {
+        var sync = sync()
+        sync.add(1, bestHeight: 40)
+        sync.add(2, bestHeight: 40)
+        _ = sync.beginRound()
+        _ = sync.finishRound(missing: [blocks[0]], ready: [1])
+        sync.notFound([blocks[0].hash], from: 1)
+        _ = sync.beginRound()
+        let outcome8 = sync.finishRound(missing: [blocks[0]], ready: [1])
+        #expect(outcome8.isEmpty)
+        _ = sync.beginRound()
+        let outcome9 = sync.finishRound(missing: [blocks[0]], ready: [1, 2])
+        #expect(outcome9 == [2: [blocks[0].hash]])
+    }
+
+    @Test func aDisconnectedPeerReleasesItsRequests() {
+        var sync = sync()
+        sync.add(1, bestHeight: 40)
+        _ = sync.beginRound()
+        _ = sync.finishRound(missing: blocks, ready: [1])
+        #expect(sync.inFlightCount == 16)
+        sync.remove(1)
+        #expect(sync.inFlightCount == 0)
+    }
+
+    @Test func lowWorkHeadersArePenalisedPerAllowance() {
+        var sync = sync()
+        sync.add(1, bestHeight: 0)
+        let outcome10 = sync.countLowWorkHeaders(2_000, from: 1)
+        #expect(!outcome10)
+        let outcome11 = sync.countLowWorkHeaders(2_000, from: 1)
+        #expect(!outcome11)
+        let outcome12 = sync.countLowWorkHeaders(1, from: 1)
+        #expect(outcome12)
+        let outcome13 = sync.countLowWorkHeaders(3_999, from: 1)
+        #expect(!outcome13)
+    }
+
+    @Test func bestHeightsOnlyRise() {
+        var sync = sync()
+        sync.add(1, bestHeight: 10)
+        sync.peer(1, reached: 5)
+        #expect(sync.bestHeight(of: 1) == 10)
+        sync.peer(1, reached: 12)
+        #expect(sync.bestHeight(of: 1) == 12)
+    }
+}

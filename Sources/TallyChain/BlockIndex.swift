@@ -27,6 +27,9 @@ public final class BlockIndexEntry: Sendable {
     public let chainWork: UInt256
     /// Order of arrival; on equal work the block seen first wins.
     public let sequence: Int64
+    /// An ancestor further back (Bitcoin Core's `pskip`), so that any ancestor is reached in
+    /// O(log n) steps.
+    public let skip: BlockIndexEntry?
 
     init(hash: Hash256, header: BlockHeader, height: UInt32, parent: BlockIndexEntry?, chainWork: UInt256,
          sequence: Int64) {
@@ -36,12 +39,35 @@ public final class BlockIndexEntry: Sendable {
         self.parent = parent
         self.chainWork = chainWork
         self.sequence = sequence
+        skip = parent?.ancestor(at: BlockIndexEntry.skipHeight(height))
     }
 
+    /// The height the skip pointer of a block at `height` points to: clearing the lowest set bits
+    /// gives jumps of every power of two, and the odd heights' extra step keeps the walks short.
+    static func skipHeight(_ height: UInt32) -> UInt32 {
+        guard height >= 2 else { return 0 }
+        func clearingLowestBit(_ n: UInt32) -> UInt32 { n & (n &- 1) }
+        return height & 1 == 1
+            ? clearingLowestBit(clearingLowestBit(height - 1)) + 1 : clearingLowestBit(height)
+    }
+
+    /// The ancestor at `height` (self at its own height), in O(log n) steps by the skip pointers.
     public func ancestor(at height: UInt32) -> BlockIndexEntry? {
         guard height <= self.height else { return nil }
         var entry = self
-        while entry.height > height { entry = entry.parent! }
+        while entry.height > height {
+            let skipHeight = BlockIndexEntry.skipHeight(entry.height)
+            let parentSkipHeight = entry.height >= 2 ? BlockIndexEntry.skipHeight(entry.height - 1) : 0
+            // Take the skip unless it overshoots, or the parent's skip would land closer.
+            if let skip = entry.skip,
+                skipHeight == height
+                    || (skipHeight > height && !(parentSkipHeight + 2 < skipHeight && parentSkipHeight >= height))
+            {
+                entry = skip
+            } else {
+                entry = entry.parent!
+            }
+        }
         return entry
     }
 
@@ -171,26 +197,54 @@ public struct BlockIndex {
         return best
     }
 
-    /// The last block `a` and `b` have in common.
+    /// The last block `a` and `b` have in common, in O(log n) steps: both are brought to the same
+    /// height by their skip pointers, then the highest height where they still differ is found by
+    /// halving, each probe an O(log n) ancestor look-up.
     public func fork(_ a: BlockIndexEntry, _ b: BlockIndexEntry) -> BlockIndexEntry {
-        var x = a, y = b
-        while x.height > y.height { x = x.parent! }
-        while y.height > x.height { y = y.parent! }
-        while x !== y { x = x.parent!; y = y.parent! }
-        return x
+        let height = min(a.height, b.height)
+        let x = a.ancestor(at: height)!
+        let y = b.ancestor(at: height)!
+        if x === y { return x }
+        // Invariant: they differ at `high` and agree at `low` (genesis at the latest).
+        var low: UInt32 = 0
+        var high = height
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if x.ancestor(at: middle)! === y.ancestor(at: middle)! { low = middle } else { high = middle }
+        }
+        return x.ancestor(at: low)!
+    }
+
+    /// The last block of the active chain that `entry` descends from, in O(log n) steps.
+    public func lastActiveAncestor(of entry: BlockIndexEntry) -> BlockIndexEntry {
+        let top = min(entry.height, tip.height)
+        if let ancestor = entry.ancestor(at: top), isActive(ancestor) { return ancestor }
+        var low: UInt32 = 0  // genesis is always shared
+        var high = top
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if isActive(entry.ancestor(at: middle)!) { low = middle } else { high = middle }
+        }
+        return entry.ancestor(at: low)!
     }
 
     /// Blocks of the best header chain whose transactions are not stored yet, lowest first, at most
-    /// `limit`: what sync should fetch next.
-    public func missingBlocks(limit: Int) -> [BlockIndexEntry] {
+    /// `limit`, looked for within a window of `window` blocks past the last block the best chain
+    /// shares with the active one (Core's download window): what sync should fetch next. The walk
+    /// starts at that common block and moves forward, so its cost does not grow with the chain.
+    public func missingBlocks(limit: Int, window: Int = 1_024) -> [BlockIndexEntry] {
         guard let best = bestHeader, tip.chainWork < best.chainWork else { return [] }
-        var missing: [BlockIndexEntry] = []
-        var entry: BlockIndexEntry? = best
-        while let e = entry, !isActive(e) {
-            if status(of: e) == .headerOnly { missing.append(e) }
+        let common = lastActiveAncestor(of: best)
+        let end = UInt32(min(UInt64(best.height), UInt64(common.height) + UInt64(window)))
+        guard end > common.height else { return [] }
+        var run: [BlockIndexEntry] = []
+        run.reserveCapacity(Int(end - common.height))
+        var entry = best.ancestor(at: end)
+        while let e = entry, e.height > common.height {
+            run.append(e)
             entry = e.parent
         }
-        return Array(missing.reversed().prefix(limit))
+        return Array(run.reversed().lazy.filter { self.status(of: $0) == .headerOnly }.prefix(limit))
     }
 
     /// The first block of the active chain after the last locator hash found on it (genesis if

@@ -21,8 +21,7 @@ public enum ChainError: Error, Equatable, CustomStringConvertible {
 }
 
 /// The consensus state of one node: every known header, the active chain with the most work, and
-/// its UTXO set on disk. It has a single writer: callers serialise access (the node does so on one
-/// queue).
+/// its UTXO set on disk. Not `Sendable`: it has a single writer (the node holds it behind its lock).
 public final class ChainState {
     public let parameters: ChainParameters
     public let store: ChainStore
@@ -34,6 +33,8 @@ public final class ChainState {
     /// so that they overlap storing it.
     private var earlyVerifications: [Hash256: PendingVerification] = [:]
     private let verifier: SignatureVerifier
+    /// Transactions whose signatures verified (in the mempool), shared with block connection.
+    public let signatureCache: SignatureCache
     private let clock: () -> UInt32
 
     /// Opens (or creates) the chain in `store`, then finishes any reorganisation a crash interrupted.
@@ -41,7 +42,8 @@ public final class ChainState {
                 clock: @escaping () -> UInt32 = { UInt32(Date().timeIntervalSince1970) }) throws {
         self.store = store
         self.parameters = parameters
-        self.verifier = SignatureVerifier(threads: signatureThreads)
+        signatureCache = SignatureCache(network: parameters.network)
+        self.verifier = SignatureVerifier(threads: signatureThreads, cache: signatureCache)
         self.clock = clock
         var stored = try store.loadHeaders()
         if stored.isEmpty {
@@ -70,6 +72,15 @@ public final class ChainState {
     }
 
     public var tip: BlockIndexEntry { index.tip }
+
+    /// Checks `tx`'s signatures (rule R22) unless they were found valid before; remembers them when
+    /// they are, so that its block connects without checking them again.
+    public func verifySignatures(of tx: Transaction) -> RuleViolation? {
+        if signatureCache.contains(tx) { return nil }
+        if let failure = SignatureVerifier.verify(tx, parameters: parameters) { return failure }
+        signatureCache.insert(tx)
+        return nil
+    }
     public var height: UInt32 { index.tip.height }
 
     public func block(_ hash: Hash256) throws -> Block? {

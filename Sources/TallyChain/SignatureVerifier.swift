@@ -7,13 +7,18 @@ import TallyWire
 /// transaction and the network, never on the UTXO set, so they are checked while the UTXO work
 /// runs: `threads − 1` background workers start at once, and the caller joins in when it waits,
 /// so `threads` cores are busy and none is oversubscribed.
+/// Transactions found in `cache` (verified when they entered the mempool) are not verified again.
 public struct SignatureVerifier: Sendable {
     public let threads: Int
+    public let cache: SignatureCache?
 
-    public init(threads: Int) { self.threads = max(1, threads) }
+    public init(threads: Int, cache: SignatureCache? = nil) {
+        self.threads = max(1, threads)
+        self.cache = cache
+    }
 
     public func start(_ block: Block, parameters: ChainParameters) -> PendingVerification {
-        let pending = PendingVerification(Array(block.transactions.dropFirst()), parameters: parameters)
+        let pending = PendingVerification(Array(block.transactions.dropFirst()), parameters: parameters, cache: cache)
         for _ in 1..<threads { pending.startBackgroundWorker() }
         return pending
     }
@@ -32,15 +37,17 @@ public struct SignatureVerifier: Sendable {
 public final class PendingVerification: Sendable {
     private let transactions: [Transaction]
     private let parameters: ChainParameters
+    private let cache: SignatureCache?
     private let cursor = Atomic<Int>(0)
     /// The failure of the lowest transaction index seen, so the report does not depend on timing.
     private let failure = Mutex<(index: Int, violation: RuleViolation)?>(nil)
     private let workers = DispatchGroup()
     private static let chunk = 16
 
-    init(_ transactions: [Transaction], parameters: ChainParameters) {
+    init(_ transactions: [Transaction], parameters: ChainParameters, cache: SignatureCache?) {
         self.transactions = transactions
         self.parameters = parameters
+        self.cache = cache
     }
 
     func startBackgroundWorker() {
@@ -56,6 +63,7 @@ public final class PendingVerification: Sendable {
             let start = cursor.add(Self.chunk, ordering: .relaxed).oldValue
             guard start < transactions.count else { return }
             for index in start..<min(start + Self.chunk, transactions.count) {
+                if cache?.contains(transactions[index]) == true { continue }
                 guard let violation = SignatureVerifier.verify(transactions[index], parameters: parameters) else { continue }
                 failure.withLock { if $0 == nil || index < $0!.index { $0 = (index, violation) } }
                 // The block is invalid: the others need not go on. Chunks already taken finish,

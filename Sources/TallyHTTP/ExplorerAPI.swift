@@ -8,7 +8,7 @@ import TallyWire
 
 /// The HTTP API of openapi.json over a running node and its chain index. Every handler validates
 /// its input before touching the node and answers a 4xx with a clear message when it is wrong.
-/// Handlers block (they take the node's queue), so the server calls them off its event loop.
+/// Handlers block (they take the node's lock), so the server calls them off its event loop.
 final class ExplorerAPI: Sendable {
     let node: Node
     let indexer: ChainIndexer

@@ -106,7 +106,7 @@ public final class Mempool {
         let fee = inputTotal - outputTotal
         let minimumFee = (UInt64(tx.size) * policy.minimumFeeRate + 999) / 1_000
         guard fee >= minimumFee else { throw .policy("fee \(fee) is below the minimum \(minimumFee) for \(tx.size) bytes") }
-        if let failure = SignatureVerifier.verify(tx, parameters: chain.parameters) { throw .rule(failure) }
+        if let failure = chain.verifySignatures(of: tx) { throw .rule(failure) }
 
         insert(Entry(tx: tx, fee: fee, sequence: nextSequence, parents: parents))
         nextSequence += 1

@@ -12,7 +12,7 @@ import TallyWire
 
 /// A stateful target in the spirit of Bitcoin Core's `process_messages`: one input is a sequence of
 /// messages from one peer, fed through the real peer pipeline (`FrameDecoder`, `FrameEncoder`,
-/// `PeerHandler`, `PeerNetwork`) on an `EmbeddedChannel` into a real regtest `Node` (SQLite store,
+/// `PeerHandler`, `PeerManager`) on an `EmbeddedChannel` into a real regtest `Node` (SQLite store,
 /// mempool), with invariants checked after every message.
 ///
 /// The node starts every input in the same state: a chain of 110 blocks on the regtest genesis, all

@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
@@ -34,7 +35,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
-        .target(name: "TallyMempool", dependencies: ["TallyChain", "TallyWire"]),
+        .target(name: "TallyMempool", dependencies: [
+            "TallyChain", "TallyWire",
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         .target(name: "CTallyHash"),
         .target(name: "TallyMining", dependencies: ["CTallyHash", "TallyMempool", "TallyChain", "TallyCrypto"]),
         .target(name: "TallyNet", dependencies: [

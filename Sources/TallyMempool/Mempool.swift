@@ -1,3 +1,4 @@
+import HeapModule
 import TallyChain
 import TallyCrypto
 import TallyWire
@@ -189,24 +190,23 @@ public final class Mempool {
     // MARK: Block templates
 
     /// Transactions for the next block, best fee rate first, every parent before its children, up
-    /// to `maximumBytes`.
+    /// to `maximumBytes`: the transactions whose parents are all in (or in the chain) wait in a
+    /// heap ordered by fee rate, so a template costs O(n log n) in the mempool's size.
     public func blockTransactions(maximumBytes: Int) -> [Transaction] {
         var selected: [Transaction] = []
-        var included = Set<Hash256>()
         var bytes = 0
-        var ready = entries.values.filter { $0.parents.isEmpty }
-        var waiting = entries.mapValues { $0.parents.count }
-        let better: (Entry, Entry) -> Bool = { ($0.feeRate, $1.sequence) > ($1.feeRate, $0.sequence) }
-        while !ready.isEmpty {
-            let bestIndex = ready.indices.min { better(ready[$0], ready[$1]) }!
-            let entry = ready.remove(at: bestIndex)
+        var ready = Heap(entries.values.lazy.filter { $0.parents.isEmpty }.map(TemplateCandidate.init))
+        var waiting: [Hash256: Int] = [:]
+        while let best = ready.popMax() {
+            let entry = best.entry
             guard bytes + entry.tx.size <= maximumBytes else { continue }
             selected.append(entry.tx)
-            included.insert(entry.tx.txid)
             bytes += entry.tx.size
             for child in children[entry.tx.txid] ?? [] {
-                waiting[child, default: 1] -= 1
-                if waiting[child] == 0, let c = entries[child] { ready.append(c) }
+                guard let c = entries[child] else { continue }
+                let left = waiting[child, default: c.parents.count] - 1
+                waiting[child] = left
+                if left == 0 { ready.insert(TemplateCandidate(entry: c)) }
             }
         }
         return selected
@@ -215,4 +215,15 @@ public final class Mempool {
     public func totalFees(of transactions: [Transaction]) -> UInt64 {
         transactions.reduce(0) { $0 + (entries[$1.txid]?.fee ?? 0) }
     }
+}
+
+/// A mempool entry ordered for a template: higher fee rate first, then earlier arrival.
+private struct TemplateCandidate: Comparable {
+    let entry: Mempool.Entry
+
+    static func < (a: TemplateCandidate, b: TemplateCandidate) -> Bool {
+        (a.entry.feeRate, b.entry.sequence) < (b.entry.feeRate, a.entry.sequence)
+    }
+
+    static func == (a: TemplateCandidate, b: TemplateCandidate) -> Bool { a.entry.tx.txid == b.entry.tx.txid }
 }

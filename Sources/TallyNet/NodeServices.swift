@@ -15,15 +15,17 @@ public protocol NodeServices: AnyObject, Sendable {
     /// A block from a peer, with its bytes as they arrived; one it was not asked for is taken only
     /// if it leads to at least the tip's work (or its header was announced).
     func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome
-    func submitTransaction(_ tx: Transaction) -> TransactionOutcome
+    /// Transactions from peers, in the order they arrived: their signatures are checked together on
+    /// every core, then each is offered to the mempool; one outcome per transaction.
+    func submitTransactions(_ transactions: [Transaction]) -> [TransactionOutcome]
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader]
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256]
     func block(_ hash: Hash256) -> Block?
     func transaction(_ txid: Hash256) -> Transaction?
     func mempoolTransactionIDs() -> [Hash256]
-    /// Whether the header is known (valid or not): no need to ask for it.
-    func knowsBlock(_ hash: Hash256) -> Bool
-    func knowsTransaction(_ txid: Hash256) -> Bool
+    /// Of announced blocks and transactions, those not known here (a header known valid or not, a
+    /// transaction in the mempool or confirmed): what is worth asking for.
+    func unknown(blocks: [Hash256], transactions: [Hash256]) -> (blocks: [Hash256], transactions: [Hash256])
 }
 
 /// The node's state as peers and the probe see it.

@@ -161,10 +161,7 @@ extension PeerManager {
         let transactions = inventory.filter { $0.type == .transaction }.map(\.hash)
         relay.learn(peer.id, blocks + transactions)
         perform(for: peer) { [services] in
-            (
-                blocks: blocks.filter { !services.knowsBlock($0) },
-                transactions: transactions.filter { !services.knowsTransaction($0) }
-            )
+            services.unknown(blocks: blocks, transactions: transactions)
         } then: { manager, peer, unknown in
             guard let peer else { return }
             // A block announced by hash: fetch the headers that lead to it (headers first).
@@ -175,27 +172,56 @@ extension PeerManager {
         }
     }
 
+    /// A transaction joins the batch for the node; the batch goes when the previous one is done, so
+    /// under load the node takes many transactions at once (their signatures checked together, the
+    /// node's lock taken once), and one at a time costs no waiting.
     private func receivedTransaction(_ tx: Transaction, from peer: Peer) {
         relay.learn(peer.id, tx.txid)
-        perform(for: peer) { [services] in services.submitTransaction(tx) } then: { manager, peer, outcome in
+        peer.pendingWork += 1
+        peer.updateReading(pendingLimit: configuration.maximumPendingWork)
+        transactionBatch.append((peer.id, tx))
+        submitTransactionBatch()
+    }
+
+    private func submitTransactionBatch() {
+        guard !transactionBatchRunning, !transactionBatch.isEmpty else { return }
+        let batch = Array(transactionBatch.prefix(PeerManager.maximumTransactionBatch))
+        transactionBatch.removeFirst(batch.count)
+        transactionBatchRunning = true
+        let bound = self.bound
+        let services = self.services
+        offLoop {
+            let outcomes = services.submitTransactions(batch.map(\.tx))
+            bound.eventLoop.execute { bound.value.transactionBatchProcessed(batch, outcomes) }
+        }
+    }
+
+    private func transactionBatchProcessed(_ batch: [(peer: Int, tx: Transaction)], _ outcomes: [TransactionOutcome]) {
+        transactionBatchRunning = false
+        var accepted: [Hash256] = []
+        for ((id, tx), outcome) in zip(batch, outcomes) {
+            let peer = peers[id]
+            if let peer {
+                peer.pendingWork -= 1
+                peer.updateReading(pendingLimit: configuration.maximumPendingWork)
+            }
             switch outcome {
             case .accepted(let txids):
-                manager.announceTransactions(txids)
+                accepted += txids
             case .orphan(let missing):
                 peer?.send(.getData(GetDataMessage(inventory: missing.map(InventoryVector.transaction))))
             case .invalid(let violation):
-                guard let peer else { return }
-                peer.send(
-                    .reject(
-                        RejectMessage(
-                            message: Transaction.command, code: .invalid, reason: String("\(violation)".prefix(111)),
-                            hash: tx.txid)))
-                manager.penalise(peer, .invalidData("transaction \(tx.txid): \(violation)"))
+                guard let peer else { continue }
+                let reason = String("\(violation)".prefix(111))
+                peer.send(.reject(RejectMessage(message: Transaction.command, code: .invalid, reason: reason, hash: tx.txid)))
+                penalise(peer, .invalidData("transaction \(tx.txid): \(violation)"))
             case .rejected(let why):
-                manager.logger.debug("transaction \(tx.txid) from peer \(peer?.id ?? -1) not taken: \(why)")
+                logger.debug("transaction \(tx.txid) from peer \(id) not taken: \(why)")
             case .known:
                 break
             }
         }
+        if !accepted.isEmpty { announceTransactions(accepted) }
+        submitTransactionBatch()
     }
 }

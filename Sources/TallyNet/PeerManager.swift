@@ -28,6 +28,10 @@ final class PeerManager {
     private var timers: [RepeatedTask] = []
     var stopped = false
     var listeningPort = 0
+    /// Transactions received and not yet handed to the node, with the peer each came from.
+    var transactionBatch: [(peer: Int, tx: Transaction)] = []
+    var transactionBatchRunning = false
+    static let maximumTransactionBatch = 2_000
     /// The chain as last read from the node (refreshed every second and on every new tip), so the
     /// event loop never waits for the chain.
     var summary: ChainSummary

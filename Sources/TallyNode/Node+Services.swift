@@ -86,15 +86,14 @@ extension Node: NodeServices {
         }
     }
 
-    public func submitTransaction(_ tx: Transaction) -> TransactionOutcome {
-        do {
-            return .accepted(try submit(tx).map(\.txid))
-        } catch {
-            switch error {
-            case .rule(let violation): return .invalid(violation)
-            case .alreadyKnown: return .known
-            case .missingInputs(let parents): return .orphan(missing: parents)
-            case .policy, .conflict: return .rejected(error)
+    public func submitTransactions(_ transactions: [Transaction]) -> [TransactionOutcome] {
+        submit(transactions).map { result in
+            switch result {
+            case .success(let added): .accepted(added.map(\.txid))
+            case .failure(.rule(let violation)): .invalid(violation)
+            case .failure(.alreadyKnown): .known
+            case .failure(.missingInputs(let parents)): .orphan(missing: parents)
+            case .failure(let error): .rejected(error)
             }
         }
     }
@@ -122,13 +121,16 @@ extension Node: NodeServices {
         sync { Array($0.mempool.entries.keys) }
     }
 
-    public func knowsBlock(_ hash: Hash256) -> Bool {
-        sync { $0.chain.index[hash] != nil }
-    }
-
-    /// In the mempool, or confirmed with its first output still unspent (a cheap look-up that
-    /// catches announcements of transactions already mined).
-    public func knowsTransaction(_ txid: Hash256) -> Bool {
-        sync { $0.mempool.contains(txid) || (try? $0.chain.coin(OutPoint(txid: txid, index: 0))) != nil }
+    /// A transaction is known in the mempool, or confirmed with its first output still unspent (a
+    /// cheap look-up that catches announcements of transactions already mined).
+    public func unknown(blocks: [Hash256], transactions: [Hash256]) -> (blocks: [Hash256], transactions: [Hash256]) {
+        sync { state in
+            (
+                blocks.filter { state.chain.index[$0] == nil },
+                transactions.filter {
+                    !state.mempool.contains($0) && (try? state.chain.coin(OutPoint(txid: $0, index: 0))) == nil
+                }
+            )
+        }
     }
 }

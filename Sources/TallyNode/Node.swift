@@ -22,6 +22,8 @@ public final class Node: Sendable {
     let logger: Logger
     let started = Date()
     private let state: Mutex<NodeState>
+    /// The chain's signature cache, filled outside the lock.
+    private let signatureCache: SignatureCache
     private let snapshots: Snapshots
     /// Delayed work on the state (template refreshes): it takes the lock when it runs.
     private let timers = DispatchQueue(label: "tally.node.timers")
@@ -36,6 +38,7 @@ public final class Node: Sendable {
         store = try ChainStore(path: configuration.storePath, network: configuration.network)
         let chain = try ChainState(store: store, parameters: configuration.network.parameters,
                                    signatureThreads: configuration.signatureThreads)
+        signatureCache = chain.signatureCache
         state = Mutex(NodeState(chain: chain, mempool: Mempool()))
         snapshots = Snapshots(directory: configuration.snapshotDirectory, interval: configuration.snapshotInterval,
                               keep: configuration.snapshotKeep)
@@ -137,12 +140,45 @@ public final class Node: Sendable {
     /// Takes a transaction into the mempool and announces it (and any orphans it unblocked).
     @discardableResult
     public func submit(_ tx: Transaction) throws(MempoolError) -> [Transaction] {
-        let added = try sync { (state) throws(MempoolError) in
-            try state.mempool.accept(tx, chain: state.chain, now: Node.now())
+        try submit([tx])[0].get()
+    }
+
+    /// Takes transactions into the mempool in order and announces what was added; one result per
+    /// transaction. Their signatures are checked first, together, on every core and outside the
+    /// lock (those that verify are remembered in the signature cache, which the mempool then
+    /// consults), so the lock is held only for the look-ups in the UTXO set and the mempool.
+    public func submit(_ transactions: [Transaction]) -> [Result<[Transaction], MempoolError>] {
+        verifySignatures(of: transactions)
+        let results = sync { state in
+            transactions.map { tx -> Result<[Transaction], MempoolError> in
+                do throws(MempoolError) {
+                    return .success(try state.mempool.accept(tx, chain: state.chain, now: Node.now()))
+                } catch {
+                    return .failure(error)
+                }
+            }
         }
-        network?.announceTransactions(added.map(\.txid))
-        timers.async { self.sync { self.mempoolChanged(in: $0) } }
-        return added
+        let added = results.flatMap { (try? $0.get()) ?? [] }
+        if !added.isEmpty {
+            network?.announceTransactions(added.map(\.txid))
+            timers.async { self.sync { self.mempoolChanged(in: $0) } }
+        }
+        return results
+    }
+
+    private func verifySignatures(of transactions: [Transaction]) {
+        let parameters = configuration.network.parameters
+        let cache = signatureCache
+        let threads = min(configuration.signatureThreads, transactions.count)
+        guard threads > 0 else { return }
+        DispatchQueue.concurrentPerform(iterations: threads) { slice in
+            for index in stride(from: slice, to: transactions.count, by: threads) {
+                let tx = transactions[index]
+                guard !tx.isCoinbase, !cache.contains(tx), SignatureVerifier.verify(tx, parameters: parameters) == nil
+                else { continue }
+                cache.insert(tx)
+            }
+        }
     }
 
     /// New transactions reach the miner's template at most every `templateRefresh` seconds, so a

@@ -34,6 +34,18 @@ struct NetworkBench: ParsableCommand {
         let syncBlocksPerSecond: Double
         let localImportBlocksPerSecond: Double
         let syncRatio: Double
+        /// Raw Ed25519 verification of the relayed transactions on every core, in the same run.
+        let parallelVerifyPerSecond: Double
+        /// relayTransactionsPerSecond × 3 / parallelVerifyPerSecond: each of the three nodes
+        /// verifies every transaction, and all three share this machine's cores.
+        let relayRatio: Double
+    }
+
+    func validate() throws {
+        guard (1...200_000).contains(relayTransactions) else {
+            throw ValidationError("--relay-transactions must be between 1 and 200,000")
+        }
+        guard chainLength >= 300 else { throw ValidationError("--chain-length must be at least 300") }
     }
 
     func run() throws {
@@ -97,19 +109,34 @@ struct NetworkBench: ParsableCommand {
         try cluster.wait(timeout: 120, poll: 0.01) { try relay[2].client.status().mempoolTransactionCount == UInt32(chains.relayTransactions.count) }
         let relayRate = Double(chains.relayTransactions.count) / Date().timeIntervalSince(started)
 
+        let parallelVerify = parallelVerifyRate(chains.relayTransactions)
         let mean = endToEnd.reduce(0, +) / Double(endToEnd.count)
         let report = Report(blockTransactions: chains.lineBlocks[0].transactions.count - 1, blockHops: 4,
                             blockMillisecondsEndToEnd: mean * 1000, blockMillisecondsPerHop: mean * 1000 / 4,
                             relayTransactions: chains.relayTransactions.count, relayTransactionsPerSecond: relayRate,
                             chainLength: chainLength, syncBlocksPerSecond: syncRate, localImportBlocksPerSecond: localRate,
-                            syncRatio: syncRate / localRate)
+                            syncRatio: syncRate / localRate, parallelVerifyPerSecond: parallelVerify,
+                            relayRatio: relayRate * 3 / parallelVerify)
         if json {
             try printJSON(report)
         } else {
             print("block of \(report.blockTransactions) tx across 5 nodes: \(String(format: "%.1f", report.blockMillisecondsEndToEnd)) ms end to end, \(String(format: "%.1f", report.blockMillisecondsPerHop)) ms per hop (mean of \(endToEnd.count))")
-            print("transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s")
+            print("transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s; raw verify on every core \(Int(parallelVerify))/s; relay ratio \(String(format: "%.2f", report.relayRatio))")
             print("initial sync of \(chainLength) blocks: \(Int(syncRate)) blocks/s; local import \(Int(localRate)) blocks/s; ratio \(String(format: "%.2f", report.syncRatio))")
         }
+    }
+
+    /// Signatures of `transactions` verified once, spread over every core.
+    private func parallelVerifyRate(_ transactions: [Transaction]) -> Double {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let started = DispatchTime.now()
+        DispatchQueue.concurrentPerform(iterations: threads) { slice in
+            for index in stride(from: slice, to: transactions.count, by: threads) {
+                precondition(SignatureVerifier.verify(transactions[index], parameters: .regtest) == nil)
+            }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return Double(transactions.count) / seconds
     }
 
     private func log(_ text: String) {
@@ -126,38 +153,26 @@ private struct Chains {
     let relayTransactions: [Transaction]
 
     init(directory: URL, chainLength: Int, relayTransactions relayCount: Int) throws {
-        let alice = TestChain.key(1), bob = TestChain.key(2)
-        let builder = try TestChain()
-        var base = try builder.mine(110, payTo: TestChain.address(alice))
-        // Fan-out: five coinbases become 5 × 1,000 coins of alice's.
-        let funding = try (1...5).map { height -> Transaction in
-            let coinbase = try builder.coinbase(at: UInt32(height))
-            return builder.spend([(TestChain.outpoint(coinbase), alice)],
-                                 to: Array(repeating: TxOutput(amount: (coinbase.outputs[0].amount - 100_000) / 1_000, address: TestChain.address(alice)), count: 1_000))
-        }
-        let fundingFees = funding.reduce(UInt64(0)) { $0 + 50 * ChainParameters.coin - $1.outputs.reduce(0) { $0 + $1.amount } }
-        let fanOut = builder.block(funding, fees: fundingFees)
-        _ = try builder.chain.acceptBlock(fanOut)
-        base.append(fanOut)
+        let bob = TestChain.key(2)
+        // 1,000 outputs to a funding transaction: three blocks of 1,000 payments, then the relayed ones.
+        let funding = try Funding(outputs: 3_000 + relayCount)
+        let builder = funding.builder
+        let base = funding.blocks
         baseFile = directory.appendingPathComponent("base.dat")
         try BlockFile.write(base, to: baseFile)
 
-        let outpoints = funding.flatMap { tx in (0..<1_000).map { OutPoint(txid: tx.txid, index: UInt32($0)) } }
-        let amount = funding[0].outputs[0].amount
         let fee: UInt64 = 1_000
-        let pay = { (outpoint: OutPoint) in
-            builder.spend([(outpoint, alice)], to: [TxOutput(amount: amount - fee, address: TestChain.address(bob))])
-        }
+        let pay = { (index: Int) in funding.payment(index, to: TestChain.address(bob), fee: fee, change: false) }
         // Three blocks of 1,000 payments for the line; more payments for relay.
         var line: [Block] = []
         for b in 0..<3 {
-            let txs = outpoints[(b * 1_000)..<((b + 1) * 1_000)].map(pay)
-            let block = builder.block(Array(txs), fees: fee * UInt64(txs.count))
+            let txs = (b * 1_000..<(b + 1) * 1_000).map(pay)
+            let block = builder.block(txs, fees: fee * UInt64(txs.count))
             _ = try builder.chain.acceptBlock(block)
             line.append(block)
         }
         lineBlocks = line
-        relayTransactions = outpoints[3_000..<min(outpoints.count, 3_000 + relayCount)].map(pay)
+        relayTransactions = (3_000..<3_000 + relayCount).map(pay)
 
         // The sync chain: the base, the three full blocks, then empty blocks up to the length asked.
         let rest = try builder.mine(max(0, chainLength - base.count - line.count))

@@ -6,7 +6,7 @@ struct TallyBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-bench",
         abstract: "Tally's benchmarks. Build with -c release; figures are ratios against a reference measured in the same run.",
-        subcommands: [Validate.self, Hash.self, StopLatency.self, NetworkBench.self])
+        subcommands: [Validate.self, Hash.self, StopLatency.self, NetworkBench.self, MempoolBench.self])
 }
 
 /// Prints a report as one JSON object with sorted keys (what `--json` gives).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyChain
 import TallyCrypto
+import TallyMempool
 import TallyTestSupport
 import TallyWire
 
@@ -36,6 +37,9 @@ struct Validate: ParsableCommand {
         let ratio: Double
         /// The raw rate with as many threads as the widest run: how well verification alone scales.
         let parallelVerifyPerSecond: Double
+        /// Blocks whose transactions were in the mempool first, against the same blocks cold, both
+        /// with every core verifying.
+        let warmConnectRatio: Double
         let runs: [Run]
     }
 
@@ -57,12 +61,15 @@ struct Validate: ParsableCommand {
         }
         let verifyPerSecond = references.reduce(0, +) / Double(references.count)
         let parallelVerifyPerSecond = workload.rawVerifyRate(threads: runs.max()!)
+        let cold = try workload.connectAll(signatureThreads: runs.max()!)
+        let warm = try workload.connectAll(signatureThreads: runs.max()!, warm: true)
         let report = Report(txPerSecond: results[0].txPerSecond, verifyPerSecond: verifyPerSecond, ratio: results[0].ratio,
-                            parallelVerifyPerSecond: parallelVerifyPerSecond, runs: results)
+                            parallelVerifyPerSecond: parallelVerifyPerSecond, warmConnectRatio: cold / warm, runs: results)
         if json {
             try printJSON(report)
         } else {
             print("raw Ed25519 verify: \(Int(verifyPerSecond)) /s on 1 thread (mean of the references), \(Int(parallelVerifyPerSecond)) /s on \(runs.max()!)")
+            print("connect of blocks whose transactions were in the mempool first: \(String(format: "%.1f", report.warmConnectRatio))× the cold rate")
             for r in results {
                 print("connect, \(r.threads) signature thread(s): \(r.transactions) tx in \(String(format: "%.3f", r.seconds)) s = \(Int(r.txPerSecond)) tx/s, ratio to the 1-thread verify rate around it \(String(format: "%.2f", r.ratio))")
             }
@@ -70,7 +77,7 @@ struct Validate: ParsableCommand {
     }
 }
 
-/// A regtest chain with 20,000-odd mature outputs, and blocks that spend them, one input and two
+/// A regtest chain with enough mature outputs, and blocks that spend them, one input and two
 /// outputs per transaction (a typical payment), serialized as they would arrive from a peer.
 struct Workload {
     let setup: [Block]
@@ -79,47 +86,23 @@ struct Workload {
     let signatures: [(publicKey: [UInt8], message: [UInt8], signature: [UInt8])]
 
     init(blocks: Int, transactionsPerBlock: Int) throws {
-        let builder = try TestChain()
-        let owner = TestChain.key(1)
-        var setup = try builder.mine(110, payTo: TestChain.address(owner))
-        let needed = blocks * transactionsPerBlock
-        let perFunding = 2_000
-        let fundingCount = (needed + perFunding - 1) / perFunding
-        precondition(fundingCount <= 105, "too many transactions for the mature coinbases")
-        var funding: [Transaction] = []
-        for height in 1...UInt32(fundingCount) {
-            let coinbase = try builder.coinbase(at: height)
-            let each = (coinbase.outputs[0].amount - 100_000) / UInt64(perFunding)
-            funding.append(builder.spend([(TestChain.outpoint(coinbase), owner)],
-                                         to: Array(repeating: TxOutput(amount: each, address: TestChain.address(owner)), count: perFunding)))
-        }
-        // Funding goes in blocks of at most 15 transactions (56 KB each) to stay under 1 MiB.
-        for chunk in stride(from: 0, to: funding.count, by: 15) {
-            let txs = Array(funding[chunk..<min(chunk + 15, funding.count)])
-            let fees = txs.reduce(UInt64(0)) { sum, tx in sum + 50 * ChainParameters.coin - tx.outputs.reduce(0) { $0 + $1.amount } }
-            let block = builder.block(txs, fees: fees)
-            _ = try builder.chain.acceptBlock(block)
-            setup.append(block)
-        }
-        let outpoints = funding.flatMap { tx in (0..<tx.outputs.count).map { OutPoint(txid: tx.txid, index: UInt32($0)) } }
-        let amount = funding[0].outputs[0].amount
-
+        let funding = try Funding(outputs: blocks * transactionsPerBlock, perFunding: 2_000)
+        let builder = funding.builder
         var measured: [[UInt8]] = []
         var signatures: [([UInt8], [UInt8], [UInt8])] = []
         var parent = (hash: builder.chain.tip.hash, height: builder.chain.height, time: builder.chain.tip.header.time)
+        let fee: UInt64 = 1_000
         for b in 0..<blocks {
-            let fee: UInt64 = 1_000
             let txs = (0..<transactionsPerBlock).map { i in
-                builder.spend([(outpoints[b * transactionsPerBlock + i], owner)],
-                              to: [TxOutput(amount: amount / 2, address: TestChain.address(TestChain.key(2))),
-                                   TxOutput(amount: amount - amount / 2 - fee, address: TestChain.address(owner))])
+                funding.payment(b * transactionsPerBlock + i, to: TestChain.address(TestChain.key(2)), fee: fee)
             }
             for tx in txs {
-                signatures.append((tx.inputs[0].publicKey, SignatureMessage.bytes(txid: tx.txid, parameters: .regtest), tx.inputs[0].signature))
+                signatures.append(
+                    (tx.inputs[0].publicKey, SignatureMessage.bytes(txid: tx.txid, parameters: .regtest), tx.inputs[0].signature))
             }
             let coinbase = Transaction.coinbase(CoinbaseData(height: parent.height + 1),
                                                 outputs: [TxOutput(amount: 50 * ChainParameters.coin + fee * UInt64(txs.count),
-                                                                   address: TestChain.address(owner))])
+                                                                   address: TestChain.address(funding.owner))])
             let all = [coinbase] + txs
             let block = TestChain.solved(Block(header: BlockHeader(version: 1, previousBlockHash: parent.hash,
                                                                    merkleRoot: MerkleTree.root(all.map(\.wtxid)),
@@ -129,7 +112,7 @@ struct Workload {
             measured.append(block.encoded)
             parent = (block.hash, parent.height + 1, block.header.time)
         }
-        self.setup = setup
+        self.setup = funding.blocks
         self.measured = measured
         self.signatures = signatures
         transactionCount = blocks * transactionsPerBlock
@@ -153,10 +136,18 @@ struct Workload {
     /// Seconds to connect the measured blocks on a fresh store holding the setup chain. Blocks are
     /// decoded before the clock starts: in the node the network layer decodes them on its own
     /// thread, and the chain receives them decoded with their bytes.
-    func connectAll(signatureThreads: Int) throws -> Double {
+    /// With `warm`, every transaction first enters a mempool (its signatures verified then and
+    /// remembered), as a node that relayed them would have them, and only the connection is timed.
+    func connectAll(signatureThreads: Int, warm: Bool = false) throws -> Double {
         let target = try TestChain(signatureThreads: signatureThreads)
         for block in setup { _ = try target.chain.acceptBlock(block) }
         let decoded = try measured.map { try Block(decoding: $0) }
+        if warm {
+            let mempool = Mempool()
+            for block in decoded {
+                for tx in block.transactions.dropFirst() { try mempool.accept(tx, chain: target.chain, now: target.now) }
+            }
+        }
         let started = DispatchTime.now()
         for (block, bytes) in zip(decoded, measured) {
             let result = try target.chain.acceptBlock(block, encoded: bytes)

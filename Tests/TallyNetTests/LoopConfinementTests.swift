@@ -19,14 +19,15 @@ final class EmptyNode: NodeServices {
     func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome { .nodeFailure }
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)] { [] }
     func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome { .nodeFailure }
-    func submitTransaction(_ tx: Transaction) -> TransactionOutcome { .known }
+    func submitTransactions(_ transactions: [Transaction]) -> [TransactionOutcome] { transactions.map { _ in .known } }
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader] { [] }
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256] { [] }
     func block(_ hash: Hash256) -> Block? { nil }
     func transaction(_ txid: Hash256) -> Transaction? { nil }
     func mempoolTransactionIDs() -> [Hash256] { [] }
-    func knowsBlock(_ hash: Hash256) -> Bool { false }
-    func knowsTransaction(_ txid: Hash256) -> Bool { false }
+    func unknown(blocks: [Hash256], transactions: [Hash256]) -> (blocks: [Hash256], transactions: [Hash256]) {
+        (blocks, transactions)
+    }
 }
 
 /// The network's state is bound to its event loop, and the binding is checked at run time: the

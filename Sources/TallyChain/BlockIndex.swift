@@ -231,21 +231,33 @@ public struct BlockIndex {
     /// Blocks of the best header chain whose transactions are not stored yet, lowest first, at most
     /// `limit`, looked for within a window of `window` blocks past the last block the best chain
     /// shares with the active one (Core's download window): what sync should fetch next. The walk
-    /// starts at that common block and moves forward, so its cost does not grow with the chain.
+    /// starts at that common block and moves forward a chunk at a time, stopping once it has
+    /// `limit`, so its cost does not grow with the chain.
     public func missingBlocks(limit: Int, window: Int = 1_024) -> [BlockIndexEntry] {
-        guard let best = bestHeader, tip.chainWork < best.chainWork else { return [] }
+        guard let best = bestHeader, tip.chainWork < best.chainWork, limit > 0 else { return [] }
         let common = lastActiveAncestor(of: best)
         let end = UInt32(min(UInt64(best.height), UInt64(common.height) + UInt64(window)))
-        guard end > common.height else { return [] }
-        var run: [BlockIndexEntry] = []
-        run.reserveCapacity(Int(end - common.height))
-        var entry = best.ancestor(at: end)
-        while let e = entry, e.height > common.height {
-            run.append(e)
-            entry = e.parent
+        var missing: [BlockIndexEntry] = []
+        var chunkStart = common.height
+        while chunkStart < end && missing.count < limit {
+            let chunkEnd = min(end, chunkStart + BlockIndex.downloadChunk)
+            var chunk: [BlockIndexEntry] = []
+            chunk.reserveCapacity(Int(chunkEnd - chunkStart))
+            var entry = best.ancestor(at: chunkEnd)
+            while let e = entry, e.height > chunkStart {
+                chunk.append(e)
+                entry = e.parent
+            }
+            for e in chunk.reversed() where status(of: e) == .headerOnly {
+                missing.append(e)
+                if missing.count == limit { break }
+            }
+            chunkStart = chunkEnd
         }
-        return Array(run.reversed().lazy.filter { self.status(of: $0) == .headerOnly }.prefix(limit))
+        return missing
     }
+
+    static let downloadChunk: UInt32 = 128
 
     /// The first block of the active chain after the last locator hash found on it (genesis if
     /// none is): where a peer's chain and ours part.

@@ -99,7 +99,9 @@ public final class ChainState {
         try acceptHeader(header, hash: header.hash, blockData: nil)
     }
 
-    private func acceptHeader(_ header: BlockHeader, hash: Hash256, blockData: [UInt8]?) throws -> BlockIndexEntry {
+    private func acceptHeader(
+        _ header: BlockHeader, hash: Hash256, blockData: [UInt8]?, inserter: ChainStore.HeaderInserter? = nil
+    ) throws -> BlockIndexEntry {
         if let known = index[hash] {
             if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
             return known
@@ -109,7 +111,9 @@ public final class ChainState {
             throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
         }
         let target = try HeaderChecks.check(header, hash: hash, parent: parent, parameters: parameters, now: clock())
-        let sequence = try store.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
+        let sequence =
+            try inserter?.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
+            ?? store.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
         let entry = BlockIndexEntry(hash: hash, header: header, height: parent.height + 1, parent: parent,
                                     chainWork: parent.chainWork + Target.work(of: target), sequence: sequence)
         index.insert(entry, status: blockData == nil ? .headerOnly : .haveData)
@@ -137,8 +141,20 @@ public final class ChainState {
         if !keepLowWork && index[hashes[hashes.count - 1]] == nil && parent.chainWork + runWork < tip.chainWork {
             return .lowWork
         }
+        // One store transaction for the run; a header that fails ends it, and those before it stay.
         var entries: [BlockIndexEntry] = []
-        for (header, hash) in zip(headers, hashes) { entries.append(try acceptHeader(header, hash: hash, blockData: nil)) }
+        var failure: Error?
+        try store.insertingHeaders { inserter in
+            for (header, hash) in zip(headers, hashes) {
+                do {
+                    entries.append(try acceptHeader(header, hash: hash, blockData: nil, inserter: inserter))
+                } catch where error is RuleViolation || error is ChainError {
+                    failure = error
+                    break
+                }
+            }
+        }
+        if let failure { throw failure }
         return .accepted(entries)
     }
 

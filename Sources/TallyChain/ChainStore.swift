@@ -79,12 +79,26 @@ public final class ChainStore: Sendable {
 
     /// Stores a header (and its block, if given) and returns its arrival sequence number.
     public func insert(_ header: BlockHeader, hash: Hash256, height: UInt32, blockData: [UInt8]?) throws -> Int64 {
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)",
-                           arguments: [Data(hash.bytes), height, Data(header.encoded),
-                                       (blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue])
+        try pool.write { db in try HeaderInserter(db: db).insert(header, hash: hash, height: height, blockData: blockData) }
+    }
+
+    /// Runs `body` in one transaction that may store many headers: a `headers` message is one write,
+    /// not one per header.
+    public func insertingHeaders<T>(_ body: (HeaderInserter) throws -> T) throws -> T {
+        try pool.write { db in try body(HeaderInserter(db: db)) }
+    }
+
+    public struct HeaderInserter {
+        let db: Database
+
+        public func insert(_ header: BlockHeader, hash: Hash256, height: UInt32, blockData: [UInt8]?) throws -> Int64 {
+            let statement = try db.cachedStatement(sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)")
+            try statement.execute(arguments: [
+                Data(hash.bytes), height, Data(header.encoded),
+                (blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue,
+            ])
             let sequence = db.lastInsertedRowID
-            if let blockData { try Self.putBlockData(db, hash: hash, data: blockData) }
+            if let blockData { try ChainStore.putBlockData(db, hash: hash, data: blockData) }
             return sequence
         }
     }
@@ -97,7 +111,7 @@ public final class ChainStore: Sendable {
         }
     }
 
-    private static func putBlockData(_ db: Database, hash: Hash256, data: [UInt8]) throws {
+    fileprivate static func putBlockData(_ db: Database, hash: Hash256, data: [UInt8]) throws {
         try db.execute(sql: "INSERT OR REPLACE INTO block_data (hash, data) VALUES (?, ?)", arguments: [Data(hash.bytes), Data(data)])
     }
 

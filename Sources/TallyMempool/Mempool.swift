@@ -153,20 +153,35 @@ public final class Mempool {
     /// Returns the transactions of disconnected blocks that came back: peers may not have them.
     @discardableResult
     public func update(for change: TipChange, chain: ChainState, now: UInt32) -> [Transaction] {
+        let candidates = prepareForTip(change)
+        let returning = Set(change.disconnected.flatMap { $0.transactions.map(\.txid) })
+        return readmit(candidates, chain: chain, now: now).filter { returning.contains($0.txid) }
+    }
+
+    /// The first half of `update`: after a plain extension the confirmed transactions leave and
+    /// nothing is returned; after a reorganisation anything may have changed, so the mempool is
+    /// emptied and what should be offered again is returned in order — the transactions of the
+    /// disconnected blocks first (oldest block first), then the mempool's own in arrival order —
+    /// for `readmit`, which the caller may run a part at a time.
+    public func prepareForTip(_ change: TipChange) -> [Transaction] {
         if change.disconnected.isEmpty {
             for block in change.connected { removeConfirmed(block) }
             return []
         }
-        // After a reorganisation anything may have changed: re-admit everything in arrival order,
-        // the transactions of the disconnected blocks first (oldest block first).
         let previous = entries.values.sorted { $0.sequence < $1.sequence }.map(\.tx)
-        entries.removeAll(); spentBy.removeAll(); children.removeAll(); totalBytes = 0
+        entries.removeAll()
+        spentBy.removeAll()
+        children.removeAll()
+        totalBytes = 0
         let confirmed = Set(change.connected.flatMap { $0.transactions.map(\.txid) })
         let returning = change.disconnected.reversed().flatMap { $0.transactions.dropFirst() }
-        for tx in returning + previous where !confirmed.contains(tx.txid) {
-            _ = try? accept(tx, chain: chain, now: now)
-        }
-        return returning.filter { entries[$0.txid] != nil }
+        return (returning + previous).filter { !confirmed.contains($0.txid) }
+    }
+
+    /// Offers `transactions` again, in order; returns those taken back.
+    @discardableResult
+    public func readmit(_ transactions: [Transaction], chain: ChainState, now: UInt32) -> [Transaction] {
+        transactions.filter { (try? accept($0, chain: chain, now: now)) != nil }
     }
 
     private func removeConfirmed(_ block: Block) {

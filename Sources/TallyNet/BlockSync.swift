@@ -31,6 +31,15 @@ public struct BlockSync: Sendable {
 
     public var inFlightCount: Int { downloads.inFlightCount }
 
+    /// Whether a new round would ask anything: a round after every block costs as much as the
+    /// block; one when the peer's window has half emptied keeps it full at a fraction of the cost.
+    public func wantsRound(after peer: Int) -> Bool {
+        downloads.requests(of: peer) <= downloads.perPeer / 2 || downloads.inFlightCount <= downloads.total / 2
+    }
+
+    /// The blocks a round needs to look at: those in flight are among them, and the free slots.
+    public var roundLimit: Int { downloads.total * 2 }
+
     public mutating func add(_ peer: Int, bestHeight: UInt32) { peers[peer] = PeerState(bestHeight: bestHeight) }
 
     public mutating func remove(_ peer: Int) {

@@ -23,6 +23,9 @@ final class Peer {
     /// Its messages waiting for or in the work queue; at the limit we stop reading from it.
     var pendingWork = 0
     var readingPaused = false
+    /// Its transactions waiting in the node's batch: what it asks for next is served after them, so
+    /// a wallet that sends a transaction and then asks for it gets the verdict (Protocol.md §11.1).
+    var pendingTransactions = 0
 
     init(id: Int, channel: Channel, inbound: Bool, persistentTarget: String?, handshake: Handshake) {
         self.id = id

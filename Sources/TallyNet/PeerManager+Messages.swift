@@ -177,6 +177,7 @@ extension PeerManager {
     /// node's lock taken once), and one at a time costs no waiting.
     private func receivedTransaction(_ tx: Transaction, from peer: Peer) {
         relay.learn(peer.id, tx.txid)
+        peer.pendingTransactions += 1
         peer.pendingWork += 1
         peer.updateReading(pendingLimit: configuration.maximumPendingWork)
         transactionBatch.append((peer.id, tx))
@@ -202,8 +203,10 @@ extension PeerManager {
         for ((id, tx), outcome) in zip(batch, outcomes) {
             let peer = peers[id]
             if let peer {
+                peer.pendingTransactions -= 1
                 peer.pendingWork -= 1
                 peer.updateReading(pendingLimit: configuration.maximumPendingWork)
+                if peer.pendingTransactions == 0 { serveGetData(peer) }
             }
             switch outcome {
             case .accepted(let txids):

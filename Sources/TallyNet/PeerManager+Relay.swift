@@ -38,7 +38,9 @@ extension PeerManager {
     /// Sends the next run of items a peer asked for if its send buffer has room; called again when
     /// they are written and whenever the peer becomes writable.
     func serveGetData(_ peer: Peer) {
-        guard !peer.closing, peer.channel.isWritable, let run = relay.nextRun(for: peer.id) else { return }
+        guard !peer.closing, peer.channel.isWritable, peer.pendingTransactions == 0,
+            let run = relay.nextRun(for: peer.id)
+        else { return }
         let bound = self.bound
         let services = self.services
         let id = peer.id

@@ -74,6 +74,8 @@ extension PeerManager {
         perform(for: peer) { [services] in services.submitBlock(block, encoded: encoded, requested: requested) } then: {
             manager, peer, outcome in
             manager.blockProcessed(outcome, block: block, requested: requested, from: peer)
+            if let peer, requested, !manager.sync.wantsRound(after: peer.id) { return }
+            manager.scheduleDownloads()
         }
     }
 
@@ -100,16 +102,16 @@ extension PeerManager {
         case .nodeFailure:
             break  // the node logged it; the peer did nothing wrong
         }
-        scheduleDownloads()
     }
 
     /// Fills every peer's download window with the lowest missing blocks of the best header chain.
     func scheduleDownloads() {
         guard !stopped, sync.beginRound() else { return }
+        let limit = sync.roundLimit
         let bound = self.bound
         let services = self.services
         offLoop {
-            let missing = services.missingBlocks(limit: 1_024)
+            let missing = services.missingBlocks(limit: limit)
             bound.eventLoop.execute {
                 let manager = bound.value
                 let ready = manager.peers.values.filter { $0.isReady && !$0.closing }.map(\.id)

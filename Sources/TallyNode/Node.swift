@@ -210,8 +210,7 @@ public final class Node: Sendable {
         state.miner?.newWork()
         network?.announceBlocks(change.connected.map(\.header))
         state.lastTemplateRefresh = Date()
-        let returned = state.mempool.update(for: change, chain: chain, now: Node.now())
-        if !returned.isEmpty { network?.announceTransactions(returned.map(\.txid)) }
+        readmit(state.mempool.prepareForTip(change), returning: Set(change.disconnected.flatMap { $0.transactions.map(\.txid) }))
         let tip = chain.tip
         if !change.disconnected.isEmpty {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
@@ -231,7 +230,9 @@ public final class Node: Sendable {
         } else {
             logger.info("block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
         }
-        if !change.connected.isEmpty, snapshots.isDue(at: tip.height) {
+        // Not while catching up: a copy of the whole store every `interval` blocks would make the
+        // initial sync quadratic, and the chain being fetched is in the peers' stores anyway.
+        if !change.connected.isEmpty, snapshots.isDue(at: tip.height), !chain.isSyncing {
             do {
                 let url = try snapshots.take(from: chain.store, height: tip.height)
                 logger.info("snapshot \(url.lastPathComponent)")
@@ -240,6 +241,23 @@ public final class Node: Sendable {
             }
         }
     }
+
+    /// After a reorganisation, transactions go back into the mempool a chunk at a time, each chunk
+    /// under the lock on its own, so that a large mempool does not hold the node up; those of the
+    /// disconnected blocks come first and are announced (peers may not have them).
+    private func readmit(_ transactions: [Transaction], returning: Set<Hash256>) {
+        guard !transactions.isEmpty else { return }
+        let chunk = Array(transactions.prefix(Node.readmissionChunk))
+        let rest = Array(transactions.dropFirst(chunk.count))
+        timers.async { [self] in
+            let taken = sync { state in state.mempool.readmit(chunk, chain: state.chain, now: Node.now()) }
+            let announced = taken.map(\.txid).filter(returning.contains)
+            if !announced.isEmpty { network?.announceTransactions(announced) }
+            readmit(rest, returning: returning)
+        }
+    }
+
+    static let readmissionChunk = 1_000
 
     // MARK: Mining
 

@@ -85,6 +85,6 @@ public enum TransactionOutcome: Sendable {
     case orphan(missing: [Hash256])
     /// Breaks a consensus rule: the sender is penalised.
     case invalid(String)
-    /// Against policy or in conflict: not the sender's fault.
-    case rejected(String)
+    /// Against policy or in conflict: not the sender's fault, but answered with `reject` and this code.
+    case rejected(RejectCode, String)
 }

@@ -186,7 +186,9 @@ extension PeerNetwork {
             case .invalid(let why):
                 peer.send(.reject(RejectMessage(message: Transaction.command, code: .invalid, reason: String(why.prefix(111)), hash: tx.txid)))
                 penalise(peer, .invalidData("transaction \(tx.txid): \(why)"))
-            case .rejected(let why):
+            case .rejected(let code, let why):
+                // Not the peer's fault, so no penalty; but a wallet waits for this to tell its user.
+                peer.send(.reject(RejectMessage(message: Transaction.command, code: code, reason: String(why.prefix(111)), hash: tx.txid)))
                 logger.debug("transaction \(tx.txid) from peer \(peer.id) not taken: \(why)")
             case .known:
                 break

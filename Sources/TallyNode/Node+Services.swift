@@ -78,7 +78,7 @@ extension Node: NodeServices {
             case .rule(let violation): return .invalid("\(violation)")
             case .alreadyKnown: return .known
             case .missingInputs(let parents): return .orphan(missing: parents)
-            case .policy, .conflict: return .rejected("\(error)")
+            case .policy, .insufficientFee, .conflict: return .rejected(error.rejectCode, "\(error)")
             }
         }
     }

@@ -72,6 +72,8 @@ let package = Package(
             "TallyCommandLine", "TallyNode", "TallyMining", "TallyNet", "TallyHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "tally-wallet", dependencies: [
             "TallyCommandLine", "TallyWallet", "TallyNet", "TallyNode", "TallyChain", "TallyWire", "TallyCrypto",

@@ -31,10 +31,10 @@ public struct CommandFailure: Error, CustomStringConvertible {
 /// reports them (64), a `CommandFailure` as its sentence and code, and any other error translated
 /// into a sentence (never a type name) with code 1.
 public enum CommandRunner {
-    public static func main<Root: ParsableCommand>(_ root: Root.Type) -> Never {
+    public static func main<Root: ParsableCommand>(_ root: Root.Type, arguments: [String]? = nil) -> Never {
         let name = root.configuration.commandName ?? "tally"
         var command: ParsableCommand
-        do { command = try root.parseAsRoot() } catch { root.exit(withError: error) }
+        do { command = try root.parseAsRoot(arguments) } catch { root.exit(withError: error) }
         do {
             try command.run()
             exit(0)
@@ -86,6 +86,13 @@ public func sentence(for error: Error) -> String {
     return "an unexpected error occurred (code \(ns.code))"
 }
 
+/// The reason alone of a failed file operation, for a message that names the path itself.
+public func reasonOnly(_ error: Error) -> String {
+    let text = sentence(for: error)
+    if text.hasPrefix("/"), let colon = text.range(of: ": ", options: .backwards) { return String(text[colon.upperBound...]) }
+    return text
+}
+
 /// Whether `text` reads like a library's error dump rather than a sentence: used by the tests, and
 /// kept here so the rule is stated once.
 public func looksLikeTypeDump(_ text: String) -> Bool {
@@ -93,4 +100,15 @@ public func looksLikeTypeDump(_ text: String) -> Bool {
                    "errno:", "SQLite error", "DatabaseError", "Failure(", "(target:", "descriptor:", "missingSeparator",
                    "ParseError", "WalletFileError", "MnemonicError", "PeerClient", "Optional("]
     return markers.contains { text.contains($0) }
+}
+
+/// The connection error's cause in plain words; the library's text names its types, so only the
+/// cause is taken from it.
+public func connectionReason(_ text: String) -> String {
+    let lower = text.lowercased()
+    if lower.contains("refused") { return "connection refused" }
+    if lower.contains("timed out") || lower.contains("timeout") { return "no answer to the connection attempt" }
+    if lower.contains("resolve") || lower.contains("no address") || lower.contains("name or service") || lower.contains("dns") { return "the host name cannot be resolved" }
+    if lower.contains("unreachable") && lower.contains("network") { return "the network is unreachable" }
+    return "no connection could be made"
 }

@@ -26,13 +26,3 @@ func nodeFailure(_ failure: PeerClient.Failure, target: (host: String, port: Int
     }
 }
 
-/// The connection error's cause in plain words; the library's text names its types, so only the
-/// cause is taken from it.
-func connectionReason(_ text: String) -> String {
-    let lower = text.lowercased()
-    if lower.contains("refused") { return "connection refused" }
-    if lower.contains("timed out") || lower.contains("timeout") { return "no answer to the connection attempt" }
-    if lower.contains("resolve") || lower.contains("no address") || lower.contains("name") { return "the host name cannot be resolved" }
-    if lower.contains("unreachable") && lower.contains("network") { return "the network is unreachable" }
-    return "no connection could be made"
-}

@@ -79,16 +79,9 @@ struct WalletOptions: ParsableArguments {
         } catch let error as WalletFileError {
             throw CommandFailure("cannot write \(url.path): \(error); \(consequence)")
         } catch {
-            throw CommandFailure("cannot write the wallet \(url.path) (\(fileReason(error))): \(consequence); check the directory's permissions and free space")
+            throw CommandFailure("cannot write the wallet \(url.path) (\(reasonOnly(error))): \(consequence); check the directory's permissions and free space")
         }
     }
-}
-
-/// The system's reason for a failed file operation, without the path (the caller names it).
-func fileReason(_ error: Error) -> String {
-    let text = sentence(for: error)
-    if let colon = text.range(of: ": ", options: .backwards), text.hasPrefix("/") { return String(text[colon.upperBound...]) }
-    return text
 }
 
 /// `$HOME` when set (as every Unix tool honours it), else the user's home from the password database.

@@ -32,6 +32,9 @@ struct Send: ParsableCommand {
                                valueName: "units"))
     var feeRate: UInt64 = PaymentBuilder.minimumFeeRate
 
+    @Flag(help: "Pay from the coins the wallet knew at its last sync, without syncing first (the node refuses a payment whose coins are spent).")
+    var noSync = false
+
     func validate() throws {
         guard Coins.parse(amount) != nil else {
             throw ValidationError("'\(amount)' is not an amount in coins: a positive number with up to 8 decimals, e.g. 1.5")
@@ -46,7 +49,7 @@ struct Send: ParsableCommand {
         var (file, secret) = try options.unlock()
         let master = try secret.masterKey()
         // Up to date first (in memory: a send that fails leaves the file as it was).
-        _ = try sync(&file, secret: secret, options: options, node: node, purpose: "sync before paying")
+        if !noSync { _ = try sync(&file, secret: secret, options: options, node: node, purpose: "sync before paying") }
         var state = file.state
         let before = state
 

@@ -40,7 +40,7 @@ import TallyCrypto
     }
 
     static func total(_ file: String) throws -> UInt64 {
-        try #require(Coins.parse(try json(try run(["list", "--regtest", "--wallet", file, "--json"]).output)["total"] as? String ?? ""))
+        try #require(Coins.parse((try json(try run(["list", "--regtest", "--wallet", file, "--json"]).output)["wallet"] as? [String: Any])?["total"] as? String ?? ""))
     }
 
     @Test func mineToAPayBThroughAnotherNodeThenRestore() throws {
@@ -82,7 +82,7 @@ import TallyCrypto
             try Self.run(["sync", "--regtest", "--wallet", b, "--node", n1.target])
             return try Self.firstRow(b)["pendingIn"] as? String == "12.50000000"
         }
-        #expect(try Self.firstRow(b)["confirmed"] as? String == "0.00000000")
+        #expect(try Self.firstRow(b)["spendable"] as? String == "0.00000000")
 
         // A miner joins and mines the mempool.
         let miner = try TestNode("w3")
@@ -90,7 +90,7 @@ import TallyCrypto
         try miner.start(["--peer", n1.target, "--mine", "--threads", "1", "--mine-interval", "0.5"])
         try waitUntil("B to see the payment confirmed", timeout: 30) {
             try Self.run(["sync", "--regtest", "--wallet", b, "--node", n2.target])
-            return try Self.firstRow(b)["confirmed"] as? String == "12.50000000"
+            return try Self.firstRow(b)["spendable"] as? String == "12.50000000"
         }
         #expect(try Self.firstRow(b)["pendingIn"] as? String == "0.00000000")
         #expect(try Self.run(["sync", "--regtest", "--wallet", a, "--node", n1.target]).status == 0)

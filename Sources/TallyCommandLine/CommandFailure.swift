@@ -81,8 +81,11 @@ public func sentence(for error: Error) -> String {
         }
         return path.map { "\($0): \(reason)" } ?? reason
     }
-    // Tally's own errors describe themselves in sentences.
-    if let described = error as? CustomStringConvertible { return described.description }
+    // Tally's own errors describe themselves in sentences; a library's may name its types, and then
+    // only the system's reason (SwiftNIO writes "(errno: N)") is worth telling.
+    let text = (error as? CustomStringConvertible)?.description ?? ""
+    if let errno = text.firstMatch(of: /\(errno: (\d+)\)/).flatMap({ Int32($0.1) }) { return systemMessage(errno: errno) }
+    if !text.isEmpty && !looksLikeTypeDump(text) { return text }
     return "an unexpected error occurred (code \(ns.code))"
 }
 

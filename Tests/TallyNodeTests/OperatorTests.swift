@@ -238,6 +238,16 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         #expect((list["addresses"] as? [Any])?.count == 2)
     }
 
+    @Test func inspectTakesTheMnemonicPassphraseByCreatesName() throws {
+        let words = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+        let withPassphrase = try runTool("tally-wallet", ["inspect", "--mnemonic", words, "--mnemonic-passphrase", "TREZOR", "--show-secrets", "--json"])
+        #expect(withPassphrase.status == 0, "\(withPassphrase.error)")
+        // BIP-39's published seed of these words under the passphrase "TREZOR".
+        #expect((try WalletEndToEndTests.json(withPassphrase.output)["seed"] as? String)?
+            .hasPrefix("c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141630c7a3c4ab7c81b2f001698e7463b04") == true)
+        #expect(try runTool("tally-wallet", ["inspect", "--mnemonic", words, "--passphrase", "TREZOR"]).status == 64)
+    }
+
     /// Every failure a user meets: its exit code, the words that say what to do, and never a type name.
     @Test func failuresAreOneSentenceWithTheirExitCode() throws {
         let work = try temporaryDirectory("failures")

@@ -33,6 +33,13 @@ public struct CommandFailure: Error, CustomStringConvertible {
 public enum CommandRunner {
     public static func main<Root: ParsableCommand>(_ root: Root.Type, arguments: [String]? = nil) -> Never {
         let name = root.configuration.commandName ?? "tally"
+        // The argument parser reads "-1" as an unknown option and then reports a missing value or
+        // argument; no option of these tools takes a negative number, so say that instead.
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if let negative = given.first(where: { $0.count > 1 && $0.hasPrefix("-") && $0.dropFirst().first!.isNumber }) {
+            report(name, "'\(negative)' is negative: amounts, counts, ports and rates are positive numbers (see --help)")
+            exit(64)
+        }
         var command: ParsableCommand
         do { command = try root.parseAsRoot(arguments) } catch { root.exit(withError: error) }
         do {
@@ -41,7 +48,9 @@ public enum CommandRunner {
         } catch let failure as CommandFailure {
             report(name, failure.message)
             exit(failure.code.rawValue)
-        } catch let error where error is ExitCode || error is CleanExit || error is ValidationError {
+        } catch let error where error is ExitCode || error is CleanExit || error is ValidationError
+                    || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // Help, version and usage (some as the parser's internal types) are the parser's to print.
             root.exit(withError: error)
         } catch {
             report(name, sentence(for: error))

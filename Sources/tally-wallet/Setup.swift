@@ -33,7 +33,7 @@ struct Create: ParsableCommand {
 
     @OptionGroup var options: WalletOptions
 
-    @Option(help: "Mnemonic length: 12 (the default) or 24 words.")
+    @Option(help: "Mnemonic length: 12 or 24 words.")
     var words = 12
 
     @Option(help: "Extra BIP-39 passphrase (the '25th word'); needed again to restore.")

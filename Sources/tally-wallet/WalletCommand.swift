@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import TallyCommandLine
 import TallyWire
 
@@ -13,12 +12,6 @@ struct WalletCommand: ParsableCommand {
         subcommands: [Create.self, Restore.self, NewAddress.self, List.self, Send.self, Abandon.self, Sync.self, History.self, Inspect.self])
 
     static func main() {
-        // The argument parser reads "-1" as an unknown option and then reports a missing argument;
-        // say what is wrong with it instead.
-        if let negative = CommandLine.arguments.dropFirst().first(where: { $0.count > 1 && $0.hasPrefix("-") && $0.dropFirst().first!.isNumber }) {
-            CommandRunner.report("tally-wallet", "'\(negative)' is negative: amounts, counts and rates are positive numbers")
-            Foundation.exit(64)
-        }
         CommandRunner.main(Self.self)
     }
 }

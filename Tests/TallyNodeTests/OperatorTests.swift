@@ -350,6 +350,17 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
     }
 
     @Test func everyOptionOfTheNodeCanBeSetInTallyConf() throws {
+        // Help of every command is the parser's, exit 0 (not taken for a failure).
+        let commands = [("tallyd", ["check", "import-blocks", "run"]), ("tally-bench", ["validate", "hash"]),
+                        ("tally-wallet", ["create", "restore", "new-address", "list", "send", "abandon", "sync", "history", "inspect"])]
+        for (tool, subcommands) in commands {
+            for subcommand in subcommands {
+                let result = try runTool(tool, [subcommand, "--help"])
+                #expect(result.status == 0 && result.output.hasPrefix("OVERVIEW:"), "\(tool) \(subcommand) --help: \(result.error)")
+            }
+        }
+        let negativePort = try runTool("tallyd", ["--regtest", "--port", "-1"])
+        #expect(negativePort.status == 64 && negativePort.error.contains("'-1' is negative"), "\(negativePort.error)")
         let help = try runTool("tallyd", ["--help"]).output
         let flags = Set(help.matches(of: /\n  --([a-z-]+)/).map { String($0.1) }).subtracting(["conf", "version", "help"])
         #expect(flags.count > 15 && flags.contains("mine") && flags.contains("threads"), "\(help)")

@@ -262,6 +262,9 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         FileManager.default.createFile(atPath: notADirectory.path, contents: Data())
         let conf = work.appendingPathComponent("bad.conf")
         try "port = 0\n\nthreds = 2\n".write(to: conf, atomically: true, encoding: .utf8)
+        // A directory where the store's file goes: SQLite cannot open it, whoever runs the node.
+        let blockedStore = work.appendingPathComponent("d5")
+        try FileManager.default.createDirectory(at: blockedStore.appendingPathComponent("chain.sqlite"), withIntermediateDirectories: true)
         let deadNode = "127.0.0.1:\(try freePort())"
         let w = ["--regtest", "--wallet", walletPath]
         let someone = Address(network: .regtest, hash: TestChain.address(Self.bob)).description
@@ -274,6 +277,7 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
             ("tallyd", ["--regtest", "--datadir", notADirectory.appendingPathComponent("data").path, "--no-network"], "", 1,
              ["data directory", "writable"]),
             ("tallyd", ["--regtest", "--datadir", work.appendingPathComponent("d3").path, "--mine", "--threads", "0"], "", 64, ["--threads"]),
+            ("tallyd", ["--regtest", "--datadir", blockedStore.path, "--no-network"], "", 1, ["cannot open the chain store", "writable"]),
             ("tallyd", ["--regtest", "--conf", conf.path], "", 1, ["line 3", "unknown option 'threds'"]),
             ("tallyd", ["--regtest", "--datadir", work.appendingPathComponent("d4").path, "--reward-address", "tlyrt1qnothing"], "", 1,
              ["--reward-address", "not a regtest address"]),
@@ -291,6 +295,8 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
             ("tally-wallet", ["send"] + w + ["any", "-1", someone], "correct horse", 64, ["'-1' is negative"]),
             ("tally-wallet", ["send"] + w + ["any", "1.123456789", someone], "correct horse", 64, ["not an amount"]),
             ("tally-wallet", ["create"] + w, "correct horse", 1, ["exists", "nothing was changed"]),
+            ("tally-wallet", ["create", "--regtest", "--wallet", notADirectory.appendingPathComponent("w.wallet").path, "--key-cost", "interactive"],
+             "correct horse", 1, ["cannot write the wallet", "check the directory"]),
             ("tally-wallet", ["restore", "--regtest", "--wallet", work.appendingPathComponent("r.wallet").path, "--mnemonic", "abandon abandon"],
              "correct horse", 1, ["12, 15, 18, 21 or 24"]),
             ("tally-probe", [deadNode], "", 2, ["cannot reach \(deadNode)", "connection refused"]),

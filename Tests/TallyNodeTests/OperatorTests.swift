@@ -158,6 +158,8 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         // A stale copy of the wallet, made before the payment below.
         let stale = funded.work.appendingPathComponent("stale.wallet").path
         try FileManager.default.copyItem(atPath: funded.path, toPath: stale)
+        let elsewhere = funded.work.appendingPathComponent("elsewhere.wallet").path
+        try FileManager.default.copyItem(atPath: funded.path, toPath: elsewhere)
 
         // Accepted: pending out is the amount paid plus the fee, not the coin it spent.
         let sent = try funded.wallet(["send", "any", "1.25", recipient, "--json"])
@@ -215,6 +217,23 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let resync = try funded.wallet(["sync", "--json"], file: stale)
         #expect(resync.status == 0, "\(resync.error)")
         #expect((try WalletEndToEndTests.json(resync.output)["refused"] as? [Any])?.isEmpty == true)
+
+        // A copy pays with the same coin through a node that never heard of the first payment (taken
+        // there); back on the first node, sync says that node refuses it, and why, instead of
+        // resending it in silence at every sync.
+        let island = try TestNode("verdict-island")
+        try NetworkTests.importChain(funded.work.appendingPathComponent("chain.dat"), into: island)
+        try island.start()
+        let away = try funded.wallet(["send", "--no-sync", "any", "4", recipient, "--json"], file: elsewhere, node: island.target)
+        #expect(away.status == 0, "\(away.error)")
+        let awayTxid = try #require(try WalletEndToEndTests.json(away.output)["txid"] as? String)
+        let back = try funded.wallet(["sync", "--json"], file: elsewhere)
+        #expect(back.status == 0, "\(back.error)")
+        let refused = try #require((try WalletEndToEndTests.json(back.output)["refused"] as? [[String: Any]])?.first)
+        #expect(refused["txid"] as? String == awayTxid && (refused["reason"] as? String)?.contains("conflicts with mempool transaction \(txid)") == true,
+                "\(back.output)")
+        let told = try funded.wallet(["sync"], file: elsewhere)
+        #expect(told.output.contains("the node refuses payment \(awayTxid)") && told.output.contains("tally-wallet abandon \(awayTxid)"), "\(told.output)")
 
         // Restore reports the blocks it read once each, not once per pass.
         let restored = try funded.wallet(["restore", "--mnemonic", funded.words, "--key-cost", "interactive", "--json"],

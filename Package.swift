@@ -68,24 +68,27 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Explorer")]),
 
-        .target(name: "TallyWallet", dependencies: ["TallyWire", "TallyCrypto"], resources: [.copy("Resources/bip39-english.txt")]),
+        .target(name: "TallyWallet", dependencies: ["TallyWire", "TallyCrypto"]),
+        .target(name: "TallyCommandLine", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "TallyTestSupport", dependencies: ["TallyMining", "TallyChain", "TallyWire", "TallyCrypto"]),
 
         .executableTarget(name: "tallyd", dependencies: [
-            "TallyNode", "TallyMining", "TallyNet", "TallyHTTP",
+            "TallyCommandLine", "TallyNode", "TallyMining", "TallyNet", "TallyHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "tally-wallet", dependencies: [
-            "TallyWallet", "TallyNet", "TallyNode", "TallyChain", "TallyWire", "TallyCrypto",
+            "TallyCommandLine", "TallyWallet", "TallyNet", "TallyNode", "TallyChain", "TallyWire", "TallyCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tally-probe", dependencies: [
-            "TallyNet", "TallyWire",
+            "TallyCommandLine", "TallyNet", "TallyWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tally-bench", dependencies: [
-            "TallyNode", "TallyNet", "TallyMining", "TallyTestSupport", "COpenSSL",
+            "TallyCommandLine", "TallyNode", "TallyNet", "TallyMining", "TallyTestSupport", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -113,7 +116,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "TallyNodeTests", dependencies: [
-            "TallyNode", "TallyNet", "TallyWallet", "TallyTestSupport",
+            "TallyNode", "TallyNet", "TallyWallet", "TallyCommandLine", "TallyTestSupport",
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
     ]

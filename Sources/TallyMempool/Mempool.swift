@@ -106,13 +106,13 @@ public final class Mempool {
         }
         let fee = inputTotal - outputTotal
         let minimumFee = (UInt64(tx.size) * policy.minimumFeeRate + 999) / 1_000
-        guard fee >= minimumFee else { throw .policy("fee \(fee) is below the minimum \(minimumFee) for \(tx.size) bytes") }
+        guard fee >= minimumFee else { throw .insufficientFee("fee \(fee) is below the minimum \(minimumFee) for \(tx.size) bytes") }
         if let failure = chain.verifySignatures(of: tx) { throw .rule(failure) }
 
         insert(Entry(tx: tx, fee: fee, sequence: nextSequence, parents: parents))
         nextSequence += 1
         trimToSize()
-        guard entries[tx.txid] != nil else { throw .policy("mempool full: fee rate too low") }
+        guard entries[tx.txid] != nil else { throw .insufficientFee("mempool full: fee rate too low") }
     }
 
     private func insert(_ entry: Entry) {

@@ -102,6 +102,7 @@ public enum TransactionOutcome: Sendable {
     case orphan(missing: [Hash256])
     /// Breaks a consensus rule.
     case invalid(RuleViolation)
-    /// Against policy or in conflict: not the sender's fault.
+    /// Against policy or in conflict: not the sender's fault, but answered with `reject` (the
+    /// error's `rejectCode`).
     case rejected(MempoolError)
 }

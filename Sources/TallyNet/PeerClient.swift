@@ -6,7 +6,7 @@ import TallyWire
 
 /// A synchronous client of the wire protocol: one connection to one node, with the handshake done.
 /// For tools and light clients (the wallet, tests), not for the node itself.
-public final class PeerClient: @unchecked Sendable {
+public final class PeerClient {
     public enum Failure: Error, CustomStringConvertible {
         case unreachable(String)
         case timeout(String)
@@ -169,6 +169,7 @@ public final class PeerClient: @unchecked Sendable {
 }
 
 /// Messages received and not yet taken, shared between the event loop and the caller's thread.
+/// `@unchecked Sendable`: every field is read and written only while `condition` is locked.
 private final class Inbox: @unchecked Sendable {
     private let condition = NSCondition()
     private var messages: [Message] = []

@@ -219,6 +219,9 @@ extension PeerManager {
                 peer.send(.reject(RejectMessage(message: Transaction.command, code: .invalid, reason: reason, hash: tx.txid)))
                 penalise(peer, .invalidData("transaction \(tx.txid): \(violation)"))
             case .rejected(let why):
+                // Not the peer's fault, so no penalty; but a wallet waits for this to tell its user.
+                let reason = String("\(why)".prefix(111))
+                peer?.send(.reject(RejectMessage(message: Transaction.command, code: why.rejectCode, reason: reason, hash: tx.txid)))
                 logger.debug("transaction \(tx.txid) from peer \(id) not taken: \(why)")
             case .known:
                 break

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import TallyCrypto
 import TallyWire
 
@@ -59,14 +60,16 @@ public enum Probe {
             .bind(host: listenAddress, port: port).wait()
         Thread.sleep(forTimeInterval: seconds)
         try channel.close().wait()
-        return try channel.eventLoop.submit { collector.heard.sorted { $0.key < $1.key }.map { ($0.value.host, $0.value.announcement) } }.wait()
+        return collector.heard.withLock { heard in
+            heard.sorted { $0.key < $1.key }.map { ($0.value.host, $0.value.announcement) }
+        }
     }
 }
 
-private final class AnnouncementCollector: ChannelInboundHandler, @unchecked Sendable {
+private final class AnnouncementCollector: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let network: Network
-    var heard: [String: (host: String, announcement: DiscoveryAnnouncement)] = [:]
+    let heard = Mutex<[String: (host: String, announcement: DiscoveryAnnouncement)]>([:])
 
     init(network: Network) { self.network = network }
 
@@ -75,6 +78,6 @@ private final class AnnouncementCollector: ChannelInboundHandler, @unchecked Sen
         guard let host = envelope.remoteAddress.ipAddress,
               let announcement = try? DiscoveryAnnouncement(decoding: Array(envelope.data.readableBytesView), network: network)
         else { return }
-        heard["\(host):\(announcement.port)"] = (host, announcement)
+        heard.withLock { $0["\(host):\(announcement.port)"] = (host, announcement) }
     }
 }

@@ -7,6 +7,7 @@ public enum PaymentBuilder {
         case insufficientFunds(available: UInt64, needed: UInt64)
         case amountTooSmall(UInt64)
         case missingKey(Address)
+        case feeRateTooLow(UInt64)
 
         public var description: String {
             switch self {
@@ -14,12 +15,18 @@ public enum PaymentBuilder {
                 "insufficient funds: \(Coins.format(available)) spendable, \(Coins.format(needed)) needed (amount plus fee)"
             case .amountTooSmall(let amount): "amount \(Coins.format(amount)) is below the dust limit of \(Coins.format(PaymentBuilder.dustLimit))"
             case .missingKey(let address): "no key for \(address)"
+            case .feeRateTooLow(let rate):
+                "a fee rate of \(rate) units per 1,000 bytes is below the network's minimum of \(PaymentBuilder.minimumFeeRate): no node would relay it"
             }
         }
     }
 
     /// Outputs smaller than this are not relayed (Protocol.md §11); change below it goes to the fee.
     public static let dustLimit: UInt64 = 1_000
+
+    /// The lowest fee rate (units per 1,000 bytes) nodes relay (Protocol.md §11): a payment below it
+    /// is refused before it is signed.
+    public static let minimumFeeRate: UInt64 = 1_000
 
     /// Size of a transaction with `inputs` inputs and `outputs` outputs (all counts below 253).
     public static func size(inputs: Int, outputs: Int) -> Int { 4 + 1 + inputs * TxInput.encodedSize + 1 + outputs * TxOutput.encodedSize }
@@ -29,6 +36,7 @@ public enum PaymentBuilder {
     public static func build(paying amount: UInt64, to recipient: AddressHash, from coins: [WalletState.Coin],
                              change: Address, feeRate: UInt64, parameters: ChainParameters,
                              key: (Address) -> Ed25519.PrivateKey?) throws(Failure) -> Transaction {
+        guard feeRate >= minimumFeeRate else { throw .feeRateTooLow(feeRate) }
         guard amount >= dustLimit else { throw .amountTooSmall(amount) }
         let candidates = coins.sorted { $0.amount > $1.amount }
         var chosen: [WalletState.Coin] = []

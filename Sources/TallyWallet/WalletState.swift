@@ -21,6 +21,9 @@ public struct WalletState: Codable, Sendable, Equatable {
     public var pending: [String] = []
     /// Coins spent by unconfirmed transactions: no longer spendable, shown as pending out.
     public var pendingSpent: [Coin] = []
+    /// Payments signed and saved but with no verdict from a node yet (hex): saved before they are
+    /// sent, so a crash or a failed write never leaves a broadcast payment unknown to the wallet.
+    public var unbroadcast: [String] = []
 
     public init(accounts: [Account] = [Account(index: 0, label: "default")], addresses: [AddressRecord] = [],
                 utxos: [Coin] = [], history: [HistoryEntry] = [], scannedHeight: UInt32? = nil,
@@ -158,7 +161,7 @@ public struct WalletState: Codable, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case accounts, addresses, utxos, history, scannedHeight, scannedTip, pending, pendingSpent }
+    enum CodingKeys: String, CodingKey { case accounts, addresses, utxos, history, scannedHeight, scannedTip, pending, pendingSpent, unbroadcast }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -170,6 +173,7 @@ public struct WalletState: Codable, Sendable, Equatable {
         scannedTip = try c.decodeIfPresent(String.self, forKey: .scannedTip) == nil ? nil : decodeHash(c, .scannedTip)
         pending = try c.decodeIfPresent([String].self, forKey: .pending) ?? []
         pendingSpent = try c.decodeIfPresent([Coin].self, forKey: .pendingSpent) ?? []
+        unbroadcast = try c.decodeIfPresent([String].self, forKey: .unbroadcast) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -182,6 +186,7 @@ public struct WalletState: Codable, Sendable, Equatable {
         try c.encodeIfPresent(scannedTip?.description, forKey: .scannedTip)
         if !pending.isEmpty { try c.encode(pending, forKey: .pending) }
         if !pendingSpent.isEmpty { try c.encode(pendingSpent, forKey: .pendingSpent) }
+        if !unbroadcast.isEmpty { try c.encode(unbroadcast, forKey: .unbroadcast) }
     }
 
     /// Every address the state mentions (records and coins), to check them against the file's network.

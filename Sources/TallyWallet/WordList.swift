@@ -1,7 +1,6 @@
-import Foundation
 import TallyCrypto
 
-/// The BIP-39 English word list, read once from the module's resource and checked against the
+/// The BIP-39 English word list, compiled in (`BIP39English`) and checked once against the
 /// SHA-256 of the official file, so a damaged or substituted list can never produce a mnemonic.
 enum WordList {
     /// SHA-256 of the official `english.txt` (2048 lines, each ending in a line feed).
@@ -24,14 +23,7 @@ enum WordList {
     }
 
     static func load() -> Result<[String], MnemonicError> {
-        guard let url = Bundle.module.url(forResource: "bip39-english", withExtension: "txt") else {
-            return .failure(.wordListUnavailable("resource bip39-english.txt is missing from the TallyWallet bundle"))
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            return .failure(.wordListUnavailable("cannot read \(url.path): \(error)"))
-        }
-        return parse(Array(data))
+        parse(Array(BIP39English.file.utf8))
     }
 
     /// Checks the hash, then splits the file into its 2048 words.

@@ -1,12 +1,17 @@
 import ArgumentParser
 import Foundation
+import TallyCommandLine
+import TallyWire
 
 @main
 struct TallyBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-bench",
         abstract: "Tally's benchmarks. Build with -c release; figures are ratios against a reference measured in the same run.",
+        version: TallyVersion.current,
         subcommands: [Validate.self, Hash.self, StopLatency.self, NetworkBench.self, MempoolBench.self])
+
+    static func main() { CommandRunner.main(Self.self) }
 }
 
 /// Prints a report as one JSON object with sorted keys (what `--json` gives).

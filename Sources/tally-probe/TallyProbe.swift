@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
+import Synchronization
+import TallyCommandLine
 import TallyNet
 import TallyWire
+
+extension Network: ExpressibleByArgument {}
 
 /// Shows what a Tally node is doing, over the wire protocol the nodes speak.
 /// Exit codes: 0 the node answered, 2 unreachable, 3 reachable but no proper answer, 64 usage.
@@ -9,12 +13,23 @@ import TallyWire
 struct TallyProbe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-probe",
-        abstract: "Show a Tally node's chain, peers, mempool and mining, or list the nodes announcing themselves on the LAN.")
+        abstract: "Show a Tally node's chain, peers, mempool and mining, or list the nodes announcing themselves on the LAN.",
+        discussion: """
+            The node's network is found by itself (each network has its own magic bytes: the probe tries \
+            the one whose default port is given first, then the others) unless --network or --regtest names it.
+            Exit codes: 0 the node answered, 2 unreachable, 3 reachable but no proper answer, 64 usage.
+            """,
+        version: TallyVersion.current)
+
+    static func main() { CommandRunner.main(Self.self) }
 
     @Argument(help: "The node, as host:port.")
     var node: String?
 
-    @Flag(help: "The node is on regtest.")
+    @Option(help: "The node's network: main or regtest; tried in turn when not given.")
+    var network: Network?
+
+    @Flag(help: "Same as --network regtest.")
     var regtest = false
 
     @Flag(help: "Print one JSON object (with --scan: an array).")
@@ -35,50 +50,99 @@ struct TallyProbe: ParsableCommand {
     @Option(help: "Seconds to listen with --scan.")
     var seconds = 4.0
 
-    @Option(help: "UDP discovery port to listen on with --scan (default: the network's).")
+    @Option(help: "UDP discovery port to listen on with --scan; each network's when not given.")
     var discoveryPort: Int?
 
-    @Option(help: "Address to listen on with --scan (the broadcast address of the LAN; loopback's by default).")
+    @Option(help: "Address to listen on with --scan: the broadcast address of the LAN.")
     var listen = "127.255.255.255"
 
-    var network: Network { regtest ? .regtest : .main }
+    /// The network named on the command line, if any.
+    var namedNetwork: Network? { regtest ? .regtest : network }
 
     func validate() throws {
-        if !scan && node == nil { throw ValidationError("give host:port, or --scan") }
+        if !scan && node == nil { throw ValidationError("give the node as host:port, or --scan") }
+        if regtest, let network, network != .regtest { throw ValidationError("--regtest and --network \(network.rawValue) disagree") }
+        if let node, !scan {
+            guard let target = splitHostPort(node), (1...65535).contains(target.port) else {
+                throw ValidationError("'\(node)' is not host:port (e.g. 127.0.0.1:18733)")
+            }
+        }
+        guard interval >= 0.1, timeout > 0, seconds > 0 else { throw ValidationError("--interval, --timeout and --seconds are positive") }
     }
 
     func run() throws {
         if scan { return try runScan() }
-        guard let node, let (host, port) = splitHostPort(node) else {
-            throw ValidationError("'\(node ?? "")' is not host:port")
-        }
+        let target = splitHostPort(node!)!
+        var known = namedNetwork
         repeat {
             do {
-                let result = try Probe.query(host: host, port: port, network: network, timeout: timeout)
+                let (result, network) = try query(target, network: known)
+                known = network
                 print(json ? ProbeReport(result, network: network).json : ProbeReport(result, network: network).text)
-            } catch let failure as Probe.Failure {
-                FileHandle.standardError.write(Data("tally-probe: \(node) \(failure)\n".utf8))
-                if !watch {
-                    if case .unreachable = failure { throw ExitCode(2) }
-                    throw ExitCode(3)
-                }
+            } catch let failure as CommandFailure {
+                if !watch { throw failure }
+                CommandRunner.report("tally-probe", failure.message)
             }
             if watch { Thread.sleep(forTimeInterval: interval) }
         } while watch
     }
 
+    /// Asks the node for its status on `network`, or on each network in turn (the one whose default
+    /// port this is first): a node closes a connection in another network's magic at once, unpenalised.
+    private func query(_ target: (host: String, port: Int), network: Network?) throws -> (Probe.Result, Network) {
+        let node = "\(target.host):\(target.port)"
+        let candidates = network.map { [$0] } ?? Network.allCases.sorted { a, _ in Int(a.defaultPort) == target.port }
+        for candidate in candidates {
+            do {
+                return (try Probe.query(host: target.host, port: target.port, network: candidate, timeout: timeout), candidate)
+            } catch Probe.Failure.unreachable(let why) {
+                throw CommandFailure.unreachable("cannot reach \(node) (\(connectionReason(why))): is tallyd running there, on that port?")
+            } catch Probe.Failure.badAnswer(let why) {
+                if why.contains("closed") { continue }
+                throw CommandFailure.badAnswer("\(node) accepted the connection but gave no status within \(timeout) s: is it a Tally node? (--timeout waits longer)")
+            }
+        }
+        if let network {
+            return try { throw CommandFailure.badAnswer("\(node) closed the connection: it is not a Tally node on \(network.rawValue)\(network == .main ? " (a regtest node? leave out --network, or give --regtest)" : "")") }()
+        }
+        throw CommandFailure.badAnswer("\(node) closed the connection in every Tally network's magic (\(Network.allCases.map(\.rawValue).joined(separator: ", "))): it is not a Tally node, or it banned this address")
+    }
+
     private func runScan() throws {
-        let port = discoveryPort ?? Int(network.defaultDiscoveryPort)
-        let heard = try Probe.scan(network: network, port: port, listenAddress: listen, seconds: seconds)
+        let networks = namedNetwork.map { [$0] } ?? Network.allCases
+        let collected = Mutex(Collected())
+        let listen = self.listen, seconds = self.seconds, discoveryPort = self.discoveryPort
+        DispatchQueue.concurrentPerform(iterations: networks.count) { index in
+            let network = networks[index]
+            let port = discoveryPort ?? Int(network.defaultDiscoveryPort)
+            do {
+                let found = try Probe.scan(network: network, port: port, listenAddress: listen, seconds: seconds)
+                collected.withLock { $0.heard += found.map { (network, $0.host, $0.announcement) } }
+            } catch {
+                let failure = "cannot listen on \(listen) UDP \(port) (\(reasonOnly(error)))"
+                collected.withLock { $0.failures.append(failure) }
+            }
+        }
+        let (heard, failures) = collected.withLock { ($0.heard, $0.failures) }
+        if heard.isEmpty, let failure = failures.first {
+            throw CommandFailure("\(failure): check --listen (a broadcast address of this machine) and --discovery-port")
+        }
         if json {
             let entries = heard.map { node in
-                #"{"address":"\#(node.host):\#(node.announcement.port)","height":\#(node.announcement.bestHeight),"work":"\#(node.announcement.chainWork)","nonce":"\#(String(node.announcement.nodeNonce, radix: 16))"}"#
+                #"{"address":"\#(node.host):\#(node.announcement.port)","network":"\#(node.network.rawValue)","height":\#(node.announcement.bestHeight),"work":"\#(node.announcement.chainWork)","nonce":"\#(String(node.announcement.nodeNonce, radix: 16))"}"#
             }
             print("[" + entries.joined(separator: ",") + "]")
         } else if heard.isEmpty {
-            print("no Tally node heard on UDP \(port) in \(seconds) s")
+            let ports = networks.map { "\(discoveryPort ?? Int($0.defaultDiscoveryPort)) (\($0.rawValue))" }.joined(separator: ", ")
+            print("no Tally node heard on UDP \(ports) in \(seconds) s")
         } else {
-            for node in heard { print("\(node.host):\(node.announcement.port)  height \(node.announcement.bestHeight)") }
+            for node in heard { print("\(node.host):\(node.announcement.port)  \(node.network.rawValue)  height \(node.announcement.bestHeight)") }
         }
     }
+}
+
+/// What the scans of each network found, filled in from their threads.
+private struct Collected {
+    var heard: [(network: Network, host: String, announcement: DiscoveryAnnouncement)] = []
+    var failures: [String] = []
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyCommandLine
 import TallyCrypto
 import TallyWallet
 import TallyWire
@@ -11,13 +12,13 @@ struct Inspect: ParsableCommand {
     @Option(help: "Mnemonic words.")
     var mnemonic: String?
 
-    @Option(help: "BIP-39 passphrase.")
-    var passphrase = ""
+    @Option(help: "Extra BIP-39 passphrase (the '25th word'), as 'create --mnemonic-passphrase' takes it.")
+    var mnemonicPassphrase = ""
 
     @Option(help: "Seed as hex (instead of --mnemonic).")
     var seed: String?
 
-    @Option(help: "Derivation path (default: the first receiving address, m/44'/COIN'/0'/0'/0').")
+    @Option(help: "Derivation path; the first receiving address, m/44'/COIN'/0'/0'/0', when not given.")
     var path: String?
 
     @Flag(help: "Use the regtest network (coin type and address prefix).")
@@ -37,7 +38,7 @@ struct Inspect: ParsableCommand {
         let network: Network = regtest ? .regtest : .main
         let seedBytes: [UInt8]
         if let mnemonic {
-            do { seedBytes = try Mnemonic(phrase: mnemonic).seed(passphrase: passphrase) } catch { throw ValidationError("\(error)") }
+            do { seedBytes = try Mnemonic(phrase: mnemonic).seed(passphrase: mnemonicPassphrase) } catch { throw CommandFailure("\(error)") }
         } else {
             guard let decoded = Hex.decode(seed!), (16...64).contains(decoded.count) else { throw ValidationError("--seed is 16 to 64 bytes of hex") }
             seedBytes = decoded
@@ -46,7 +47,7 @@ struct Inspect: ParsableCommand {
         do {
             derivation = try path.map { try DerivationPath(parsing: $0) } ?? .tally(network: network, account: 0, change: false, index: 0)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
         let key = try HDKey(seed: seedBytes).derive(derivation)
         let hidden = "(hidden: add --show-secrets)"

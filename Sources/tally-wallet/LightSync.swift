@@ -1,6 +1,6 @@
-import ArgumentParser
 import Foundation
 import TallyChain
+import TallyCommandLine
 import TallyCrypto
 import TallyNet
 import TallyWallet
@@ -16,9 +16,21 @@ struct LightSync {
     struct Report: Codable {
         var height: UInt32
         var tip: String
+        /// Distinct blocks read into the wallet (a rescan reads some again; they count once).
         var blocksScanned: Int
         var rescanned: Bool
+        /// This wallet's unmined payments sent to the node again, and how many it took.
         var rebroadcast: Int
+        var rebroadcastAccepted: Int
+        /// Unmined payments the node would not take: abandon them to release their coins.
+        var refused: [Refusal]
+        /// The wallet's balances after the sync (filled in by the command that prints the report).
+        var balances: BalanceRow?
+    }
+
+    struct Refusal: Codable {
+        var txid: String
+        var reason: String
     }
 
     /// Brings `state` up to the node's tip. A wallet whose last scanned block left the node's chain
@@ -28,7 +40,8 @@ struct LightSync {
         let headers = try client.headers(after: [parameters.genesisHash])
         try Self.verify(headers, parameters: parameters)
         var report = Report(height: UInt32(headers.count), tip: (headers.last?.hash ?? parameters.genesisHash).description,
-                            blocksScanned: 0, rescanned: false, rebroadcast: 0)
+                            blocksScanned: 0, rescanned: false, rebroadcast: 0, rebroadcastAccepted: 0, refused: [])
+        var scanned = Set<Int>()
         if let tip = state.scannedTip, let height = state.scannedHeight,
            height == 0 || Int(height) > headers.count || headers[Int(height) - 1].hash != tip {
             WalletScanner.reset(&state)
@@ -45,26 +58,23 @@ struct LightSync {
                 let slice = Array(headers[chunk..<min(chunk + 64, headers.count)])
                 for (offset, block) in try client.blocks(slice.map(\.hash)).enumerated() {
                     guard block.computedMerkleRoot == block.header.merkleRoot else {
-                        throw ValidationError("the node sent block \(block.hash) whose transactions do not match its header")
+                        throw CommandFailure.badAnswer("the node sent block \(block.hash) whose transactions do not match its header: use another --node")
                     }
                     WalletScanner.apply(block, height: UInt32(chunk + offset + 1), to: &state)
-                    report.blocksScanned += 1
+                    scanned.insert(chunk + offset + 1)
                 }
             }
         } while try state.extendLookahead(master: master, network: network) && passes < 50
+        report.blocksScanned = scanned.count
 
-        // Unconfirmed payments to or from us, and our own unmined transactions sent again.
+        // Unconfirmed payments to or from us, then our own unmined payments sent again.
         let mempool = Set(try client.mempool())
-        state.pending = state.pending.filter { hex in
-            guard let bytes = Hex.decode(hex), let tx = try? Transaction(decoding: bytes) else { return false }
-            return !state.history.contains { $0.txid == tx.txid && $0.height != nil }
+        let mined = { (hex: String) -> Bool in
+            guard let bytes = Hex.decode(hex), let tx = try? Transaction(decoding: bytes) else { return true }
+            return state.history.contains { $0.txid == tx.txid && $0.height != nil }
         }
-        for hex in state.pending {
-            if let tx = try? Transaction(decoding: Hex.decode(hex) ?? []), !mempool.contains(tx.txid) {
-                client.send(.tx(tx))
-                report.rebroadcast += 1
-            }
-        }
+        state.pending.removeAll(where: mined)
+        state.unbroadcast.removeAll(where: mined)
         let unknown = mempool.filter { txid in !state.history.contains { $0.txid == txid } }
         if !unknown.isEmpty {
             client.send(.getData(GetDataMessage(inventory: unknown.map(InventoryVector.transaction))))
@@ -80,6 +90,20 @@ struct LightSync {
                 }
             }
         }
+        for tx in state.outgoingTransactions {
+            if mempool.contains(tx.txid) {
+                state.markSent(tx.txid)
+                continue
+            }
+            report.rebroadcast += 1
+            switch try sendForVerdict(tx, client: client) {
+            case .accepted:
+                report.rebroadcastAccepted += 1
+                state.markSent(tx.txid)
+            case let verdict:
+                report.refused.append(Refusal(txid: tx.txid.description, reason: verdict.explanation))
+            }
+        }
         return report
     }
 
@@ -90,11 +114,11 @@ struct LightSync {
         for (offset, header) in headers.enumerated() {
             let height = UInt32(offset + 1)
             guard header.previousBlockHash == previous.hash else {
-                throw ValidationError("header \(height) does not link to the one before it")
+                throw CommandFailure.badAnswer("the node's header \(height) does not link to the one before it: use another --node")
             }
             guard header.bits == Difficulty.requiredBits(height: height, parentTime: previous.time, parameters: parameters),
                   let target = Target.decode(bits: header.bits), !(target < UInt256(header.hash)) else {
-                throw ValidationError("header \(height) fails its proof of work")
+                throw CommandFailure.badAnswer("the node's header \(height) fails its proof of work: use another --node")
             }
             previous = header
         }

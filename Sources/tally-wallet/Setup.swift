@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyCommandLine
 import TallyCrypto
 import TallyWallet
 import TallyWire
@@ -14,7 +15,7 @@ enum KeyCost: String, ExpressibleByArgument, CaseIterable {
 /// A new wallet file holding `mnemonic`, with its first receiving address and the look-ahead.
 func makeWallet(_ mnemonic: Mnemonic, mnemonicPassphrase: String, options: WalletOptions, cost: KeyCost) throws -> (WalletFile, WalletSecret) {
     guard !FileManager.default.fileExists(atPath: options.url.path) else {
-        throw ValidationError("\(options.url.path) exists: choose another --wallet (nothing was changed)")
+        throw CommandFailure("\(options.url.path) exists: choose another --wallet (nothing was changed)")
     }
     let secret = WalletSecret(mnemonic: mnemonic, mnemonicPassphrase: mnemonicPassphrase)
     let master = try secret.masterKey()
@@ -38,7 +39,7 @@ struct Create: ParsableCommand {
     @Option(help: "Extra BIP-39 passphrase (the '25th word'); needed again to restore.")
     var mnemonicPassphrase = ""
 
-    @Option(help: "Passphrase hardening: moderate (256 MiB, default) or interactive (64 MiB).")
+    @Option(help: "Passphrase hardening: moderate (256 MiB) or interactive (64 MiB).")
     var keyCost = KeyCost.moderate
 
     func validate() throws {
@@ -84,11 +85,11 @@ struct Restore: ParsableCommand {
     func run() throws {
         let phrase = try mnemonic ?? {
             print("Mnemonic: ", terminator: "")
-            guard let line = readLine(), !line.isEmpty else { throw ValidationError("no mnemonic given") }
+            guard let line = readLine(), !line.isEmpty else { throw CommandFailure("no mnemonic given: type the words, or pass --mnemonic") }
             return line
         }()
         let parsed: Mnemonic
-        do { parsed = try Mnemonic(phrase: phrase) } catch { throw ValidationError("\(error)") }
+        do { parsed = try Mnemonic(phrase: phrase) } catch { throw CommandFailure("\(error): nothing was written") }
         var (file, secret) = try makeWallet(parsed, mnemonicPassphrase: mnemonicPassphrase, options: options, cost: keyCost)
         let report = try syncAndSave(&file, secret: secret, options: options, node: node)
         try printSummary(file.state, report: report, options: options)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TallyCommandLine
 import TallyCrypto
 import TallyNet
 import TallyNode
@@ -21,35 +22,39 @@ struct WalletOptions: ParsableArguments {
 
     var url: URL {
         if let path { return URL(fileURLWithPath: path) }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".tally/wallets/\(network.rawValue).wallet")
+        return homeDirectory().appendingPathComponent(".tally/wallets/\(network.rawValue).wallet")
     }
 
     /// The passphrase that encrypts the file: TALLY_WALLET_PASSPHRASE, or asked for on the terminal.
     func passphrase(confirm: Bool = false) throws -> String {
         if let fromEnvironment = ProcessInfo.processInfo.environment["TALLY_WALLET_PASSPHRASE"] { return fromEnvironment }
         guard let typed = getpass("Wallet passphrase: ").map({ String(cString: $0) }), !typed.isEmpty else {
-            throw ValidationError("a passphrase is needed (or set TALLY_WALLET_PASSPHRASE)")
+            throw CommandFailure("a passphrase is needed: type it at the prompt, or set TALLY_WALLET_PASSPHRASE")
         }
         if confirm {
             guard let again = getpass("Again: ").map({ String(cString: $0) }), again == typed else {
-                throw ValidationError("the passphrases differ")
+                throw CommandFailure("the two passphrases differ: nothing was written; try again")
             }
         }
         return typed
     }
 
     func load() throws -> WalletFile {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ValidationError("no wallet at \(url.path) (create one with 'tally-wallet create')")
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            if !FileManager.default.fileExists(atPath: url.path) {
+                throw CommandFailure("there is no wallet at \(url.path): create one with 'tally-wallet create\(regtest ? " --regtest" : "")', or name yours with --wallet")
+            }
+            throw CommandFailure("cannot read the wallet \(sentence(for: error))")
         }
         do {
             let file = try WalletFile(decoding: [UInt8](data))
             guard file.network == network else {
-                throw ValidationError("\(url.path) is a \(file.network.rawValue) wallet; \(network == .regtest ? "drop" : "add") --regtest")
+                throw CommandFailure("\(url.path) is a \(file.network.rawValue) wallet: \(network == .regtest ? "drop" : "add") --regtest")
             }
             return file
         } catch let error as WalletFileError {
-            throw ValidationError("\(url.path): \(error)")
+            throw CommandFailure("\(url.path): \(error)")
         }
     }
 
@@ -58,16 +63,31 @@ struct WalletOptions: ParsableArguments {
         let file = try load()
         do {
             return (file, try file.unlock(passphrase: try passphrase()))
+        } catch WalletFileError.wrongPassphrase {
+            throw CommandFailure("wrong passphrase for \(url.path): nothing was changed")
         } catch let error as WalletFileError {
-            throw ValidationError("\(url.path): \(error)")
+            throw CommandFailure("\(url.path): \(error)")
         }
     }
 
     /// Writes the file atomically (temporary file, fsync, rename): a crash leaves the old or the new.
-    func save(_ file: WalletFile) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFile.write(try file.encoded(), to: url)
+    /// `consequence` says what a failure means for the user ("nothing was sent").
+    func save(_ file: WalletFile, consequence: String = "nothing was changed") throws {
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.write(try file.encoded(), to: url)
+        } catch let error as WalletFileError {
+            throw CommandFailure("cannot write \(url.path): \(error); \(consequence)")
+        } catch {
+            throw CommandFailure("cannot write the wallet \(url.path) (\(reasonOnly(error))): \(consequence); check the directory's permissions and free space")
+        }
     }
+}
+
+/// `$HOME` when set (as every Unix tool honours it), else the user's home from the password database.
+func homeDirectory() -> URL {
+    if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty { return URL(fileURLWithPath: home) }
+    return FileManager.default.homeDirectoryForCurrentUser
 }
 
 /// Which node to talk to.
@@ -77,7 +97,9 @@ struct NodeOptions: ParsableArguments {
 
     func target(for network: Network) throws -> (host: String, port: Int) {
         let text = node ?? discovered(network) ?? "127.0.0.1:\(network.defaultPort)"
-        guard let target = splitHostPort(text) else { throw ValidationError("'\(text)' is not host:port") }
+        guard let target = splitHostPort(text), (1...65535).contains(target.port) else {
+            throw ValidationError("--node '\(text)' is not host:port (e.g. 127.0.0.1:18733)")
+        }
         return target
     }
 }

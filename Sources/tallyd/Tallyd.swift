@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 import TallyChain
+import TallyCommandLine
 import TallyHTTP
 import TallyMining
 import TallyNet
@@ -14,8 +16,39 @@ struct Tallyd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tallyd",
         abstract: "The Tally node: keeps the chain with the most work, and mines.",
+        discussion: "Exit codes: 0 stopped cleanly, 1 failed (the message says why), 64 usage.",
+        version: TallyVersion.current,
         subcommands: [Run.self, ImportBlocks.self, ExportBlocks.self, Check.self, RestoreSnapshot.self],
         defaultSubcommand: Run.self)
+
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // The node's options are what people look for: `tallyd --help` shows them, then the other commands.
+        if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
+            print(Tallyd.helpMessage(for: Run.self)
+                .replacingOccurrences(of: "OVERVIEW: \(Run.configuration.abstract)", with: "OVERVIEW: \(configuration.abstract)")
+                .replacingOccurrences(of: "tallyd run ", with: "tallyd "))
+            print("""
+
+                OTHER COMMANDS:
+                  import-blocks, export-blocks, check, restore-snapshot   ('tallyd help COMMAND' for each)
+
+                Exit codes: 0 stopped cleanly, 1 failed (the message says why), 64 usage.
+                """)
+            Foundation.exit(0)
+        }
+        let expanded: [String]
+        do {
+            expanded = try ConfigFile.expand(arguments, subcommands: configuration.subcommands.compactMap { $0.configuration.commandName })
+        } catch let failure as CommandFailure {
+            CommandRunner.report("tallyd", failure.message)
+            Foundation.exit(failure.code.rawValue)
+        } catch {
+            CommandRunner.report("tallyd", sentence(for: error))
+            Foundation.exit(1)
+        }
+        CommandRunner.main(Self.self, arguments: expanded)
+    }
 }
 
 /// Options every subcommand shares: which network, which data directory.
@@ -23,16 +56,16 @@ struct StoreOptions: ParsableArguments {
     @Flag(help: "Use the regtest network (trivial proof of work, for tests and demos).")
     var regtest = false
 
-    @Option(name: .customLong("datadir"), help: "Data directory (default: ~/.tally/NETWORK).")
+    @Option(name: .customLong("datadir"), help: "Data directory; ~/.tally/NETWORK when not given.")
     var dataDirectory: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    @Option(help: "How much the log says.")
     var logLevel: Logger.Level = .info
 
     var network: Network { regtest ? .regtest : .main }
 
     func nodeConfiguration() -> NodeConfiguration {
-        let directory = dataDirectory.map { URL(fileURLWithPath: $0) } ?? NodeConfiguration.defaultDataDirectory(for: network)
+        let directory = dataDirectory.map { URL(fileURLWithPath: $0) } ?? defaultDataDirectory(for: network)
         return NodeConfiguration(network: network, dataDirectory: directory)
     }
 
@@ -51,31 +84,35 @@ struct Run: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
+    @Option(help: ArgumentHelp("Read options from this file, one 'option = value' a line; DATADIR/tally.conf when it exists otherwise. The command line wins.",
+                               valueName: "file"))
+    var conf: String?
+
     @Flag(help: "Mine blocks on the tip.")
     var mine = false
 
-    @Option(help: "Mining threads (default: one per core).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Mining threads, 1 or more; one per core when not given.")
+    var threads: Int?
 
-    @Option(help: "Address to pay mined coins to (default: a key the node keeps in its data directory).")
+    @Option(help: "Address to pay mined coins to; a key the node keeps in its data directory when not given.")
     var rewardAddress: String?
 
-    @Option(help: "Seconds to pause after each block this node mines (default: 1 on regtest, 0 on main).")
+    @Option(help: "Seconds to pause after each block this node mines; 1 on regtest, 0 on main when not given.")
     var mineInterval: Double?
 
-    @Option(help: "TCP port for peers (default: 8733 main, 18733 regtest; 0: any free port).")
+    @Option(help: "TCP port for peers, 0 for any free port; 8733 on main, 18733 on regtest when not given.")
     var port: Int?
 
-    @Option(help: "Address to listen on; loopback by default, 0.0.0.0 or an interface address for a LAN.")
+    @Option(help: "Address to listen on: 0.0.0.0 or an interface's address for a LAN.")
     var bind = "127.0.0.1"
 
     @Option(name: .customLong("peer"), help: "host:port of a peer to keep connected (repeatable).")
     var peers: [String] = []
 
-    @Option(help: "UDP port for discovery (default: 8734 main, 18734 regtest).")
+    @Option(help: "UDP port for discovery; 8734 on main, 18734 on regtest when not given.")
     var discoveryPort: Int?
 
-    @Option(help: "Where discovery announcements go (default: the broadcast address of the bound interface).")
+    @Option(help: "Where discovery announcements go; the broadcast address of the bound interface when not given.")
     var discoveryAddress: String?
 
     @Flag(help: "Neither announce nor listen for other nodes on the LAN.")
@@ -104,7 +141,18 @@ struct Run: ParsableCommand {
     @Option(help: "How many snapshots to keep.")
     var snapshotKeep = 3
 
+    func validate() throws {
+        if let threads, !(1...1024).contains(threads) {
+            throw ValidationError("--threads is 1 to 1024 (to run without mining, leave out --mine)")
+        }
+        if let port, !(0...65535).contains(port) { throw ValidationError("--port is 0 to 65535") }
+        if let discoveryPort, !(1...65535).contains(discoveryPort) { throw ValidationError("--discovery-port is 1 to 65535") }
+        guard maxInbound >= 0, maxOutbound >= 0 else { throw ValidationError("--max-inbound and --max-outbound are 0 or more") }
+        if let mineInterval, mineInterval < 0 { throw ValidationError("--mine-interval is 0 or more seconds") }
+    }
+
     func run() throws {
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
         // Block SIGINT and SIGTERM before any thread starts, so every thread inherits the block and
         // the signal waits, pending, for `sigwait` below (a thread that did not block it could
         // swallow it).
@@ -115,7 +163,9 @@ struct Run: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let logger = store.makeLogger()
         let httpTarget = try http.map { text in
-            guard let target = splitHostPort(text) else { throw ValidationError("--http: '\(text)' is not host:port") }
+            guard let target = splitHostPort(text), (0...65535).contains(target.port) else {
+                throw ValidationError("--http '\(text)' is not host:port (e.g. 127.0.0.1:8080)")
+            }
             return target
         }
         // Counters bind to the metrics backend on first use: bootstrap before the node exists.
@@ -130,10 +180,10 @@ struct Run: ParsableCommand {
             do {
                 configuration.rewardAddress = try Address(parsing: rewardAddress, network: store.network).hash
             } catch {
-                throw ValidationError("--reward-address: \(error)")
+                throw CommandFailure("--reward-address '\(rewardAddress)' is not a \(store.network.rawValue) address: \(addressProblem(error))")
             }
         }
-        let node = try Node(configuration: configuration, logger: logger)
+        let node = try openNode(configuration, logger: logger)
         // The node's own failure (its store cannot be written) stops it as a signal would, and the
         // exit code says so.
         node.onFatalFailure { _ in kill(getpid(), SIGTERM) }
@@ -150,12 +200,22 @@ struct Run: ParsableCommand {
             network.banning = !noBan
             network.maximumInbound = maxInbound
             network.targetOutbound = maxOutbound
-            try node.startNetwork(network)
+            network.userAgent = "/tallyd:\(TallyVersion.current)/"
+            do {
+                try node.startNetwork(network)
+            } catch {
+                throw listenFailure(error, what: "port \(network.port) (P2P)", address: bind, fix: "choose another --port")
+            }
         }
         var explorer: ExplorerServer?
         if let httpTarget, let metrics {
             let server = try ExplorerServer(node: node, registry: metrics, logger: logger)
-            let port = try server.start(host: httpTarget.host, port: httpTarget.port)
+            let port: Int
+            do {
+                port = try server.start(host: httpTarget.host, port: httpTarget.port)
+            } catch {
+                throw listenFailure(error, what: "port \(httpTarget.port) (HTTP)", address: httpTarget.host, fix: "choose another --http")
+            }
             logger.notice("HTTP API and explorer on http://\(httpTarget.host.contains(":") ? "[\(httpTarget.host)]" : httpTarget.host):\(port)/")
             explorer = server
         }
@@ -236,8 +296,11 @@ struct ImportBlocks: ParsableCommand {
         let logger = store.makeLogger()
         var configuration = store.nodeConfiguration()
         configuration.snapshotInterval = 0
-        let node = try Node(configuration: configuration, logger: logger)
-        let blocks = try BlockFile.read(URL(fileURLWithPath: file))
+        let node = try openNode(configuration, logger: logger)
+        let blocks: [Block]
+        do { blocks = try BlockFile.read(URL(fileURLWithPath: file)) } catch {
+            throw CommandFailure("cannot read the block file \(file): \(fileProblem(error))")
+        }
         var rejected = 0
         for block in blocks {
             do {
@@ -264,7 +327,9 @@ struct ExportBlocks: ParsableCommand {
     func run() throws {
         let chain = try openChain(store)
         let blocks = try chain.index.active.dropFirst().map { try chain.block($0.hash)! }
-        try BlockFile.write(blocks, to: URL(fileURLWithPath: file))
+        do { try BlockFile.write(blocks, to: URL(fileURLWithPath: file)) } catch {
+            throw CommandFailure("cannot write the block file \(file): \(fileProblem(error))")
+        }
         print("exported \(blocks.count) blocks")
     }
 }
@@ -272,10 +337,14 @@ struct ExportBlocks: ParsableCommand {
 func openChain(_ options: StoreOptions) throws -> ChainState {
     let configuration = options.nodeConfiguration()
     guard FileManager.default.fileExists(atPath: configuration.storePath) else {
-        throw ValidationError("no store at \(configuration.storePath)")
+        throw CommandFailure("there is no chain store at \(configuration.storePath): check --datadir\(options.regtest ? "" : " (and --regtest)")")
     }
-    let store = try ChainStore(path: configuration.storePath, network: options.network)
-    return try ChainState(store: store, parameters: options.network.parameters)
+    do {
+        let store = try ChainStore(path: configuration.storePath, network: options.network)
+        return try ChainState(store: store, parameters: options.network.parameters)
+    } catch {
+        throw storeFailure(error, path: configuration.storePath)
+    }
 }
 
 struct Check: ParsableCommand {
@@ -316,11 +385,15 @@ struct RestoreSnapshot: ParsableCommand {
         let configuration = store.nodeConfiguration()
         let manager = FileManager.default
         if manager.fileExists(atPath: configuration.storePath) {
-            guard force else { throw ValidationError("\(configuration.storePath) exists; add --force to replace it") }
+            guard force else { throw CommandFailure("\(configuration.storePath) exists: add --force to replace it (nothing was changed)") }
             for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: configuration.storePath + suffix) }
         }
-        try manager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        try manager.copyItem(atPath: snapshot, toPath: configuration.storePath)
+        do {
+            try manager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+            try manager.copyItem(atPath: snapshot, toPath: configuration.storePath)
+        } catch {
+            throw CommandFailure("cannot copy the snapshot \(snapshot) to \(configuration.storePath): \(fileProblem(error))")
+        }
         let chain = try openChain(store)
         print("restored: height \(chain.height) tip \(chain.tip.hash)")
     }

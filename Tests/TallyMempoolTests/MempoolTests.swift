@@ -48,6 +48,16 @@ import TallyWire
         let tx = try payment(from: 1, fee: 100)
         #expect(throws: MempoolError.self) { try pool.accept(tx, chain: t.chain, now: t.now) }
         #expect(pool.count == 0)
+        // A peer is told why, with the code Bitcoin Core used (Protocol.md §11.1).
+        do {
+            try pool.accept(tx, chain: t.chain, now: t.now)
+        } catch {
+            guard case .insufficientFee(let why) = error else { Issue.record("\(error)"); return }
+            #expect(why.contains("below the minimum"))
+            #expect(error.rejectCode == .insufficientFee)
+        }
+        #expect(MempoolError.conflict(with: tx.txid).rejectCode == .duplicate)
+        #expect(MempoolError.policy("dust").rejectCode == .nonstandard)
     }
 
     @Test func rejectsDustCoinbasesAndImmatureSpends() throws {

@@ -17,7 +17,11 @@ import TallyWire
         let port = try freePort()
         try node.start(["--http", "127.0.0.1:\(port)", "--reward-address",
                         Address(network: .regtest, hash: TestChain.address(miner)).description] + extra)
-        return (node, HTTPTestClient(port: port, document: Self.document))
+        let http = HTTPTestClient(port: port, document: Self.document)
+        // tallyd opens the HTTP port after the P2P one that `start` waits for: on a loaded machine the
+        // first request could come before it listens.
+        try waitUntil("the HTTP API answers", timeout: 20) { (try? http.json("GET", "/api/chain")) != nil }
+        return (node, http)
     }
 
     @Test func everyEndpointAnswersAsTheDocumentSays() throws {

@@ -28,6 +28,8 @@ struct TallyProbe: ParsableCommand {
 
     @Option(help: "Seconds to wait for an answer.")
     var timeout = 5.0
+    @Option(help: "Blocks back from the tip over which the mean spacing is measured (each one fetched; 0: none).")
+    var recentBlocks = 30
 
     @Flag(help: "Listen for discovery broadcasts and list the nodes heard.")
     var scan = false
@@ -54,7 +56,8 @@ struct TallyProbe: ParsableCommand {
         }
         repeat {
             do {
-                let result = try Probe.query(host: host, port: port, network: network, timeout: timeout)
+                let result = try Probe.query(host: host, port: port, network: network, timeout: timeout,
+                                             recentBlocks: max(0, recentBlocks))
                 print(json ? ProbeReport(result, network: network).json : ProbeReport(result, network: network).text)
             } catch let failure as Probe.Failure {
                 FileHandle.standardError.write(Data("tally-probe: \(node) \(failure)\n".utf8))

@@ -179,14 +179,6 @@ struct SimulatedChain {
     }
 }
 
-extension UInt256 {
-    var approximated: Double {
-        var value = 0.0
-        for byte in bigEndianBytes { value = value * 256 + Double(byte) }
-        return value
-    }
-}
-
 /// A small deterministic generator, so the simulation gives the same answer on every run.
 struct SplitMix {
     var state: UInt64

@@ -14,7 +14,7 @@ enum Tallyd {
     }()
 
     /// Starts tallyd with `arguments`; its output goes to `log` (or nowhere).
-    static func start(_ arguments: [String], log: URL? = nil) throws -> Process {
+    static func start(_ arguments: [String], log: URL? = nil, binary: URL = Tallyd.binary) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

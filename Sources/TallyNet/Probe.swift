@@ -50,7 +50,8 @@ public enum Probe {
             throw Failure.badAnswer("\(error)")
         }
         let pace = recentBlocks > 0
-            ? try? recentPace(client, tip: status.tipHash, height: status.height, network: network, blocks: recentBlocks, timeout: timeout)
+            ? try? recentPace(client, tip: status.tipHash, height: status.height, network: network,
+                              blocks: recentBlocks, timeout: timeout)
             : nil
         return Result(version: client.remoteVersion, status: status, pace: pace)
     }

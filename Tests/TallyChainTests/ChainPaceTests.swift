@@ -19,7 +19,8 @@ import TallyWire
         let work = Target.work(of: Target.decode(bits: 0x1e00_ffff)!).approximated
         #expect(pace.blocks == 30)
         #expect(pace.meanSpacing == 12)
-        #expect(pace.impliedHashRate.map { abs($0 - work / 12) < 1 } == true, "\(String(describing: pace.impliedHashRate))")
+        #expect(pace.impliedHashRate.map { abs($0 - work / 12) < 1 } == true,
+                "\(String(describing: pace.impliedHashRate))")
         #expect(pace.hashesPerBlock > 0)
         // 12 s against a 10 s spacing: the next block is a little easier than the tip.
         #expect(Target.decode(bits: 0x1e00_ffff)! < Target.decode(bits: pace.nextBits)!)

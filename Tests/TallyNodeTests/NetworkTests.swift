@@ -199,8 +199,8 @@ import TallyWire
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["userAgent", "protocolVersion", "network", "height", "tip", "work", "peers", "mempool", "mining", "hashrate", "syncing", "uptime",
-                    "nextBits", "hashesPerBlock", "recentBlocks", "meanSpacing"] {
+        for key in ["userAgent", "protocolVersion", "network", "height", "tip", "work", "peers", "mempool", "mining",
+                    "hashrate", "syncing", "uptime", "nextBits", "hashesPerBlock", "recentBlocks", "meanSpacing"] {
             #expect(object[key] != nil, "missing \(key)")
         }
         // The difficulty and the spacing of the blocks the probe walked back through.

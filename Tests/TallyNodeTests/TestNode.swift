@@ -28,8 +28,9 @@ final class TestNode: @unchecked Sendable {
 
     /// Starts the node with `extra` arguments (discovery off unless `discovery`).
     func start(_ extra: [String] = [], discovery: Bool = false, binary: URL = Tallyd.binary) throws {
-        var arguments = (network == .regtest ? ["--regtest"] : []) + ["--datadir", dataDirectory, "--port", "\(port)",
-                                                                      "--discovery-port", "\(discoveryPort)", "--log-level", "debug"]
+        var arguments = network == .regtest ? ["--regtest"] : []
+        arguments += ["--datadir", dataDirectory, "--port", "\(port)", "--discovery-port", "\(discoveryPort)",
+                      "--log-level", "debug"]
         if !discovery { arguments.append("--no-discovery") }
         process = try Tallyd.start(arguments + extra, log: logPath, binary: binary)
         try waitUntil("\(name) answers", timeout: 20) { (try? self.status()) != nil }
@@ -61,7 +62,9 @@ final class TestNode: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func status() throws -> StatusMessage { try Probe.query(host: "127.0.0.1", port: port, network: network, timeout: 3).status }
+    func status() throws -> StatusMessage {
+        try Probe.query(host: "127.0.0.1", port: port, network: network, timeout: 3).status
+    }
     func height() -> UInt32 { (try? status().height) ?? 0 }
     func client() throws -> PeerClient { try PeerClient(host: "127.0.0.1", port: port, network: network) }
     var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }

@@ -7,7 +7,7 @@ public enum HeaderChecks {
     public static func check(_ header: BlockHeader, hash: Hash256, parent: BlockIndexEntry,
                              parameters: ChainParameters, now: UInt32) throws(RuleViolation) -> UInt256 {
         let target = try checkProofOfWork(header, hash: hash, parameters: parameters)
-        let required = Difficulty.requiredBits(height: parent.height + 1, parentTime: parent.header.time, parameters: parameters)
+        let required = Difficulty.requiredBits(after: parent, parameters: parameters)
         guard header.bits == required else {
             throw RuleViolation(.targetBits, "bits \(String(header.bits, radix: 16)), the rule requires \(String(required, radix: 16))")
         }

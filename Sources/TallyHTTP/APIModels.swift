@@ -17,6 +17,13 @@ enum APIModel {
         let peerCount: Int
         let uptime: UInt64
         let indexedHeight: Int64
+        /// The bits the next block must carry, as 8 hex digits, and the hashes it takes on average.
+        let nextBits: String
+        let hashesPerBlock: Double
+        /// The last `recentBlocks` blocks: their mean spacing (s) and the hash rate their work implies.
+        let recentBlocks: Int
+        let meanSpacing: Double?
+        let impliedHashRate: Double?
     }
 
     struct BlockSummary: Codable {

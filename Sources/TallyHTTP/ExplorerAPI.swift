@@ -53,12 +53,15 @@ final class ExplorerAPI: Sendable {
 
     func chainSummary() -> APIModel.ChainSummary {
         let summary = node.summary()
+        let pace = node.sync { ChainPace(tip: $0.chain.tip, parameters: $0.chain.parameters) }
         return APIModel.ChainSummary(
             network: network.rawValue, height: summary.height, tipHash: "\(summary.tipHash)",
             chainWork: Hex.encode(summary.chainWork.bigEndianBytes), bestHeaderHeight: summary.bestHeaderHeight,
             syncing: summary.syncing, mempoolCount: summary.mempoolCount, mempoolBytes: summary.mempoolBytes,
             mining: summary.mining, hashRate: summary.hashRate, peerCount: node.network?.readyPeerCount ?? 0,
-            uptime: summary.uptime, indexedHeight: indexedHeight)
+            uptime: summary.uptime, indexedHeight: indexedHeight, nextBits: String(format: "%08x", pace.nextBits),
+            hashesPerBlock: pace.hashesPerBlock, recentBlocks: pace.blocks, meanSpacing: pace.meanSpacing,
+            impliedHashRate: pace.impliedHashRate)
     }
 
     func blockPage(_ request: HTTPRequest) throws -> APIModel.BlockPage {

@@ -28,7 +28,7 @@ public enum BlockAssembler {
         let header = BlockHeader(
             version: 1, previousBlockHash: parent.hash, merkleRoot: MerkleTree.root(all.map(\.wtxid)),
             time: max(now, parent.medianTimePast() + 1),
-            bits: Difficulty.requiredBits(height: height, parentTime: parent.header.time, parameters: parameters),
+            bits: Difficulty.requiredBits(after: parent, parameters: parameters),
             nonce: 0)
         return Block(header: header, transactions: all)
     }

@@ -118,10 +118,18 @@ public final class Miner: Sendable {
             }
             var block = BlockAssembler.withExtraNonce(template, extraNonce)
             block.header.time = max(block.header.time, UInt32(Date().timeIntervalSince1970))
-            guard let scanner = NonceScanner(header: block.header) else { return }
+            guard var scanner = NonceScanner(header: block.header) else { return }
             var nonce: UInt32 = 0
             var solved: UInt32?
             while solved == nil, generation.load(ordering: .relaxed) == started {
+                // One template lasts a whole block interval: a header left dated when its work
+                // began would carry the previous block's interval, and the difficulty rule
+                // (Protocol.md §7) would answer the chain's pace one block late.
+                let now = UInt32(Date().timeIntervalSince1970)
+                if now > block.header.time {
+                    block.header.time = now
+                    scanner = NonceScanner(header: block.header) ?? scanner
+                }
                 let count = min(Miner.slice, UInt32.max - nonce)
                 solved = scanner.scan(from: nonce, count: count)
                 hashes.add(UInt64(solved.map { $0 - nonce + 1 } ?? count), ordering: .relaxed)

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import TallyChain
 import TallyCrypto
 import TallyWire
 
@@ -11,6 +12,9 @@ public enum Probe {
     public struct Result: Sendable {
         public let version: VersionMessage
         public let status: StatusMessage
+        /// The difficulty and recent spacing, from the tip's last blocks (nil if not asked for, or
+        /// the tip moved away while they were fetched).
+        public let pace: ChainPace?
     }
 
     public enum Failure: Error, CustomStringConvertible {
@@ -27,7 +31,10 @@ public enum Probe {
         }
     }
 
-    public static func query(host: String, port: Int, network: Network, timeout: TimeInterval = 5) throws -> Result {
+    /// `recentBlocks`: how many blocks back from the tip the spacing is measured over (0, the
+    /// default: none, so that a status poll stays one round trip).
+    public static func query(host: String, port: Int, network: Network, timeout: TimeInterval = 5,
+                             recentBlocks: Int = 0) throws -> Result {
         let client: PeerClient
         do {
             client = try PeerClient(host: host, port: port, network: network, userAgent: "/tally-probe:0.1/", timeout: timeout)
@@ -37,11 +44,37 @@ public enum Probe {
             throw Failure.badAnswer("\(error)")
         }
         defer { client.close() }
+        let status: StatusMessage
         do {
-            return Result(version: client.remoteVersion, status: try client.status(timeout: timeout))
+            status = try client.status(timeout: timeout)
         } catch {
             throw Failure.badAnswer("\(error)")
         }
+        let pace = recentBlocks > 0
+            ? try? recentPace(client, tip: status.tipHash, height: status.height, network: network,
+                              blocks: recentBlocks, timeout: timeout)
+            : nil
+        return Result(version: client.remoteVersion, status: status, pace: pace)
+    }
+
+    /// The status message carries no difficulty, and the protocol adds messages rather than
+    /// fields: the blocks are walked back from the tip instead, one `getdata` each (small blocks
+    /// on a LAN; `blocks + 1` of them at most).
+    static func recentPace(_ client: PeerClient, tip: Hash256, height: UInt32, network: Network, blocks: Int,
+                     timeout: TimeInterval) throws -> ChainPace {
+        let parameters = network.parameters
+        var headers: [BlockHeader] = []
+        var next = tip
+        while headers.count <= blocks, UInt32(headers.count) <= height {
+            if next == parameters.genesisHash {
+                headers.append(parameters.genesis.header)
+                break
+            }
+            guard let block = try client.blocks([next], timeout: timeout).first else { break }
+            headers.append(block.header)
+            next = block.header.previousBlockHash
+        }
+        return ChainPace(headers: headers.reversed(), tipHeight: height, parameters: parameters, window: blocks)
     }
 
     /// Listens for discovery announcements for `seconds` and returns each node heard (its address

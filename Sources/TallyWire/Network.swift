@@ -47,10 +47,11 @@ public enum Network: String, Sendable, CaseIterable, Codable {
 public enum DifficultyRule: Sendable, Equatable {
     /// Every block uses the proof-of-work limit.
     case fixed
-    /// Absolutely scheduled exponential adjustment anchored at the genesis block: the target doubles
-    /// for every `halfLife` seconds the chain runs behind its schedule of one block per `spacing`
-    /// seconds, and halves for every `halfLife` seconds it runs ahead.
-    case asert(spacing: Int64, halfLife: Int64)
+    /// Exponential adjustment whose schedule starts at block 1 (Protocol.md §7): each block moves
+    /// its parent's target by the parent's interval, doubling it for every `halfLife` seconds the
+    /// chain runs behind one block per `spacing` seconds. No interval counts for more than
+    /// `intervalCap` seconds, so a block dated in the past cannot buy the chain a run of easy blocks.
+    case asert(spacing: Int64, halfLife: Int64, intervalCap: Int64)
 }
 
 /// The consensus constants of one network (Protocol.md, "Networks").
@@ -75,7 +76,7 @@ public struct ChainParameters: Sendable {
         network: .main,
         genesis: genesisBlock(bits: 0x1e00_ffff, nonce: 4_116_329),
         powLimitBits: 0x1f00_ffff,
-        difficulty: .asert(spacing: 10, halfLife: 100),
+        difficulty: .asert(spacing: 10, halfLife: 100, intervalCap: 60),
         halvingInterval: 210_000)
 
     public static let regtest = ChainParameters(

@@ -35,10 +35,10 @@ struct MempoolBench: ParsableCommand {
         let chain: ChainState = funding.builder.chain
         var started = DispatchTime.now()
         for tx in payments { try mempool.accept(tx, chain: chain, now: funding.builder.now) }
-        let acceptSeconds = seconds(since: started)
+        let acceptSeconds = elapsedSeconds(since: started)
         started = DispatchTime.now()
         let template = mempool.blockTransactions(maximumBytes: Block.maximumSize - 1_000)
-        let templateSeconds = seconds(since: started)
+        let templateSeconds = elapsedSeconds(since: started)
         let report = Report(
             transactions: transactions, acceptPerSecond: Double(transactions) / acceptSeconds,
             templateMilliseconds: templateSeconds * 1_000, templateTransactions: template.count)
@@ -48,9 +48,5 @@ struct MempoolBench: ParsableCommand {
             print("accepted \(transactions) tx at \(Int(report.acceptPerSecond)) tx/s")
             print("template of \(template.count) tx from \(transactions) in \(String(format: "%.1f", report.templateMilliseconds)) ms")
         }
-    }
-
-    private func seconds(since start: DispatchTime) -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 }

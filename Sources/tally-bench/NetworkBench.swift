@@ -135,7 +135,7 @@ struct NetworkBench: ParsableCommand {
                 precondition(SignatureVerifier.verify(transactions[index], parameters: .regtest) == nil)
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let seconds = elapsedSeconds(since: started)
         return Double(transactions.count) / seconds
     }
 

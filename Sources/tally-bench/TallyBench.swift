@@ -20,3 +20,8 @@ func printJSON<T: Encodable>(_ report: T) throws {
     encoder.outputFormatting = [.sortedKeys]
     print(String(decoding: try encoder.encode(report), as: UTF8.self))
 }
+
+/// Seconds elapsed since `start`, on the monotonic clock.
+func elapsedSeconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}

@@ -129,7 +129,7 @@ struct Workload {
                 precondition(Ed25519.verify(signature: entry.signature, message: entry.message, publicKey: entry.publicKey))
             }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let seconds = elapsedSeconds(since: started)
         return Double(signatures.count) / seconds
     }
 
@@ -153,7 +153,7 @@ struct Workload {
             let result = try target.chain.acceptBlock(block, encoded: bytes)
             precondition(result.invalid.isEmpty, "\(result.invalid)")
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let seconds = elapsedSeconds(since: started)
         precondition(target.chain.height == setup.count + measured.count)
         return seconds
     }

@@ -26,6 +26,13 @@ struct ProbeReport: Encodable {
     let hashrate: UInt64
     let syncing: Bool
     let uptime: UInt64
+    /// The current difficulty: the bits the next block must carry and the hashes that takes.
+    let nextBits: String?
+    let hashesPerBlock: Double?
+    /// The last `recentBlocks` blocks: their mean spacing (s) and the hash rate their work implies.
+    let recentBlocks: Int?
+    let meanSpacing: Double?
+    let impliedHashRate: Double?
 
     init(_ result: Probe.Result, network: Network) {
         let status = result.status
@@ -45,6 +52,21 @@ struct ProbeReport: Encodable {
         hashrate = status.hashRate
         syncing = status.syncing
         uptime = status.uptime
+        nextBits = result.pace.map { String(format: "%08x", $0.nextBits) }
+        hashesPerBlock = result.pace?.hashesPerBlock
+        recentBlocks = result.pace?.blocks
+        meanSpacing = result.pace?.meanSpacing
+        impliedHashRate = result.pace?.impliedHashRate
+    }
+
+    private var paceLine: String {
+        guard let nextBits, let hashesPerBlock, let recentBlocks else { return "" }
+        var line = "difficulty \(nextBits) (\(String(format: "%.3g", hashesPerBlock)) hashes a block)"
+        if let meanSpacing {
+            line += "  last \(recentBlocks) blocks \(String(format: "%.1f", meanSpacing)) s apart"
+            if let impliedHashRate { line += " (\(String(format: "%.0f", impliedHashRate)) H/s by their work)" }
+        }
+        return line
     }
 
     var json: String {
@@ -59,8 +81,10 @@ struct ProbeReport: Encodable {
             "height \(height)  tip \(tip)",
             "work \(work)\(syncing ? "  syncing to \(bestHeaderHeight)" : "")",
             "mempool \(mempool) tx (\(mempoolBytes) bytes)  mining \(mining ? "yes, \(hashrate) H/s" : "no")",
+            paceLine,
             "peers \(peers.count)",
         ]
+        lines.removeAll(where: \.isEmpty)
         lines += peers.map { "  \($0.inbound ? "in " : "out") \($0.address)  \($0.userAgent)  height \($0.height)  ban score \($0.banScore)" }
         return lines.joined(separator: "\n")
     }

@@ -43,6 +43,8 @@ struct TallyProbe: ParsableCommand {
 
     @Option(help: "Seconds to wait for an answer.")
     var timeout = 5.0
+    @Option(help: "Blocks back from the tip over which the mean spacing is measured (each one fetched; 0: none).")
+    var recentBlocks = 30
 
     @Flag(help: "Listen for discovery broadcasts and list the nodes heard.")
     var scan = false
@@ -94,7 +96,10 @@ struct TallyProbe: ParsableCommand {
         let candidates = network.map { [$0] } ?? Network.allCases.sorted { a, _ in Int(a.defaultPort) == target.port }
         for candidate in candidates {
             do {
-                return (try Probe.query(host: target.host, port: target.port, network: candidate, timeout: timeout), candidate)
+                let result = try Probe.query(
+                    host: target.host, port: target.port, network: candidate, timeout: timeout,
+                    recentBlocks: max(0, recentBlocks))
+                return (result, candidate)
             } catch Probe.Failure.unreachable(let why) {
                 throw CommandFailure.unreachable("cannot reach \(node) (\(connectionReason(why))): is tallyd running there, on that port?")
             } catch Probe.Failure.badAnswer(let why) {

@@ -111,15 +111,19 @@ struct LightSync {
     /// hash meets its target: a node cannot feed the wallet a chain it did not mine.
     static func verify(_ headers: [BlockHeader], parameters: ChainParameters) throws {
         var previous = parameters.genesis.header
+        var beforePrevious = previous
         for (offset, header) in headers.enumerated() {
             let height = UInt32(offset + 1)
             guard header.previousBlockHash == previous.hash else {
                 throw CommandFailure.badAnswer("the node's header \(height) does not link to the one before it: use another --node")
             }
-            guard header.bits == Difficulty.requiredBits(height: height, parentTime: previous.time, parameters: parameters),
+            let required = Difficulty.requiredBits(height: height, parentBits: previous.bits, parentTime: previous.time,
+                                                   grandparentTime: beforePrevious.time, parameters: parameters)
+            guard header.bits == required,
                   let target = Target.decode(bits: header.bits), !(target < UInt256(header.hash)) else {
                 throw CommandFailure.badAnswer("the node's header \(height) fails its proof of work: use another --node")
             }
+            beforePrevious = previous
             previous = header
         }
     }

@@ -36,6 +36,10 @@ import TallyWire
         }
         let chain = try http.json("GET", "/api/chain")
         #expect(chain["network"] as? String == "regtest" && chain["mining"] as? Bool == true)
+        // Regtest sits at its limit (about 2 hashes a block); the spacing covers the last 30 blocks.
+        #expect(chain["nextBits"] as? String == "207fffff" && chain["recentBlocks"] as? Int == 30)
+        #expect((chain["hashesPerBlock"] as? Double).map { $0 > 1.9 && $0 < 2.1 } == true, "\(chain)")
+        #expect((chain["meanSpacing"] as? Double).map { $0 >= 0 && $0 < 60 } == true, "\(chain)")
 
         // Blocks, a page at a time: newest first, and the next page starts where this one stopped.
         let page = try http.json("GET", "/api/blocks?limit=5")

@@ -65,6 +65,8 @@ struct OpenAPIDocument: @unchecked Sendable {
             return []
         case "integer":
             return number != nil && kind != "c" && kind != "d" && kind != "f" ? [] : ["\(location) is not an integer"]
+        case "number":
+            return number != nil && kind != "c" ? [] : ["\(location) is not a number"]
         case "boolean":
             return kind == "c" ? [] : ["\(location) is not a boolean"]
         default:

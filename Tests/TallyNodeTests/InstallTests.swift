@@ -23,18 +23,9 @@ import TallyWire
         let bin = prefix.appendingPathComponent("bin")
         // Run from an unrelated directory with a bare PATH, HOME there too: nothing of the source tree is used.
         func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-            let process = Process()
-            process.executableURL = bin.appendingPathComponent(tool)
-            process.arguments = arguments
-            process.currentDirectoryURL = elsewhere
-            process.environment = ["PATH": "/usr/bin:/bin", "HOME": elsewhere.path, "TALLY_WALLET_PASSPHRASE": "installed"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            try Tallyd.run(
+                arguments, executable: bin.appendingPathComponent(tool), directory: elsewhere,
+                environment: ["PATH": "/usr/bin:/bin", "HOME": elsewhere.path, "TALLY_WALLET_PASSPHRASE": "installed"])
         }
         for tool in ["tallyd", "tally-wallet", "tally-probe", "tally-bench"] {
             #expect(try run(tool, ["--version"]) == (0, "\(TallyVersion.current)\n"), "\(tool)")

@@ -199,9 +199,15 @@ import TallyWire
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["userAgent", "protocolVersion", "network", "height", "tip", "work", "peers", "mempool", "mining", "hashrate", "syncing", "uptime"] {
+        for key in ["userAgent", "protocolVersion", "network", "height", "tip", "work", "peers", "mempool", "mining",
+                    "hashrate", "syncing", "uptime", "nextBits", "hashesPerBlock", "recentBlocks", "meanSpacing"] {
             #expect(object[key] != nil, "missing \(key)")
         }
+        // The difficulty and the spacing of the blocks the probe walked back through.
+        let height = object["height"] as? Int ?? 0
+        #expect(object["nextBits"] as? String == "207fffff")
+        #expect(object["recentBlocks"] as? Int == min(30, height - 1), "\(object)")
+        #expect((object["meanSpacing"] as? Double).map { $0 >= 0 && $0 < 5 } == true, "\(object)")
         #expect(object["network"] as? String == "regtest")
         #expect(object["mining"] as? Bool == true)
         #expect((object["height"] as? Int ?? 0) >= 3)

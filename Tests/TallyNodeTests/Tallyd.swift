@@ -14,12 +14,12 @@ enum Tallyd {
     }()
 
     /// Starts tallyd with `arguments`; its output goes to `log` (or nowhere).
-    static func start(_ arguments: [String], log: URL? = nil) throws -> Process {
+    static func start(_ arguments: [String], log: URL? = nil, binary: URL = Tallyd.binary) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         if let log {
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             let handle = try FileHandle(forWritingTo: log)
             process.standardOutput = handle
             process.standardError = handle
@@ -31,11 +31,15 @@ enum Tallyd {
         return process
     }
 
-    /// Runs tallyd to completion and returns its standard output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs tallyd (or `executable`) to completion and returns its standard output.
+    static func run(
+        _ arguments: [String], executable: URL = binary, directory: URL? = nil, environment: [String: String]? = nil
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -10,10 +10,12 @@ final class TestNode: @unchecked Sendable {
     let port: Int
     let discoveryPort: Int
     let arguments: [String]
+    let network: Network
     private(set) var process: Process?
 
-    init(_ name: String, directory: URL? = nil, discoveryPort: Int? = nil) throws {
+    init(_ name: String, directory: URL? = nil, discoveryPort: Int? = nil, network: Network = .regtest) throws {
         self.name = name
+        self.network = network
         self.directory = try directory ?? temporaryDirectory("node-\(name)")
         port = try freePort()
         self.discoveryPort = try discoveryPort ?? freePort(udp: true)
@@ -25,11 +27,12 @@ final class TestNode: @unchecked Sendable {
     var target: String { "127.0.0.1:\(port)" }
 
     /// Starts the node with `extra` arguments (discovery off unless `discovery`).
-    func start(_ extra: [String] = [], discovery: Bool = false) throws {
-        var arguments = ["--regtest", "--datadir", dataDirectory, "--port", "\(port)", "--discovery-port", "\(discoveryPort)",
-                         "--log-level", "debug"]
+    func start(_ extra: [String] = [], discovery: Bool = false, binary: URL = Tallyd.binary) throws {
+        var arguments = network == .regtest ? ["--regtest"] : []
+        arguments += ["--datadir", dataDirectory, "--port", "\(port)", "--discovery-port", "\(discoveryPort)",
+                      "--log-level", "debug"]
         if !discovery { arguments.append("--no-discovery") }
-        process = try Tallyd.start(arguments + extra, log: logPath)
+        process = try Tallyd.start(arguments + extra, log: logPath, binary: binary)
         try waitUntil("\(name) answers", timeout: 20) { (try? self.status()) != nil }
     }
 
@@ -59,9 +62,11 @@ final class TestNode: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    func status() throws -> StatusMessage { try Probe.query(host: "127.0.0.1", port: port, network: .regtest, timeout: 3).status }
+    func status() throws -> StatusMessage {
+        try Probe.query(host: "127.0.0.1", port: port, network: network, timeout: 3).status
+    }
     func height() -> UInt32 { (try? status().height) ?? 0 }
-    func client() throws -> PeerClient { try PeerClient(host: "127.0.0.1", port: port, network: .regtest) }
+    func client() throws -> PeerClient { try PeerClient(host: "127.0.0.1", port: port, network: network) }
     var log: String { (try? String(contentsOf: logPath, encoding: .utf8)) ?? "" }
 }
 

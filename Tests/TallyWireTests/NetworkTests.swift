@@ -104,7 +104,7 @@ func meets(_ hash: Hash256, bits: UInt32) -> Bool {
         #expect(ChainParameters.regtest.powLimitBits == 0x207f_ffff)
         #expect(ChainParameters.main.halvingInterval == 210_000)
         #expect(ChainParameters.regtest.halvingInterval == 150)
-        #expect(ChainParameters.main.difficulty == .asert(spacing: 10, halfLife: 100))
+        #expect(ChainParameters.main.difficulty == .asert(spacing: 10, halfLife: 100, intervalCap: 60))
         #expect(ChainParameters.regtest.difficulty == .fixed)
         #expect(ChainParameters.main.coinbaseMaturity == 100)
         #expect(ChainParameters.regtest.coinbaseMaturity == 100)

@@ -125,6 +125,13 @@
     return `${value.toLocaleString('en-US', { maximumFractionDigits: i ? 2 : 0 })} ${units[i]}`;
   }
 
+  function hashCount(count) {
+    const units = ['', 'k', 'M', 'G', 'T', 'P'];
+    let value = count, i = 0;
+    while (value >= 1000 && i < units.length - 1) { value /= 1000; i += 1; }
+    return `${value.toLocaleString('en-US', { maximumFractionDigits: i ? 2 : 0 })}${i ? ' ' + units[i] : ''}`;
+  }
+
   const link = (kind, id, text, extra = {}) => h('a', { href: `#/${kind}/${enc(id)}`, title: id, ...extra }, text);
   const hashLink = (kind, id, extra = {}) => link(kind, id, short(id), { class: 'hash', ...extra });
   const fullHash = (id, hash) => h('p', { id, class: 'hash full' }, hash);
@@ -172,6 +179,11 @@
       card('Tip', link('block', c.tipHash, short(c.tipHash, 8, 6), { class: 'hash' }), 'summary-tip'),
       card('Mempool', `${num(c.mempoolCount)} tx · ${bytes(c.mempoolBytes)}`, 'summary-mempool'),
       card('Mining', c.mining ? ['on ', h('span', { class: 'muted' }, hashRate(c.hashRate))] : 'off', 'summary-mining'),
+      card('Difficulty', [c.nextBits, ' ', h('span', { class: 'muted', title: 'expected hashes per block' },
+        `${hashCount(c.hashesPerBlock)} hashes`)], 'summary-difficulty'),
+      card(`Last ${num(c.recentBlocks)} blocks`, c.meanSpacing === undefined ? '—'
+        : [`${c.meanSpacing.toFixed(1)} s apart `, h('span', { class: 'muted', title: 'their work over their time span' },
+          c.impliedHashRate === undefined ? '' : hashRate(c.impliedHashRate))], 'summary-spacing'),
       card('Peers', h('a', { href: '#/peers' }, num(c.peerCount)), 'summary-peers'),
       card('Up', duration(c.uptime) + indexing, 'summary-uptime'));
   }

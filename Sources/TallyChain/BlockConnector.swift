@@ -14,11 +14,14 @@ public struct BlockConnection: Sendable {
 /// Applies the rules that need the UTXO set (R11, R13, R19–R21, R23) to a block, without touching
 /// storage. Signatures (R22) are checked separately so that they can be verified in parallel.
 public enum BlockConnector {
-    public static func connect(_ block: Block, height: UInt32, view: CoinView,
-                               parameters: ChainParameters) throws -> BlockConnection {
+    public static func connect(
+        _ block: Block, height: UInt32, view: CoinView,
+        parameters: ChainParameters
+    ) throws -> BlockConnection {
         let coinbase = block.transactions[0]
         guard coinbase.coinbaseData?.height == height else {
-            throw RuleViolation(.coinbaseHeight, "coinbase says height \(coinbase.coinbaseData?.height ?? 0), block is at \(height)")
+            throw RuleViolation(
+                .coinbaseHeight, "coinbase says height \(coinbase.coinbaseData?.height ?? 0), block is at \(height)")
         }
         var connection = BlockConnection()
         connection.spent.reserveCapacity(block.transactions.count)
@@ -40,11 +43,13 @@ public enum BlockConnector {
                     throw RuleViolation(.missingOrSpent, "\(tx.txid) spends \(input.outpoint), which is not unspent")
                 }
                 if coin.isCoinbase && height - coin.height < parameters.coinbaseMaturity {
-                    throw RuleViolation(.immatureCoinbase,
-                                        "\(tx.txid) spends a coinbase of height \(coin.height) at height \(height)")
+                    throw RuleViolation(
+                        .immatureCoinbase,
+                        "\(tx.txid) spends a coinbase of height \(coin.height) at height \(height)")
                 }
                 guard AddressHash(publicKey: input.publicKey) == coin.output.address else {
-                    throw RuleViolation(.inputKey, "\(tx.txid) input \(input.outpoint): key does not match the output's address")
+                    throw RuleViolation(
+                        .inputKey, "\(tx.txid) input \(input.outpoint): key does not match the output's address")
                 }
                 inputTotal += coin.output.amount
                 guard inputTotal <= ChainParameters.maximumMoney else {
@@ -57,7 +62,8 @@ public enum BlockConnector {
             }
             connection.fees += inputTotal - outputTotal
             for (i, output) in tx.outputs.enumerated() {
-                createdInBlock[OutPoint(txid: tx.txid, index: UInt32(i))] = Coin(output: output, height: height, isCoinbase: false)
+                createdInBlock[OutPoint(txid: tx.txid, index: UInt32(i))] = Coin(
+                    output: output, height: height, isCoinbase: false)
             }
         }
 
@@ -67,7 +73,8 @@ public enum BlockConnector {
             throw RuleViolation(.coinbaseAmount, "coinbase pays \(paid), subsidy plus fees is \(allowed)")
         }
         for (i, output) in coinbase.outputs.enumerated() {
-            createdInBlock[OutPoint(txid: coinbase.txid, index: UInt32(i))] = Coin(output: output, height: height, isCoinbase: true)
+            createdInBlock[OutPoint(txid: coinbase.txid, index: UInt32(i))] = Coin(
+                output: output, height: height, isCoinbase: true)
         }
         // Keep the block's own order so that storage writes are deterministic.
         for tx in block.transactions {

@@ -31,8 +31,10 @@ public final class BlockIndexEntry: Sendable {
     /// O(log n) steps.
     public let skip: BlockIndexEntry?
 
-    init(hash: Hash256, header: BlockHeader, height: UInt32, parent: BlockIndexEntry?, chainWork: UInt256,
-         sequence: Int64) {
+    init(
+        hash: Hash256, header: BlockHeader, height: UInt32, parent: BlockIndexEntry?, chainWork: UInt256,
+        sequence: Int64
+    ) {
         self.hash = hash
         self.header = header
         self.height = height
@@ -190,8 +192,14 @@ public struct BlockIndex {
         let tipWork = tip.chainWork
         var best: BlockIndexEntry?
         for hash in candidates {
-            guard let e = entries[hash], !status(of: e).isInvalid else { candidates.remove(hash); continue }
-            if e.chainWork < tipWork { candidates.remove(hash); continue }
+            guard let e = entries[hash], !status(of: e).isInvalid else {
+                candidates.remove(hash)
+                continue
+            }
+            if e.chainWork < tipWork {
+                candidates.remove(hash)
+                continue
+            }
             if best.map({ e.isBetterCandidate(than: $0) }) ?? true { best = e }
         }
         return best

@@ -19,13 +19,16 @@ public struct ChainPace: Sendable, Equatable {
 
     /// `headers` end with the tip at `tipHeight`, oldest first; the spacing is measured over the
     /// last `window` of them that have a parent among them, other than genesis.
-    public init(headers: [BlockHeader], tipHeight: UInt32, parameters: ChainParameters,
-                window: Int = ChainPace.defaultWindow) {
+    public init(
+        headers: [BlockHeader], tipHeight: UInt32, parameters: ChainParameters,
+        window: Int = ChainPace.defaultWindow
+    ) {
         precondition(!headers.isEmpty, "the tip's header at least")
         let tip = headers[headers.count - 1]
         let parentTime = headers.count > 1 ? headers[headers.count - 2].time : tip.time
-        nextBits = Difficulty.requiredBits(height: tipHeight + 1, parentBits: tip.bits, parentTime: tip.time,
-                                           grandparentTime: parentTime, parameters: parameters)
+        nextBits = Difficulty.requiredBits(
+            height: tipHeight + 1, parentBits: tip.bits, parentTime: tip.time,
+            grandparentTime: parentTime, parameters: parameters)
         hashesPerBlock = Target.decode(bits: nextBits).map { Target.work(of: $0).approximated } ?? 0
         // Genesis is not mined by the network: its interval to block 1 (days, on a network
         // started later) says nothing about the pace.

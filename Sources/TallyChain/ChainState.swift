@@ -38,8 +38,10 @@ public final class ChainState {
     private let clock: () -> UInt32
 
     /// Opens (or creates) the chain in `store`, then finishes any reorganisation a crash interrupted.
-    public init(store: ChainStore, parameters: ChainParameters, signatureThreads: Int = 1,
-                clock: @escaping () -> UInt32 = { UInt32(Date().timeIntervalSince1970) }) throws {
+    public init(
+        store: ChainStore, parameters: ChainParameters, signatureThreads: Int = 1,
+        clock: @escaping () -> UInt32 = { UInt32(Date().timeIntervalSince1970) }
+    ) throws {
         self.store = store
         self.parameters = parameters
         signatureCache = SignatureCache(network: parameters.network)
@@ -50,17 +52,23 @@ public final class ChainState {
             let genesis = parameters.genesis
             let sequence = try store.insert(genesis.header, hash: genesis.hash, height: 0, blockData: genesis.encoded)
             try store.write { try $0.connect(genesis.hash, height: 0, BlockConnection()) }
-            stored = [ChainStore.StoredHeader(hash: genesis.hash, header: genesis.header, height: 0, status: .haveData, sequence: sequence)]
+            stored = [
+                ChainStore.StoredHeader(
+                    hash: genesis.hash, header: genesis.header, height: 0, status: .haveData, sequence: sequence)
+            ]
         }
         guard stored[0].hash == parameters.genesisHash else {
             throw ChainStore.StoreError.damaged("the first block is not this network's genesis")
         }
         for header in stored {
             let parent = header.height == 0 ? nil : index[header.header.previousBlockHash]
-            guard header.height == 0 || parent != nil else { throw ChainStore.StoreError.damaged("orphan header \(header.hash)") }
+            guard header.height == 0 || parent != nil else {
+                throw ChainStore.StoreError.damaged("orphan header \(header.hash)")
+            }
             let work = (parent?.chainWork ?? .zero) + Target.work(of: Target.decode(bits: header.header.bits) ?? .max)
-            let entry = BlockIndexEntry(hash: header.hash, header: header.header, height: header.height, parent: parent,
-                                        chainWork: work, sequence: header.sequence)
+            let entry = BlockIndexEntry(
+                hash: header.hash, header: header.header, height: header.height, parent: parent,
+                chainWork: work, sequence: header.sequence)
             index.insert(entry, status: header.status)
             if header.status == .haveData { index.markHaveData(entry) }
         }
@@ -106,7 +114,9 @@ public final class ChainState {
             if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
             return known
         }
-        guard let parent = index[header.previousBlockHash] else { throw ChainError.missingParent(header.previousBlockHash) }
+        guard let parent = index[header.previousBlockHash] else {
+            throw ChainError.missingParent(header.previousBlockHash)
+        }
         guard !index.status(of: parent).isInvalid else {
             throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
         }
@@ -114,8 +124,9 @@ public final class ChainState {
         let sequence =
             try inserter?.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
             ?? store.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
-        let entry = BlockIndexEntry(hash: hash, header: header, height: parent.height + 1, parent: parent,
-                                    chainWork: parent.chainWork + Target.work(of: target), sequence: sequence)
+        let entry = BlockIndexEntry(
+            hash: hash, header: header, height: parent.height + 1, parent: parent,
+            chainWork: parent.chainWork + Target.work(of: target), sequence: sequence)
         index.insert(entry, status: blockData == nil ? .headerOnly : .haveData)
         return entry
     }
@@ -129,13 +140,18 @@ public final class ChainState {
         var runWork = UInt256.zero
         for header in headers {
             let hash = header.hash
-            if let previous = hashes.last, header.previousBlockHash != previous { throw ChainError.unlinkedHeaders(hash) }
-            runWork = runWork + Target.work(of: try HeaderChecks.checkProofOfWork(header, hash: hash, parameters: parameters))
+            if let previous = hashes.last, header.previousBlockHash != previous {
+                throw ChainError.unlinkedHeaders(hash)
+            }
+            runWork =
+                runWork + Target.work(of: try HeaderChecks.checkProofOfWork(header, hash: hash, parameters: parameters))
             hashes.append(hash)
         }
         guard let first = headers.first else { return .accepted([]) }
         guard let parent = index[first.previousBlockHash] else {
-            if let known = index[hashes[0]], index.status(of: known).isInvalid { throw ChainError.knownInvalid(hashes[0]) }
+            if let known = index[hashes[0]], index.status(of: known).isInvalid {
+                throw ChainError.knownInvalid(hashes[0])
+            }
             throw ChainError.missingParent(first.previousBlockHash)
         }
         if !keepLowWork && index[hashes[hashes.count - 1]] == nil && parent.chainWork + runWork < tip.chainWork {
@@ -148,7 +164,7 @@ public final class ChainState {
             for (header, hash) in zip(headers, hashes) {
                 do {
                     entries.append(try acceptHeader(header, hash: hash, blockData: nil, inserter: inserter))
-                } catch where error is RuleViolation || error is ChainError {
+                } catch  where error is RuleViolation || error is ChainError {
                     failure = error
                     break
                 }
@@ -164,7 +180,9 @@ public final class ChainState {
     public func isWorthProcessing(unrequested block: Block) -> Bool {
         let hash = block.hash
         if index[hash] != nil { return true }
-        guard let target = try? HeaderChecks.checkProofOfWork(block.header, hash: hash, parameters: parameters) else { return true }
+        guard let target = try? HeaderChecks.checkProofOfWork(block.header, hash: hash, parameters: parameters) else {
+            return true
+        }
         guard let parent = index[block.header.previousBlockHash] else { return false }
         return !(parent.chainWork + Target.work(of: target) < tip.chainWork)
     }
@@ -220,15 +238,21 @@ public final class ChainState {
             if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
         } else {
             // Validate the header before spending effort on the body.
-            guard let parent = index[block.header.previousBlockHash] else { throw ChainError.missingParent(block.header.previousBlockHash) }
-            guard !index.status(of: parent).isInvalid else { throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid") }
+            guard let parent = index[block.header.previousBlockHash] else {
+                throw ChainError.missingParent(block.header.previousBlockHash)
+            }
+            guard !index.status(of: parent).isInvalid else {
+                throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
+            }
             _ = try HeaderChecks.check(block.header, hash: hash, parent: parent, parameters: parameters, now: clock())
         }
         let height = known?.height ?? index[block.header.previousBlockHash]!.height + 1
         do {
             try BlockChecks.check(block)
             guard block.transactions[0].coinbaseData?.height == height else {
-                throw RuleViolation(.coinbaseHeight, "coinbase says height \(block.transactions[0].coinbaseData?.height ?? 0), block is at \(height)")
+                throw RuleViolation(
+                    .coinbaseHeight,
+                    "coinbase says height \(block.transactions[0].coinbaseData?.height ?? 0), block is at \(height)")
             }
         } catch let violation as RuleViolation {
             if violation.rule.condemnsBlock {
@@ -271,9 +295,14 @@ public final class ChainState {
             while tip !== fork { change.disconnected.append(try disconnectTip()) }
             var path: [BlockIndexEntry] = []
             var e = best
-            while e !== fork { path.append(e); e = e.parent! }
+            while e !== fork {
+                path.append(e)
+                e = e.parent!
+            }
             for entry in path.reversed() {
-                guard let block = try block(entry.hash) else { throw ChainStore.StoreError.damaged("no data for \(entry.hash)") }
+                guard let block = try block(entry.hash) else {
+                    throw ChainStore.StoreError.damaged("no data for \(entry.hash)")
+                }
                 do {
                     try connect(block, entry: entry)
                     change.connected.append(block)
@@ -288,10 +317,12 @@ public final class ChainState {
     }
 
     private func connect(_ block: Block, entry: BlockIndexEntry) throws {
-        let pending = earlyVerifications.removeValue(forKey: entry.hash) ?? verifier.start(block, parameters: parameters)
+        let pending =
+            earlyVerifications.removeValue(forKey: entry.hash) ?? verifier.start(block, parameters: parameters)
         do {
             try store.write { writer in
-                let connection = try BlockConnector.connect(block, height: entry.height, view: writer, parameters: parameters)
+                let connection = try BlockConnector.connect(
+                    block, height: entry.height, view: writer, parameters: parameters)
                 try writer.connect(entry.hash, height: entry.height, connection)
                 // Written while the signatures are still being checked; a failure rolls it all back.
                 if let failure = pending.wait() { throw failure }
@@ -321,7 +352,9 @@ public final class ChainState {
     public func replayCoins() throws -> MemoryCoins {
         var coins = MemoryCoins()
         for entry in index.active.dropFirst() {
-            guard let block = try block(entry.hash) else { throw ChainStore.StoreError.damaged("no data for \(entry.hash)") }
+            guard let block = try block(entry.hash) else {
+                throw ChainStore.StoreError.damaged("no data for \(entry.hash)")
+            }
             coins.apply(try BlockConnector.connect(block, height: entry.height, view: coins, parameters: parameters))
         }
         return coins

@@ -40,27 +40,32 @@ public final class ChainStore: Sendable {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS block (
-                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                    hash BLOB NOT NULL UNIQUE,
-                    height INTEGER NOT NULL,
-                    header BLOB NOT NULL,
-                    status INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS block_data (hash BLOB PRIMARY KEY, data BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS block_undo (hash BLOB PRIMARY KEY, undo BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS active_chain (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS utxo (
-                    txid BLOB NOT NULL, output_index INTEGER NOT NULL,
-                    amount INTEGER NOT NULL, address BLOB NOT NULL,
-                    height INTEGER NOT NULL, coinbase INTEGER NOT NULL,
-                    PRIMARY KEY (txid, output_index)) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS block (
+                        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                        hash BLOB NOT NULL UNIQUE,
+                        height INTEGER NOT NULL,
+                        header BLOB NOT NULL,
+                        status INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS block_data (hash BLOB PRIMARY KEY, data BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS block_undo (hash BLOB PRIMARY KEY, undo BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS active_chain (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS utxo (
+                        txid BLOB NOT NULL, output_index INTEGER NOT NULL,
+                        amount INTEGER NOT NULL, address BLOB NOT NULL,
+                        height INTEGER NOT NULL, coinbase INTEGER NOT NULL,
+                        PRIMARY KEY (txid, output_index)) WITHOUT ROWID;
+                    """)
             if let stored = try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'network'") {
-                guard stored == network.rawValue else { throw StoreError.wrongNetwork(stored: stored, expected: network.rawValue) }
+                guard stored == network.rawValue else {
+                    throw StoreError.wrongNetwork(stored: stored, expected: network.rawValue)
+                }
             } else {
-                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('network', CAST(? AS BLOB))", arguments: [network.rawValue])
+                try db.execute(
+                    sql: "INSERT INTO meta (key, value) VALUES ('network', CAST(? AS BLOB))",
+                    arguments: [network.rawValue])
             }
         }
     }
@@ -69,17 +74,25 @@ public final class ChainStore: Sendable {
 
     public func loadHeaders() throws -> [StoredHeader] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT hash, header, height, status, sequence FROM block ORDER BY height, sequence").map { row in
+            try Row.fetchAll(
+                db, sql: "SELECT hash, header, height, status, sequence FROM block ORDER BY height, sequence"
+            ).map { row in
                 let header = try BlockHeader(decoding: [UInt8](row[1] as Data))
-                guard let status = BlockStatus(rawValue: row[3]) else { throw StoreError.damaged("unknown block status") }
-                return StoredHeader(hash: Hash256(bytes: row[0] as Data), header: header, height: row[2], status: status, sequence: row[4])
+                guard let status = BlockStatus(rawValue: row[3]) else {
+                    throw StoreError.damaged("unknown block status")
+                }
+                return StoredHeader(
+                    hash: Hash256(bytes: row[0] as Data), header: header, height: row[2], status: status,
+                    sequence: row[4])
             }
         }
     }
 
     /// Stores a header (and its block, if given) and returns its arrival sequence number.
     public func insert(_ header: BlockHeader, hash: Hash256, height: UInt32, blockData: [UInt8]?) throws -> Int64 {
-        try pool.write { db in try HeaderInserter(db: db).insert(header, hash: hash, height: height, blockData: blockData) }
+        try pool.write { db in
+            try HeaderInserter(db: db).insert(header, hash: hash, height: height, blockData: blockData)
+        }
     }
 
     /// Runs `body` in one transaction that may store many headers: a `headers` message is one write,
@@ -92,7 +105,8 @@ public final class ChainStore: Sendable {
         let db: Database
 
         public func insert(_ header: BlockHeader, hash: Hash256, height: UInt32, blockData: [UInt8]?) throws -> Int64 {
-            let statement = try db.cachedStatement(sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)")
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)")
             try statement.execute(arguments: [
                 Data(hash.bytes), height, Data(header.encoded),
                 (blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue,
@@ -106,18 +120,22 @@ public final class ChainStore: Sendable {
     public func storeBlockData(_ data: [UInt8], hash: Hash256) throws {
         try pool.write { db in
             try Self.putBlockData(db, hash: hash, data: data)
-            try db.execute(sql: "UPDATE block SET status = ? WHERE hash = ? AND status = ?",
-                           arguments: [BlockStatus.haveData.rawValue, Data(hash.bytes), BlockStatus.headerOnly.rawValue])
+            try db.execute(
+                sql: "UPDATE block SET status = ? WHERE hash = ? AND status = ?",
+                arguments: [BlockStatus.haveData.rawValue, Data(hash.bytes), BlockStatus.headerOnly.rawValue])
         }
     }
 
     fileprivate static func putBlockData(_ db: Database, hash: Hash256, data: [UInt8]) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO block_data (hash, data) VALUES (?, ?)", arguments: [Data(hash.bytes), Data(data)])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO block_data (hash, data) VALUES (?, ?)",
+            arguments: [Data(hash.bytes), Data(data)])
     }
 
     public func blockData(_ hash: Hash256) throws -> [UInt8]? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT data FROM block_data WHERE hash = ?", arguments: [Data(hash.bytes)]).map { [UInt8]($0) }
+            try Data.fetchOne(db, sql: "SELECT data FROM block_data WHERE hash = ?", arguments: [Data(hash.bytes)]).map
+            { [UInt8]($0) }
         }
     }
 
@@ -130,7 +148,9 @@ public final class ChainStore: Sendable {
 
     public func activeTip() throws -> Hash256? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT hash FROM active_chain ORDER BY height DESC LIMIT 1").map { Hash256(bytes: $0) }
+            try Data.fetchOne(db, sql: "SELECT hash FROM active_chain ORDER BY height DESC LIMIT 1").map {
+                Hash256(bytes: $0)
+            }
         }
     }
 
@@ -144,10 +164,14 @@ public final class ChainStore: Sendable {
     public func allCoins() throws -> [OutPoint: Coin] {
         try pool.read { db in
             var coins: [OutPoint: Coin] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT txid, output_index, amount, address, height, coinbase FROM utxo") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT txid, output_index, amount, address, height, coinbase FROM utxo")
+            {
                 let outpoint = OutPoint(txid: Hash256(bytes: row[0] as Data), index: row[1])
-                coins[outpoint] = Coin(output: TxOutput(amount: UInt64(row[2] as Int64), address: AddressHash(bytes: [UInt8](row[3] as Data))!),
-                                       height: row[4], isCoinbase: row[5])
+                coins[outpoint] = Coin(
+                    output: TxOutput(
+                        amount: UInt64(row[2] as Int64), address: AddressHash(bytes: [UInt8](row[3] as Data))!),
+                    height: row[4], isCoinbase: row[5])
             }
             return coins
         }
@@ -178,14 +202,20 @@ public struct StoreWriter: CoinView {
     public func connect(_ hash: Hash256, height: UInt32, _ connection: BlockConnection) throws {
         for (outpoint, _) in connection.spent { try coins.remove(outpoint) }
         for (outpoint, coin) in connection.created { try coins.add(outpoint, coin) }
-        try db.execute(sql: "INSERT OR REPLACE INTO block_undo (hash, undo) VALUES (?, ?)",
-                       arguments: [Data(hash.bytes), Data(UndoRecord.encode(connection.spent))])
-        try db.execute(sql: "INSERT OR REPLACE INTO active_chain (height, hash) VALUES (?, ?)", arguments: [height, Data(hash.bytes)])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO block_undo (hash, undo) VALUES (?, ?)",
+            arguments: [Data(hash.bytes), Data(UndoRecord.encode(connection.spent))])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO active_chain (height, hash) VALUES (?, ?)",
+            arguments: [height, Data(hash.bytes)])
     }
 
     /// Reverts the tip block: removes the coins it created and restores those it spent.
     public func disconnect(_ block: Block, hash: Hash256, height: UInt32) throws {
-        guard let undoData = try Data.fetchOne(db, sql: "SELECT undo FROM block_undo WHERE hash = ?", arguments: [Data(hash.bytes)]) else {
+        guard
+            let undoData = try Data.fetchOne(
+                db, sql: "SELECT undo FROM block_undo WHERE hash = ?", arguments: [Data(hash.bytes)])
+        else {
             throw ChainStore.StoreError.damaged("no undo record for \(hash)")
         }
         let spent = try UndoRecord.decode([UInt8](undoData))

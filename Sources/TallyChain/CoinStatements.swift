@@ -14,11 +14,13 @@ struct CoinStatements {
 
     init(_ db: Database) throws {
         self.db = db
-        select = try db.cachedStatement(sql: "SELECT amount, address, height, coinbase FROM utxo WHERE txid = ? AND output_index = ?")
+        select = try db.cachedStatement(
+            sql: "SELECT amount, address, height, coinbase FROM utxo WHERE txid = ? AND output_index = ?")
         delete = try db.cachedStatement(sql: "DELETE FROM utxo WHERE txid = ? AND output_index = ?")
-        insert = try db.cachedStatement(sql: """
-            INSERT INTO utxo (txid, output_index, amount, address, height, coinbase) VALUES (?, ?, ?, ?, ?, ?)
-            """)
+        insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO utxo (txid, output_index, amount, address, height, coinbase) VALUES (?, ?, ?, ?, ?, ?)
+                """)
     }
 
     func coin(_ outpoint: OutPoint) throws -> Coin? {
@@ -33,8 +35,9 @@ struct CoinStatements {
                 throw ChainStore.StoreError.damaged("address of \(outpoint)")
             }
             let address = AddressHash(bytes: Array(UnsafeRawBufferPointer(start: blob, count: AddressHash.size)))!
-            return Coin(output: TxOutput(amount: UInt64(sqlite3_column_int64(s, 0)), address: address),
-                        height: UInt32(sqlite3_column_int64(s, 2)), isCoinbase: sqlite3_column_int(s, 3) != 0)
+            return Coin(
+                output: TxOutput(amount: UInt64(sqlite3_column_int64(s, 0)), address: address),
+                height: UInt32(sqlite3_column_int64(s, 2)), isCoinbase: sqlite3_column_int(s, 3) != 0)
         default:
             throw failure()
         }
@@ -52,7 +55,9 @@ struct CoinStatements {
         defer { sqlite3_reset(s) }
         bind(s, outpoint)
         sqlite3_bind_int64(s, 3, Int64(coin.output.amount))
-        coin.output.address.bytes.withUnsafeBytes { _ = sqlite3_bind_blob(s, 4, $0.baseAddress, Int32($0.count), transient) }
+        coin.output.address.bytes.withUnsafeBytes {
+            _ = sqlite3_bind_blob(s, 4, $0.baseAddress, Int32($0.count), transient)
+        }
         sqlite3_bind_int64(s, 5, Int64(coin.height))
         sqlite3_bind_int(s, 6, coin.isCoinbase ? 1 : 0)
         guard sqlite3_step(s) == SQLITE_DONE else { throw failure() }
@@ -64,8 +69,9 @@ struct CoinStatements {
     }
 
     private func failure() -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: sqlite3_errcode(db.sqliteConnection)),
-                      message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        DatabaseError(
+            resultCode: ResultCode(rawValue: sqlite3_errcode(db.sqliteConnection)),
+            message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 }
 

@@ -8,8 +8,10 @@ public enum Difficulty {
     /// 2^((min(parentTime − grandparentTime, cap) − spacing) / halfLife), evaluated in 16.16 fixed
     /// point with the cubic 2^x of aserti3-2d and clamped to [1, powLimit]. Integer arithmetic
     /// only, so every node computes the same bits.
-    public static func requiredBits(height: UInt32, parentBits: UInt32, parentTime: UInt32, grandparentTime: UInt32,
-                                    parameters: ChainParameters) -> UInt32 {
+    public static func requiredBits(
+        height: UInt32, parentBits: UInt32, parentTime: UInt32, grandparentTime: UInt32,
+        parameters: ChainParameters
+    ) -> UInt32 {
         guard case let .asert(spacing, halfLife, intervalCap) = parameters.difficulty else {
             return parameters.powLimitBits
         }
@@ -45,8 +47,9 @@ public enum Difficulty {
 
     /// The bits a child of `parent` must carry, read from the block index.
     public static func requiredBits(after parent: BlockIndexEntry, parameters: ChainParameters) -> UInt32 {
-        requiredBits(height: parent.height + 1, parentBits: parent.header.bits, parentTime: parent.header.time,
-                     grandparentTime: parent.parent?.header.time ?? parent.header.time, parameters: parameters)
+        requiredBits(
+            height: parent.height + 1, parentBits: parent.header.bits, parentTime: parent.header.time,
+            grandparentTime: parent.parent?.header.time ?? parent.header.time, parameters: parameters)
     }
 }
 

@@ -64,7 +64,9 @@ public final class PendingVerification: Sendable {
             guard start < transactions.count else { return }
             for index in start..<min(start + Self.chunk, transactions.count) {
                 if cache?.contains(transactions[index]) == true { continue }
-                guard let violation = SignatureVerifier.verify(transactions[index], parameters: parameters) else { continue }
+                guard let violation = SignatureVerifier.verify(transactions[index], parameters: parameters) else {
+                    continue
+                }
                 failure.withLock { if $0 == nil || index < $0!.index { $0 = (index, violation) } }
                 // The block is invalid: the others need not go on. Chunks already taken finish,
                 // so the lowest failing index among them is still found.

@@ -5,7 +5,9 @@ import TallyWire
 public enum TransactionChecks {
     public static func check(_ tx: Transaction) throws(RuleViolation) {
         guard !tx.inputs.isEmpty, !tx.outputs.isEmpty else {
-            throw RuleViolation(.transactionEmpty, "transaction \(tx.txid) has \(tx.inputs.count) inputs and \(tx.outputs.count) outputs")
+            throw RuleViolation(
+                .transactionEmpty,
+                "transaction \(tx.txid) has \(tx.inputs.count) inputs and \(tx.outputs.count) outputs")
         }
         var total: UInt64 = 0
         for output in tx.outputs {

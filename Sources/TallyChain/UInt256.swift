@@ -26,21 +26,39 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
         var out: [UInt8] = []
         out.reserveCapacity(32)
         for limb in [limbs.3, limbs.2, limbs.1, limbs.0] {
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: limb >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: limb >> UInt64(shift)))
+            }
         }
         return out
     }
 
     subscript(i: Int) -> UInt64 {
-        get { switch i { case 0: limbs.0; case 1: limbs.1; case 2: limbs.2; default: limbs.3 } }
-        set { switch i { case 0: limbs.0 = newValue; case 1: limbs.1 = newValue; case 2: limbs.2 = newValue; default: limbs.3 = newValue } }
+        get {
+            switch i {
+            case 0: limbs.0
+            case 1: limbs.1
+            case 2: limbs.2
+            default: limbs.3
+            }
+        }
+        set {
+            switch i {
+            case 0: limbs.0 = newValue
+            case 1: limbs.1 = newValue
+            case 2: limbs.2 = newValue
+            default: limbs.3 = newValue
+            }
+        }
     }
 
     public var isZero: Bool { (limbs.0 | limbs.1 | limbs.2 | limbs.3) == 0 }
 
     /// Number of significant bits.
     public var bitWidth: Int {
-        for i in stride(from: 3, through: 0, by: -1) where self[i] != 0 { return i * 64 + 64 - self[i].leadingZeroBitCount }
+        for i in stride(from: 3, through: 0, by: -1) where self[i] != 0 {
+            return i * 64 + 64 - self[i].leadingZeroBitCount
+        }
         return 0
     }
 
@@ -49,7 +67,10 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(limbs.0); hasher.combine(limbs.1); hasher.combine(limbs.2); hasher.combine(limbs.3)
+        hasher.combine(limbs.0)
+        hasher.combine(limbs.1)
+        hasher.combine(limbs.2)
+        hasher.combine(limbs.3)
     }
 
     public static func < (a: UInt256, b: UInt256) -> Bool {
@@ -100,7 +121,8 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
         guard shift > 0 else { return shift == 0 ? a : a >> -shift }
         guard shift < 256 else { return .zero }
         var r = UInt256.zero
-        let limbShift = shift / 64, bitShift = shift % 64
+        let limbShift = shift / 64
+        let bitShift = shift % 64
         for i in stride(from: 3, through: limbShift, by: -1) {
             var v = a[i - limbShift] << UInt64(bitShift)
             if bitShift > 0, i - limbShift - 1 >= 0 { v |= a[i - limbShift - 1] >> UInt64(64 - bitShift) }
@@ -113,7 +135,8 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
         guard shift > 0 else { return shift == 0 ? a : a << -shift }
         guard shift < 256 else { return .zero }
         var r = UInt256.zero
-        let limbShift = shift / 64, bitShift = shift % 64
+        let limbShift = shift / 64
+        let bitShift = shift % 64
         for i in 0..<(4 - limbShift) {
             var v = a[i + limbShift] >> UInt64(bitShift)
             if bitShift > 0, i + limbShift + 1 < 4 { v |= a[i + limbShift + 1] << UInt64(64 - bitShift) }

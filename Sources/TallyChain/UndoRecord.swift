@@ -28,7 +28,11 @@ public enum UndoRecord {
             let address = AddressHash(bytes: try reader.readBytes(AddressHash.size))!
             let height = try reader.readUInt32()
             let isCoinbase = try reader.readUInt8() != 0
-            spent.append((outpoint, Coin(output: TxOutput(amount: amount, address: address), height: height, isCoinbase: isCoinbase)))
+            spent.append(
+                (
+                    outpoint,
+                    Coin(output: TxOutput(amount: amount, address: address), height: height, isCoinbase: isCoinbase)
+                ))
         }
         try reader.expectEnd()
         return spent

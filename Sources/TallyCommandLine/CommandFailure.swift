@@ -37,7 +37,8 @@ public enum CommandRunner {
         // argument; no option of these tools takes a negative number, so say that instead.
         let given = arguments ?? Array(CommandLine.arguments.dropFirst())
         if let negative = given.first(where: { $0.count > 1 && $0.hasPrefix("-") && $0.dropFirst().first!.isNumber }) {
-            report(name, "'\(negative)' is negative: amounts, counts, ports and rates are positive numbers (see --help)")
+            report(
+                name, "'\(negative)' is negative: amounts, counts, ports and rates are positive numbers (see --help)")
             exit(64)
         }
         var command: ParsableCommand
@@ -48,8 +49,10 @@ public enum CommandRunner {
         } catch let failure as CommandFailure {
             report(name, failure.message)
             exit(failure.code.rawValue)
-        } catch let error where error is ExitCode || error is CleanExit || error is ValidationError
-                    || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        } catch let error
+            where error is ExitCode || error is CleanExit || error is ValidationError
+            || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+        {
             // Help, version and usage (some as the parser's internal types) are the parser's to print.
             root.exit(withError: error)
         } catch {
@@ -85,7 +88,8 @@ public func sentence(for error: Error) -> String {
             case .fileWriteFileExists: reason = "a file of that name is in the way"
             case .fileWriteOutOfSpace: reason = "the disk is full"
             case .fileWriteVolumeReadOnly: reason = "the file system is read-only"
-            default: reason = ns.code < 1024 ? "the file cannot be read or written" : "the data is not in the expected form"
+            default:
+                reason = ns.code < 1024 ? "the file cannot be read or written" : "the data is not in the expected form"
             }
         }
         return path.map { "\($0): \(reason)" } ?? reason
@@ -93,7 +97,9 @@ public func sentence(for error: Error) -> String {
     // Tally's own errors describe themselves in sentences; a library's may name its types, and then
     // only the system's reason (SwiftNIO writes "(errno: N)") is worth telling.
     let text = "\(error)"
-    if let errno = text.firstMatch(of: /\(errno: (\d+)\)/).flatMap({ Int32($0.1) }) { return systemMessage(errno: errno) }
+    if let errno = text.firstMatch(of: /\(errno: (\d+)\)/).flatMap({ Int32($0.1) }) {
+        return systemMessage(errno: errno)
+    }
     if !text.isEmpty && !looksLikeTypeDump(text) { return text }
     return "an unexpected error occurred (code \(ns.code))"
 }
@@ -101,16 +107,20 @@ public func sentence(for error: Error) -> String {
 /// The reason alone of a failed file operation, for a message that names the path itself.
 public func reasonOnly(_ error: Error) -> String {
     let text = sentence(for: error)
-    if text.hasPrefix("/"), let colon = text.range(of: ": ", options: .backwards) { return String(text[colon.upperBound...]) }
+    if text.hasPrefix("/"), let colon = text.range(of: ": ", options: .backwards) {
+        return String(text[colon.upperBound...])
+    }
     return text
 }
 
 /// Whether `text` reads like a library's error dump rather than a sentence: used by the tests, and
 /// kept here so the rule is stated once.
 public func looksLikeTypeDump(_ text: String) -> Bool {
-    let markers = ["Error Domain=", "NSCocoaErrorDomain", "SingleConnectionFailure", "NIOConnectionError", "IOError(",
-                   "errno:", "SQLite error", "DatabaseError", "Failure(", "(target:", "descriptor:", "missingSeparator",
-                   "ParseError", "WalletFileError", "MnemonicError", "PeerClient", "Optional("]
+    let markers = [
+        "Error Domain=", "NSCocoaErrorDomain", "SingleConnectionFailure", "NIOConnectionError", "IOError(",
+        "errno:", "SQLite error", "DatabaseError", "Failure(", "(target:", "descriptor:", "missingSeparator",
+        "ParseError", "WalletFileError", "MnemonicError", "PeerClient", "Optional(",
+    ]
     return markers.contains { text.contains($0) }
 }
 
@@ -120,7 +130,11 @@ public func connectionReason(_ text: String) -> String {
     let lower = text.lowercased()
     if lower.contains("refused") { return "connection refused" }
     if lower.contains("timed out") || lower.contains("timeout") { return "no answer to the connection attempt" }
-    if lower.contains("resolve") || lower.contains("no address") || lower.contains("name or service") || lower.contains("dns") { return "the host name cannot be resolved" }
+    if lower.contains("resolve") || lower.contains("no address") || lower.contains("name or service")
+        || lower.contains("dns")
+    {
+        return "the host name cannot be resolved"
+    }
     if lower.contains("unreachable") && lower.contains("network") { return "the network is unreachable" }
     return "no connection could be made"
 }

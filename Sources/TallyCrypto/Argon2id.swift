@@ -30,25 +30,32 @@ public enum Argon2id {
 
     /// Derives `length` bytes from `password` and a 16-byte `salt`. Throws on a wrong salt size, a cost
     /// or length outside libsodium's bounds, and when the memory cannot be had.
-    public static func deriveKey(length: Int, password: [UInt8], salt: [UInt8], cost: Cost) throws(CryptoError) -> [UInt8] {
+    public static func deriveKey(
+        length: Int, password: [UInt8], salt: [UInt8], cost: Cost
+    ) throws(CryptoError) -> [UInt8] {
         guard sodiumInitialised else { throw .libraryFailure("libsodium failed to initialise") }
-        guard salt.count == saltSize else { throw .invalidLength(what: "Argon2id salt", expected: "16", got: salt.count) }
+        guard salt.count == saltSize else {
+            throw .invalidLength(what: "Argon2id salt", expected: "16", got: salt.count)
+        }
         guard length >= minimumOutputLength, length <= 1 << 20 else {
             throw .invalidParameter("Argon2id output length must be 16…1048576 bytes, got \(length)")
         }
         let opsRange = UInt64(crypto_pwhash_argon2id_opslimit_min())...UInt64(crypto_pwhash_argon2id_opslimit_max())
         let memRange = UInt64(crypto_pwhash_argon2id_memlimit_min())...UInt64(crypto_pwhash_argon2id_memlimit_max())
         guard opsRange.contains(cost.opsLimit) else {
-            throw .invalidParameter("Argon2id opslimit \(cost.opsLimit) is outside \(opsRange.lowerBound)…\(opsRange.upperBound)")
+            throw .invalidParameter(
+                "Argon2id opslimit \(cost.opsLimit) is outside \(opsRange.lowerBound)…\(opsRange.upperBound)")
         }
         guard memRange.contains(cost.memLimit) else {
-            throw .invalidParameter("Argon2id memlimit \(cost.memLimit) bytes is outside \(memRange.lowerBound)…\(memRange.upperBound)")
+            throw .invalidParameter(
+                "Argon2id memlimit \(cost.memLimit) bytes is outside \(memRange.lowerBound)…\(memRange.upperBound)")
         }
         var out = [UInt8](repeating: 0, count: length)
         // A zero-length password still needs a valid pointer; a one-byte buffer stands in.
         let passwordChars = (password.isEmpty ? [0] : password).map { CChar(bitPattern: $0) }
-        let status = crypto_pwhash(&out, UInt64(length), passwordChars, UInt64(password.count), salt,
-                                   cost.opsLimit, Int(cost.memLimit), crypto_pwhash_argon2id_ALG_ARGON2ID13)
+        let status = crypto_pwhash(
+            &out, UInt64(length), passwordChars, UInt64(password.count), salt,
+            cost.opsLimit, Int(cost.memLimit), crypto_pwhash_argon2id_ALG_ARGON2ID13)
         guard status == 0 else {
             throw .libraryFailure("Argon2id failed (\(cost)): not enough memory?")
         }

@@ -15,7 +15,8 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .invalidLength(what, expected, got): "\(what) is \(got) bytes, expected \(expected)"
         case .invalidParameter(let why): "invalid parameter: \(why)"
-        case .authenticationFailed: "authentication failed: the ciphertext, its tag or the associated data was altered, or the key is wrong"
+        case .authenticationFailed:
+            "authentication failed: the ciphertext, its tag or the associated data was altered, or the key is wrong"
         case .libraryFailure(let why): why
         }
     }

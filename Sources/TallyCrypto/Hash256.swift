@@ -9,21 +9,26 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
     public static let zero = Hash256(w0: 0, w1: 0, w2: 0, w3: 0)
 
     public init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
-        self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
     }
 
     /// Builds a hash from exactly 32 bytes in wire order.
     public init<C: Collection>(bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 32, "a Hash256 is 32 bytes")
-        self = bytes.withContiguousStorageIfAvailable { Hash256(raw: UnsafeRawBufferPointer($0)) }
+        self =
+            bytes.withContiguousStorageIfAvailable { Hash256(raw: UnsafeRawBufferPointer($0)) }
             ?? Array(bytes).withUnsafeBytes { Hash256(raw: $0) }
     }
 
     private init(raw: UnsafeRawBufferPointer) {
-        self.init(w0: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
-                  w1: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
-                  w2: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
-                  w3: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+        self.init(
+            w0: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            w1: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+            w2: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+            w3: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
     }
 
     /// Parses the display form (64 hex digits, most significant byte first).

@@ -25,8 +25,9 @@ public struct SHA256Hasher {
         withUnsafeMutableBytes(of: &digest) { raw in
             _ = SHA256_Final(raw.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
         }
-        return Hash256(w0: UInt64(littleEndian: digest.0), w1: UInt64(littleEndian: digest.1),
-                       w2: UInt64(littleEndian: digest.2), w3: UInt64(littleEndian: digest.3))
+        return Hash256(
+            w0: UInt64(littleEndian: digest.0), w1: UInt64(littleEndian: digest.1),
+            w2: UInt64(littleEndian: digest.2), w3: UInt64(littleEndian: digest.3))
     }
 }
 

@@ -137,7 +137,10 @@ enum APIModel {
     }
 
     struct PeerTarget: Codable { let address: String }
-    struct Disconnected: Codable { let address: String; let disconnected: Int }
+    struct Disconnected: Codable {
+        let address: String
+        let disconnected: Int
+    }
 
     struct Mining: Codable {
         let mining: Bool

@@ -36,7 +36,9 @@ final class ExplorerAPI: Sendable {
         router.add(.GET, "api/blocks/:id") { [self] parameters, _ in .json(try block(parameters[0])) }
         router.add(.GET, "api/transactions/:txid") { [self] parameters, _ in .json(try transaction(parameters[0])) }
         router.add(.POST, "api/transactions") { [self] _, request in .json(try submit(request)) }
-        router.add(.GET, "api/addresses/:address") { [self] parameters, request in .json(try address(parameters[0], request)) }
+        router.add(.GET, "api/addresses/:address") { [self] parameters, request in
+            .json(try address(parameters[0], request))
+        }
         router.add(.GET, "api/mempool") { [self] _, _ in .json(mempool()) }
         router.add(.GET, "api/peers") { [self] _, _ in .json(peers()) }
         router.add(.POST, "api/peers") { [self] _, request in .json(try addPeer(request), status: .accepted) }
@@ -79,27 +81,37 @@ final class ExplorerAPI: Sendable {
         let entry: BlockIndexEntry
         if id.count < 64, let height = UInt32(id), id.allSatisfy(\.isNumber) {
             guard let found = node.sync({ state in state.chain.index.activeEntry(at: height) }) else {
-                throw APIError.notFound("no block at height \(height): the tip is at \(node.sync { state in state.chain.height })")
+                throw APIError.notFound(
+                    "no block at height \(height): the tip is at \(node.sync { state in state.chain.height })")
             }
             entry = found
         } else {
             let hash = try parseHash(id, "block hash or height")
-            guard let found = node.sync({ state in state.chain.index[hash] }) else { throw APIError.notFound("no block \(hash)") }
+            guard let found = node.sync({ state in state.chain.index[hash] }) else {
+                throw APIError.notFound("no block \(hash)")
+            }
             entry = found
         }
         let (active, tipHeight, next) = node.sync { state in
-            (state.chain.index.isActive(entry), state.chain.height, state.chain.index.activeEntry(at: entry.height + 1)?.hash)
+            (
+                state.chain.index.isActive(entry), state.chain.height,
+                state.chain.index.activeEntry(at: entry.height + 1)?.hash
+            )
         }
         let block = try storedBlock(entry.hash)
         let base = summary(of: entry, block: block)
         return APIModel.Block(
-            hash: base.hash, height: base.height, time: base.time, transactionCount: base.transactionCount, size: base.size,
-            previousHash: base.previousHash, nextHash: active ? next.map { "\($0)" } : nil, version: entry.header.version,
-            merkleRoot: "\(entry.header.merkleRoot)", bits: String(format: "%08x", entry.header.bits), nonce: entry.header.nonce,
+            hash: base.hash, height: base.height, time: base.time, transactionCount: base.transactionCount,
+            size: base.size,
+            previousHash: base.previousHash, nextHash: active ? next.map { "\($0)" } : nil,
+            version: entry.header.version,
+            merkleRoot: "\(entry.header.merkleRoot)", bits: String(format: "%08x", entry.header.bits),
+            nonce: entry.header.nonce,
             confirmations: active ? tipHeight - entry.height + 1 : 0, active: active,
             transactions: (block?.transactions ?? []).map {
-                APIModel.TransactionSummary(txid: "\($0.txid)", size: $0.size, coinbase: $0.isCoinbase,
-                                            outputTotal: $0.outputs.reduce(0) { $0 + $1.amount })
+                APIModel.TransactionSummary(
+                    txid: "\($0.txid)", size: $0.size, coinbase: $0.isCoinbase,
+                    outputTotal: $0.outputs.reduce(0) { $0 + $1.amount })
             })
     }
 
@@ -109,9 +121,10 @@ final class ExplorerAPI: Sendable {
     }
 
     private func summary(of entry: BlockIndexEntry, block: Block?) -> APIModel.BlockSummary {
-        APIModel.BlockSummary(hash: "\(entry.hash)", height: entry.height, time: entry.header.time,
-                              transactionCount: block?.transactions.count ?? 0, size: block?.encoded.count ?? 0,
-                              previousHash: "\(entry.header.previousBlockHash)")
+        APIModel.BlockSummary(
+            hash: "\(entry.hash)", height: entry.height, time: entry.header.time,
+            transactionCount: block?.transactions.count ?? 0, size: block?.encoded.count ?? 0,
+            previousHash: "\(entry.header.previousBlockHash)")
     }
 
     // MARK: Transactions
@@ -122,30 +135,45 @@ final class ExplorerAPI: Sendable {
             return describe(pooled.tx, place: nil, fee: pooled.fee)
         }
         guard let location = try indexedLocation(of: txid) else {
-            throw APIError.notFound("no transaction \(txid) in the active chain (indexed to height \(indexedHeight)) or the mempool")
+            throw APIError.notFound(
+                "no transaction \(txid) in the active chain (indexed to height \(indexedHeight)) or the mempool")
         }
-        let (entry, tipHeight) = node.sync { state in (state.chain.index.activeEntry(at: location.height), state.chain.height) }
+        let (entry, tipHeight) = node.sync { state in
+            (state.chain.index.activeEntry(at: location.height), state.chain.height)
+        }
         guard let entry, let block = try storedBlock(entry.hash), location.position < block.transactions.count,
-              block.transactions[location.position].txid == txid else {
+            block.transactions[location.position].txid == txid
+        else {
             throw APIError.notFound("transaction \(txid) has just left the active chain")
         }
         return describe(block.transactions[location.position], place: (entry, tipHeight), fee: nil)
     }
 
-    private func describe(_ tx: Transaction, place: (entry: BlockIndexEntry, tipHeight: UInt32)?, fee knownFee: UInt64?) -> APIModel.Transaction {
-        let inputs: [APIModel.Input] = tx.isCoinbase ? [] : tx.inputs.map { input in
-            let spent = spentOutput(input.outpoint)
-            return APIModel.Input(txid: "\(input.outpoint.txid)", index: input.outpoint.index,
-                                  address: spent.map { Address(network: network, hash: $0.address).description }, amount: spent?.amount)
-        }
+    private func describe(
+        _ tx: Transaction, place: (entry: BlockIndexEntry, tipHeight: UInt32)?, fee knownFee: UInt64?
+    ) -> APIModel.Transaction {
+        let inputs: [APIModel.Input] =
+            tx.isCoinbase
+            ? []
+            : tx.inputs.map { input in
+                let spent = spentOutput(input.outpoint)
+                return APIModel.Input(
+                    txid: "\(input.outpoint.txid)", index: input.outpoint.index,
+                    address: spent.map { Address(network: network, hash: $0.address).description },
+                    amount: spent?.amount)
+            }
         let outputTotal = tx.outputs.reduce(0) { $0 + $1.amount }
         var fee = knownFee
         if fee == nil && !tx.isCoinbase && inputs.allSatisfy({ $0.amount != nil }) {
             fee = inputs.reduce(0) { $0 + ($1.amount ?? 0) } &- outputTotal
         }
         let outputs = tx.outputs.enumerated().map { index, output in
-            APIModel.Output(index: index, address: Address(network: network, hash: output.address).description, amount: output.amount,
-                            spentBy: (try? self.index.output(OutPoint(txid: tx.txid, index: UInt32(index))))??.spentBy.map { "\($0)" })
+            APIModel.Output(
+                index: index, address: Address(network: network, hash: output.address).description,
+                amount: output.amount,
+                spentBy: (try? self.index.output(OutPoint(txid: tx.txid, index: UInt32(index))))??.spentBy.map {
+                    "\($0)"
+                })
         }
         return APIModel.Transaction(
             txid: "\(tx.txid)", wtxid: "\(tx.wtxid)", size: tx.size, coinbase: tx.isCoinbase,
@@ -165,9 +193,13 @@ final class ExplorerAPI: Sendable {
     /// The output an input spends: from the index, else (for a chain of unconfirmed transactions)
     /// from its parent in the mempool.
     private func spentOutput(_ outpoint: OutPoint) -> TxOutput? {
-        if let indexed = try? index.output(outpoint) { return TxOutput(amount: indexed.amount, address: indexed.address) }
+        if let indexed = try? index.output(outpoint) {
+            return TxOutput(amount: indexed.amount, address: indexed.address)
+        }
         return node.sync { state in
-            state.mempool.transaction(outpoint.txid).flatMap { Int(outpoint.index) < $0.outputs.count ? $0.outputs[Int(outpoint.index)] : nil }
+            state.mempool.transaction(outpoint.txid).flatMap {
+                Int(outpoint.index) < $0.outputs.count ? $0.outputs[Int(outpoint.index)] : nil
+            }
         }
     }
 
@@ -204,9 +236,10 @@ final class ExplorerAPI: Sendable {
         indexer.catchUpNow()
         let totals = try index.totals(of: address.hash)
         let history = try index.history(of: address.hash, offset: offset, limit: limit)
-        return APIModel.Address(address: address.description, balance: totals.balance, received: totals.received, sent: totals.sent,
-                                transactionCount: totals.transactionCount, indexedHeight: indexedHeight,
-                                history: history.map { APIModel.AddressEntry(txid: "\($0.txid)", height: $0.height, change: $0.change) })
+        return APIModel.Address(
+            address: address.description, balance: totals.balance, received: totals.received, sent: totals.sent,
+            transactionCount: totals.transactionCount, indexedHeight: indexedHeight,
+            history: history.map { APIModel.AddressEntry(txid: "\($0.txid)", height: $0.height, change: $0.change) })
     }
 
     // MARK: Mempool, peers, mining
@@ -214,23 +247,31 @@ final class ExplorerAPI: Sendable {
     func mempool() -> APIModel.Mempool {
         node.sync { state in
             let entries = state.mempool.entries.values.sorted { ($0.feeRate, $1.sequence) > ($1.feeRate, $0.sequence) }
-            return APIModel.Mempool(count: state.mempool.count, bytes: state.mempool.totalBytes,
-                                    transactions: entries.prefix(Self.maximumPage).map {
-                                        APIModel.MempoolEntry(txid: "\($0.tx.txid)", size: $0.tx.size, fee: $0.fee, feeRate: $0.feeRate)
-                                    })
+            return APIModel.Mempool(
+                count: state.mempool.count, bytes: state.mempool.totalBytes,
+                transactions: entries.prefix(Self.maximumPage).map {
+                    APIModel.MempoolEntry(txid: "\($0.tx.txid)", size: $0.tx.size, fee: $0.fee, feeRate: $0.feeRate)
+                })
         }
     }
 
     func peers() -> APIModel.PeerList {
-        APIModel.PeerList(peers: (node.network?.peerList() ?? []).map {
-            APIModel.Peer(address: $0.address, inbound: $0.inbound, userAgent: $0.userAgent, startHeight: $0.startHeight, banScore: $0.banScore)
-        })
+        APIModel.PeerList(
+            peers: (node.network?.peerList() ?? []).map {
+                APIModel.Peer(
+                    address: $0.address, inbound: $0.inbound, userAgent: $0.userAgent, startHeight: $0.startHeight,
+                    banScore: $0.banScore)
+            })
     }
 
     func addPeer(_ request: HTTPRequest) throws -> APIModel.PeerTarget {
         let target: APIModel.PeerTarget = try request.decodeJSON()
-        guard let network = node.network else { throw APIError(status: .conflict, message: "the node runs without a network") }
-        guard network.addPersistentPeer(target.address) else { throw APIError.badRequest("'\(target.address)' is not host:port") }
+        guard let network = node.network else {
+            throw APIError(status: .conflict, message: "the node runs without a network")
+        }
+        guard network.addPersistentPeer(target.address) else {
+            throw APIError.badRequest("'\(target.address)' is not host:port")
+        }
         return target
     }
 
@@ -241,12 +282,15 @@ final class ExplorerAPI: Sendable {
     }
 
     func mining() -> APIModel.Mining {
-        APIModel.Mining(mining: node.isMining, threads: node.miningThreads, hashRate: node.isMining ? node.hashRate() : 0)
+        APIModel.Mining(
+            mining: node.isMining, threads: node.miningThreads, hashRate: node.isMining ? node.hashRate() : 0)
     }
 
     func setMining(_ request: HTTPRequest) throws -> APIModel.Mining {
         let change: APIModel.MiningRequest = try request.decodeJSON()
-        if let threads = change.threads, !(1...64).contains(threads) { throw APIError.badRequest("'threads' must be 1 to 64") }
+        if let threads = change.threads, !(1...64).contains(threads) {
+            throw APIError.badRequest("'threads' must be 1 to 64")
+        }
         if change.enabled {
             let threads = change.threads ?? max(1, node.miningThreads)
             if node.isMining && node.miningThreads != threads { node.stopMining() }
@@ -261,7 +305,9 @@ final class ExplorerAPI: Sendable {
 
     func search(_ request: HTTPRequest) throws -> APIModel.SearchResult {
         let query = (request.query["q"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard !query.isEmpty, query.count <= 128 else { throw APIError.badRequest("'q' must be a height, hash, txid or address") }
+        guard !query.isEmpty, query.count <= 128 else {
+            throw APIError.badRequest("'q' must be a height, hash, txid or address")
+        }
         if query.count < 64, let height = UInt32(query), query.allSatisfy(\.isNumber) {
             guard let entry = node.sync({ state in state.chain.index.activeEntry(at: height) }) else {
                 throw APIError.notFound("no block at height \(height)")
@@ -269,7 +315,9 @@ final class ExplorerAPI: Sendable {
             return APIModel.SearchResult(kind: "block", id: "\(entry.hash)")
         }
         if let hash = Hash256(hex: query.lowercased()) {
-            if node.sync({ state in state.chain.index[hash] }) != nil { return APIModel.SearchResult(kind: "block", id: "\(hash)") }
+            if node.sync({ state in state.chain.index[hash] }) != nil {
+                return APIModel.SearchResult(kind: "block", id: "\(hash)")
+            }
             let known = try indexedLocation(of: hash) != nil
             if known || node.sync({ state in state.mempool.contains(hash) }) {
                 return APIModel.SearchResult(kind: "transaction", id: "\(hash)")
@@ -279,7 +327,8 @@ final class ExplorerAPI: Sendable {
         if let address = try? Address(parsing: query, network: network) {
             return APIModel.SearchResult(kind: "address", id: address.description)
         }
-        throw APIError.badRequest("'\(query)' is not a height, a 64-digit hash or txid, or a \(network.rawValue) address")
+        throw APIError.badRequest(
+            "'\(query)' is not a height, a 64-digit hash or txid, or a \(network.rawValue) address")
     }
 
     private func parseHash(_ text: String, _ what: String) throws -> Hash256 {
@@ -307,7 +356,8 @@ extension HTTPRequest {
         } catch DecodingError.keyNotFound(let key, _) {
             throw APIError.badRequest("malformed JSON: '\(key.stringValue)' is missing")
         } catch DecodingError.typeMismatch(_, let context) {
-            throw APIError.badRequest("malformed JSON: '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+            throw APIError.badRequest(
+                "malformed JSON: '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
         } catch {
             throw APIError.badRequest("malformed JSON")
         }

@@ -22,7 +22,8 @@ public final class ExplorerServer: Sendable {
     public init(node: Node, registry: PrometheusCollectorRegistry, logger: Logger) throws {
         let index = try ChainIndex(path: node.configuration.dataDirectory.appendingPathComponent("index.sqlite").path)
         indexer = ChainIndexer(index: index, source: node, logger: logger)
-        let api = ExplorerAPI(node: node, indexer: indexer, files: try StaticFiles(), metrics: MetricsExporter(registry: registry))
+        let api = ExplorerAPI(
+            node: node, indexer: indexer, files: try StaticFiles(), metrics: MetricsExporter(registry: registry))
         server = HTTPServer(router: api.router, logger: logger)
     }
 

@@ -33,7 +33,8 @@ struct HTTPResponse: Sendable {
     }()
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponseStatus = .ok) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "application/json", body: Array((try? encoder.encode(value)) ?? Data()))
+        HTTPResponse(
+            status: status, contentType: "application/json", body: Array((try? encoder.encode(value)) ?? Data()))
     }
 
     static func error(_ status: HTTPResponseStatus, _ message: String) -> HTTPResponse {

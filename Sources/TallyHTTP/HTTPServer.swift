@@ -67,19 +67,24 @@ public final class HTTPServer: Sendable {
                 if declared > HTTPServer.maximumBody { refuseOversize(context: context) }
             case .body(var chunk):
                 guard head != nil else { return }
-                guard body.count + chunk.readableBytes <= HTTPServer.maximumBody else { return refuseOversize(context: context) }
+                guard body.count + chunk.readableBytes <= HTTPServer.maximumBody else {
+                    return refuseOversize(context: context)
+                }
                 body += chunk.readBytes(length: chunk.readableBytes) ?? []
             case .end:
                 guard let head else { return }
                 self.head = nil
                 guard let request = HTTPRequest(method: head.method, uri: head.uri, body: body) else {
-                    return write(.error(.badRequest, "'\(head.uri.prefix(100))' is not a path"), for: head, keepAlive: head.isKeepAlive,
-                                 context: context)
+                    return write(
+                        .error(.badRequest, "'\(head.uri.prefix(100))' is not a path"), for: head,
+                        keepAlive: head.isKeepAlive,
+                        context: context)
                 }
                 body = []
                 let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
                 server.answer(request, on: context.eventLoop).whenSuccess { response in
-                    bound.value.handler.write(response, for: head, keepAlive: head.isKeepAlive, context: bound.value.context)
+                    bound.value.handler.write(
+                        response, for: head, keepAlive: head.isKeepAlive, context: bound.value.context)
                 }
             }
         }
@@ -95,10 +100,14 @@ public final class HTTPServer: Sendable {
             guard let head else { return }
             self.head = nil
             body = []
-            write(.error(.payloadTooLarge, "the body is over \(HTTPServer.maximumBody) bytes"), for: head, keepAlive: false, context: context)
+            write(
+                .error(.payloadTooLarge, "the body is over \(HTTPServer.maximumBody) bytes"), for: head,
+                keepAlive: false, context: context)
         }
 
-        private func write(_ response: HTTPResponse, for request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        private func write(
+            _ response: HTTPResponse, for request: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext
+        ) {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: response.contentType)
             headers.add(name: "Content-Length", value: "\(response.body.count)")
@@ -107,10 +116,14 @@ public final class HTTPServer: Sendable {
             // The page loads nothing but its own files and the API: say so, so that nothing else runs.
             headers.add(name: "Content-Security-Policy", value: "default-src 'self'; img-src 'self' data:")
             headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: response.status, headers: headers))),
-                          promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    .head(HTTPResponseHead(version: request.version, status: response.status, headers: headers))),
+                promise: nil)
             if request.method != .HEAD {
-                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
+                context.write(
+                    wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))),
+                    promise: nil)
             }
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             let channel = context.channel

@@ -6,7 +6,8 @@ import TallyNode
 /// from the node at each scrape, in the Prometheus text format (swift-prometheus).
 final class MetricsExporter: Sendable {
     private let registry: PrometheusCollectorRegistry
-    private let height, bestHeaderHeight, indexedHeight, peers, mempoolTransactions, mempoolBytes, hashRate, mining: Metrics.Gauge
+    private let height, bestHeaderHeight, indexedHeight, peers, mempoolTransactions, mempoolBytes, hashRate,
+        mining: Metrics.Gauge
 
     /// Installs Prometheus as the process's metrics backend; call once, before the node's network
     /// starts (its counters bind to the backend on first use).
@@ -38,6 +39,7 @@ final class MetricsExporter: Sendable {
         mempoolBytes.record(summary.mempoolBytes)
         hashRate.record(summary.hashRate)
         mining.record(summary.mining ? 1 : 0)
-        return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
+        return HTTPResponse(
+            status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
     }
 }

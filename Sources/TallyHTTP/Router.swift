@@ -15,7 +15,10 @@ struct Router: Sendable {
         var pathKnown = false
         for route in routes {
             guard let parameters = match(route.pattern, request.path) else { continue }
-            guard route.method == request.method else { pathKnown = true; continue }
+            guard route.method == request.method else {
+                pathKnown = true
+                continue
+            }
             do {
                 return try route.handler(parameters, request)
             } catch let error as APIError {
@@ -24,7 +27,10 @@ struct Router: Sendable {
                 return .error(.internalServerError, "\(error)")
             }
         }
-        if pathKnown { return .error(.methodNotAllowed, "\(request.method) is not allowed on /\(request.path.joined(separator: "/"))") }
+        if pathKnown {
+            return .error(
+                .methodNotAllowed, "\(request.method) is not allowed on /\(request.path.joined(separator: "/"))")
+        }
         return .error(.notFound, "no such endpoint: /\(request.path.joined(separator: "/"))")
     }
 

@@ -23,12 +23,13 @@ struct StaticFiles: Sendable {
 
     func response(for name: String) throws -> HTTPResponse {
         guard let body = contents[name] else { throw APIError.notFound("no such file: \(name)") }
-        let type = switch name.split(separator: ".").last {
-        case "html": "text/html; charset=utf-8"
-        case "js": "text/javascript; charset=utf-8"
-        case "css": "text/css; charset=utf-8"
-        default: "application/json"
-        }
+        let type =
+            switch name.split(separator: ".").last {
+            case "html": "text/html; charset=utf-8"
+            case "js": "text/javascript; charset=utf-8"
+            case "css": "text/css; charset=utf-8"
+            default: "application/json"
+            }
         return HTTPResponse(status: .ok, contentType: type, body: body)
     }
 }

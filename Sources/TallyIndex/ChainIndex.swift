@@ -17,20 +17,21 @@ public final class ChainIndex: Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS indexed_block (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS tx (
-                    txid BLOB PRIMARY KEY, height INTEGER NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS tx_height ON tx(height);
-                CREATE TABLE IF NOT EXISTS output (
-                    txid BLOB NOT NULL, output_index INTEGER NOT NULL,
-                    address BLOB NOT NULL, amount INTEGER NOT NULL, height INTEGER NOT NULL,
-                    spent_by BLOB, spent_height INTEGER,
-                    PRIMARY KEY (txid, output_index)) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS output_address ON output(address, height);
-                CREATE INDEX IF NOT EXISTS output_spent_height ON output(spent_height);
-                CREATE INDEX IF NOT EXISTS output_created_height ON output(height);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS indexed_block (height INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS tx (
+                        txid BLOB PRIMARY KEY, height INTEGER NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE INDEX IF NOT EXISTS tx_height ON tx(height);
+                    CREATE TABLE IF NOT EXISTS output (
+                        txid BLOB NOT NULL, output_index INTEGER NOT NULL,
+                        address BLOB NOT NULL, amount INTEGER NOT NULL, height INTEGER NOT NULL,
+                        spent_by BLOB, spent_height INTEGER,
+                        PRIMARY KEY (txid, output_index)) WITHOUT ROWID;
+                    CREATE INDEX IF NOT EXISTS output_address ON output(address, height);
+                    CREATE INDEX IF NOT EXISTS output_spent_height ON output(spent_height);
+                    CREATE INDEX IF NOT EXISTS output_created_height ON output(height);
+                    """)
         }
     }
 
@@ -55,21 +56,25 @@ public final class ChainIndex: Sendable {
     public func connect(_ block: Block, hash: Hash256, height: UInt32) throws {
         try pool.write { db in
             let h = Int64(height)
-            try db.execute(sql: "INSERT INTO indexed_block (height, hash) VALUES (?, ?)", arguments: [h, Data(hash.bytes)])
+            try db.execute(
+                sql: "INSERT INTO indexed_block (height, hash) VALUES (?, ?)", arguments: [h, Data(hash.bytes)])
             for (position, tx) in block.transactions.enumerated() {
                 let txid = Data(tx.txid.bytes)
-                try db.execute(sql: "INSERT OR REPLACE INTO tx (txid, height, position) VALUES (?, ?, ?)",
-                               arguments: [txid, h, Int64(position)])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO tx (txid, height, position) VALUES (?, ?, ?)",
+                    arguments: [txid, h, Int64(position)])
                 if !tx.isCoinbase {
                     for input in tx.inputs {
-                        try db.execute(sql: "UPDATE output SET spent_by = ?, spent_height = ? WHERE txid = ? AND output_index = ?",
-                                       arguments: [txid, h, Data(input.outpoint.txid.bytes), Int64(input.outpoint.index)])
+                        try db.execute(
+                            sql: "UPDATE output SET spent_by = ?, spent_height = ? WHERE txid = ? AND output_index = ?",
+                            arguments: [txid, h, Data(input.outpoint.txid.bytes), Int64(input.outpoint.index)])
                     }
                 }
                 for (index, output) in tx.outputs.enumerated() {
-                    try db.execute(sql: """
-                        INSERT OR REPLACE INTO output (txid, output_index, address, amount, height) VALUES (?, ?, ?, ?, ?)
-                        """, arguments: [txid, Int64(index), Data(output.address.bytes), Int64(output.amount), h])
+                    try db.execute(
+                        sql: """
+                            INSERT OR REPLACE INTO output (txid, output_index, address, amount, height) VALUES (?, ?, ?, ?, ?)
+                            """, arguments: [txid, Int64(index), Data(output.address.bytes), Int64(output.amount), h])
                 }
             }
         }
@@ -79,7 +84,8 @@ public final class ChainIndex: Sendable {
     public func disconnectTip() throws {
         try pool.write { db in
             guard let top = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM indexed_block") else { return }
-            try db.execute(sql: "UPDATE output SET spent_by = NULL, spent_height = NULL WHERE spent_height = ?", arguments: [top])
+            try db.execute(
+                sql: "UPDATE output SET spent_by = NULL, spent_height = NULL WHERE spent_height = ?", arguments: [top])
             try db.execute(sql: "DELETE FROM output WHERE height = ?", arguments: [top])
             try db.execute(sql: "DELETE FROM tx WHERE height = ?", arguments: [top])
             try db.execute(sql: "DELETE FROM indexed_block WHERE height = ?", arguments: [top])
@@ -104,10 +110,14 @@ public final class ChainIndex: Sendable {
 
     public func output(_ outpoint: OutPoint) throws -> IndexedOutput? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT address, amount, spent_by FROM output WHERE txid = ? AND output_index = ?",
-                             arguments: [Data(outpoint.txid.bytes), Int64(outpoint.index)]).flatMap { row in
+            try Row.fetchOne(
+                db, sql: "SELECT address, amount, spent_by FROM output WHERE txid = ? AND output_index = ?",
+                arguments: [Data(outpoint.txid.bytes), Int64(outpoint.index)]
+            ).flatMap { row in
                 AddressHash(bytes: [UInt8](row[0] as Data)).map {
-                    IndexedOutput(address: $0, amount: UInt64(row[1] as Int64), spentBy: (row[2] as Data?).map { Hash256(bytes: $0) })
+                    IndexedOutput(
+                        address: $0, amount: UInt64(row[1] as Int64),
+                        spentBy: (row[2] as Data?).map { Hash256(bytes: $0) })
                 }
             }
         }
@@ -139,21 +149,27 @@ public final class ChainIndex: Sendable {
     public func totals(of address: AddressHash) throws -> AddressTotals {
         try pool.read { db in
             let key = Data(address.bytes)
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(amount), 0), COALESCE(SUM(CASE WHEN spent_by IS NULL THEN 0 ELSE amount END), 0)
-                FROM output WHERE address = ?
-                """, arguments: [key])!
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(amount), 0), COALESCE(SUM(CASE WHEN spent_by IS NULL THEN 0 ELSE amount END), 0)
+                    FROM output WHERE address = ?
+                    """, arguments: [key])!
             let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(Self.historySQL))", arguments: [key]) ?? 0
-            return AddressTotals(received: UInt64(row[0] as Int64), sent: UInt64(row[1] as Int64), transactionCount: count)
+            return AddressTotals(
+                received: UInt64(row[0] as Int64), sent: UInt64(row[1] as Int64), transactionCount: count)
         }
     }
 
     /// The address's transactions, newest first.
     public func history(of address: AddressHash, offset: Int, limit: Int) throws -> [AddressEntry] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "\(Self.historySQL) ORDER BY height DESC, txid LIMIT ?2 OFFSET ?3",
-                             arguments: [Data(address.bytes), Int64(limit), Int64(offset)]).map {
-                AddressEntry(txid: Hash256(bytes: $0[0] as Data), height: UInt32($0[1] as Int64), change: $0[2] as Int64)
+            try Row.fetchAll(
+                db, sql: "\(Self.historySQL) ORDER BY height DESC, txid LIMIT ?2 OFFSET ?3",
+                arguments: [Data(address.bytes), Int64(limit), Int64(offset)]
+            ).map {
+                AddressEntry(
+                    txid: Hash256(bytes: $0[0] as Data), height: UInt32($0[1] as Int64), change: $0[2] as Int64)
             }
         }
     }

@@ -62,7 +62,9 @@ public final class Mempool {
         guard !tx.isCoinbase else { throw .policy("a coinbase is valid only in a block") }
         do { try TransactionChecks.check(tx) } catch { throw .rule(error) }
         guard tx.version == 1 else { throw .policy("version \(tx.version) is not standard") }
-        guard tx.size <= policy.maximumTransactionSize else { throw .policy("\(tx.size) bytes is above \(policy.maximumTransactionSize)") }
+        guard tx.size <= policy.maximumTransactionSize else {
+            throw .policy("\(tx.size) bytes is above \(policy.maximumTransactionSize)")
+        }
         guard tx.outputs.allSatisfy({ $0.amount >= policy.dustLimit }) else {
             throw .policy("an output is below the dust limit of \(policy.dustLimit) units")
         }
@@ -89,10 +91,12 @@ public final class Mempool {
                 continue
             }
             if coin.isCoinbase && height - coin.height < chain.parameters.coinbaseMaturity {
-                throw .rule(RuleViolation(.immatureCoinbase, "spends a coinbase of height \(coin.height) at height \(height)"))
+                throw .rule(
+                    RuleViolation(.immatureCoinbase, "spends a coinbase of height \(coin.height) at height \(height)"))
             }
             guard AddressHash(publicKey: input.publicKey) == coin.output.address else {
-                throw .rule(RuleViolation(.inputKey, "input \(input.outpoint): key does not match the output's address"))
+                throw .rule(
+                    RuleViolation(.inputKey, "input \(input.outpoint): key does not match the output's address"))
             }
             inputTotal += coin.output.amount
             guard inputTotal <= ChainParameters.maximumMoney else {
@@ -106,7 +110,9 @@ public final class Mempool {
         }
         let fee = inputTotal - outputTotal
         let minimumFee = (UInt64(tx.size) * policy.minimumFeeRate + 999) / 1_000
-        guard fee >= minimumFee else { throw .insufficientFee("fee \(fee) is below the minimum \(minimumFee) for \(tx.size) bytes") }
+        guard fee >= minimumFee else {
+            throw .insufficientFee("fee \(fee) is below the minimum \(minimumFee) for \(tx.size) bytes")
+        }
         if let failure = chain.verifySignatures(of: tx) { throw .rule(failure) }
 
         insert(Entry(tx: tx, fee: fee, sequence: nextSequence, parents: parents))
@@ -141,7 +147,8 @@ public final class Mempool {
 
     private func trimToSize() {
         while totalBytes > policy.maximumBytes,
-              let lowest = entries.values.min(by: { ($0.feeRate, $1.sequence) < ($1.feeRate, $0.sequence) }) {
+            let lowest = entries.values.min(by: { ($0.feeRate, $1.sequence) < ($1.feeRate, $0.sequence) })
+        {
             removeWithDescendants(lowest.tx.txid)
         }
     }
@@ -192,12 +199,15 @@ public final class Mempool {
                 // Its children stay: their parent is now in the chain.
                 for child in children.removeValue(forKey: tx.txid) ?? [] {
                     if let c = entries[child] {
-                        entries[child] = Entry(tx: c.tx, fee: c.fee, sequence: c.sequence, parents: c.parents.subtracting([tx.txid]))
+                        entries[child] = Entry(
+                            tx: c.tx, fee: c.fee, sequence: c.sequence, parents: c.parents.subtracting([tx.txid]))
                     }
                 }
             }
             for input in tx.inputs where !input.outpoint.isNull {
-                if let conflicting = spentBy[input.outpoint], conflicting != tx.txid { removeWithDescendants(conflicting) }
+                if let conflicting = spentBy[input.outpoint], conflicting != tx.txid {
+                    removeWithDescendants(conflicting)
+                }
             }
         }
     }

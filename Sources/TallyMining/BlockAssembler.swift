@@ -7,23 +7,30 @@ import TallyWire
 /// mempool transactions by fee rate, parents first.
 public enum BlockAssembler {
     /// A block ready for nonce search (its nonce is 0) on the active tip.
-    public static func template(chain: ChainState, mempool: Mempool, payTo address: AddressHash, now: UInt32,
-                                extraNonce: UInt64 = 0, tag: [UInt8] = Array("tallyd".utf8)) -> Block {
+    public static func template(
+        chain: ChainState, mempool: Mempool, payTo address: AddressHash, now: UInt32,
+        extraNonce: UInt64 = 0, tag: [UInt8] = Array("tallyd".utf8)
+    ) -> Block {
         let coinbaseReserve = Transaction.minimumSize + 64
-        let transactions = mempool.blockTransactions(maximumBytes: Block.maximumSize - BlockHeader.size - 9 - coinbaseReserve)
-        return block(on: chain.tip, transactions: transactions, fees: mempool.totalFees(of: transactions), payTo: address,
-                     now: now, parameters: chain.parameters, extraNonce: extraNonce, tag: tag)
+        let transactions = mempool.blockTransactions(
+            maximumBytes: Block.maximumSize - BlockHeader.size - 9 - coinbaseReserve)
+        return block(
+            on: chain.tip, transactions: transactions, fees: mempool.totalFees(of: transactions), payTo: address,
+            now: now, parameters: chain.parameters, extraNonce: extraNonce, tag: tag)
     }
 
     /// A block on `parent` holding `transactions` after a coinbase that pays subsidy plus `fees`
     /// to `address`; its time is `now`, or just past the median time past if that is later.
-    public static func block(on parent: BlockIndexEntry, transactions: [Transaction], fees: UInt64, payTo address: AddressHash,
-                             now: UInt32, parameters: ChainParameters, extraNonce: UInt64 = 0,
-                             tag: [UInt8] = Array("tallyd".utf8)) -> Block {
+    public static func block(
+        on parent: BlockIndexEntry, transactions: [Transaction], fees: UInt64, payTo address: AddressHash,
+        now: UInt32, parameters: ChainParameters, extraNonce: UInt64 = 0,
+        tag: [UInt8] = Array("tallyd".utf8)
+    ) -> Block {
         let height = parent.height + 1
         let reward = Subsidy.amount(height: height, parameters: parameters) + fees
-        let coinbase = Transaction.coinbase(CoinbaseData(height: height, extraNonce: extraNonce, tag: tag),
-                                            outputs: [TxOutput(amount: reward, address: address)])
+        let coinbase = Transaction.coinbase(
+            CoinbaseData(height: height, extraNonce: extraNonce, tag: tag),
+            outputs: [TxOutput(amount: reward, address: address)])
         let all = [coinbase] + transactions
         let header = BlockHeader(
             version: 1, previousBlockHash: parent.hash, merkleRoot: MerkleTree.root(all.map(\.wtxid)),

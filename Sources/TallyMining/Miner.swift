@@ -110,7 +110,8 @@ public final class Miner: Sendable {
             let extraNonce = UInt64(index) << 56 | round
             guard let template = template(for: started) else {
                 // Nothing worth mining yet: look again shortly (or as soon as the work changes).
-                for _ in 0..<10 where generation.load(ordering: .relaxed) == started && running.load(ordering: .relaxed) {
+                for _ in 0..<10 where generation.load(ordering: .relaxed) == started && running.load(ordering: .relaxed)
+                {
                     Thread.sleep(forTimeInterval: 0.01)
                 }
                 if generation.load(ordering: .relaxed) == started { newWork() }
@@ -141,7 +142,8 @@ public final class Miner: Sendable {
             if let solved, running.load(ordering: .acquiring), generation.load(ordering: .relaxed) == started {
                 block.header.nonce = solved
                 if pauseAfterBlock > 0 {
-                    resumeAt.store(DispatchTime.now().uptimeNanoseconds + UInt64(pauseAfterBlock * 1e9), ordering: .relaxed)
+                    resumeAt.store(
+                        DispatchTime.now().uptimeNanoseconds + UInt64(pauseAfterBlock * 1e9), ordering: .relaxed)
                 }
                 hooks.found(block)
             }
@@ -151,7 +153,9 @@ public final class Miner: Sendable {
 
     /// Waits out the pause after a found block, in short steps so that `stop` is never kept waiting.
     private func pauseIfAsked() {
-        while running.load(ordering: .relaxed) && DispatchTime.now().uptimeNanoseconds < resumeAt.load(ordering: .relaxed) {
+        while running.load(ordering: .relaxed)
+            && DispatchTime.now().uptimeNanoseconds < resumeAt.load(ordering: .relaxed)
+        {
             Thread.sleep(forTimeInterval: 0.01)
         }
     }

@@ -17,7 +17,9 @@ public struct NonceScanner: Sendable {
     public init(header: BlockHeader, target: UInt256) {
         let bytes = header.encoded
         withUnsafeMutableBytes(of: &job.midstate) { state in
-            bytes.withUnsafeBufferPointer { tally_sha256_midstate($0.baseAddress, state.baseAddress!.assumingMemoryBound(to: UInt32.self)) }
+            bytes.withUnsafeBufferPointer {
+                tally_sha256_midstate($0.baseAddress, state.baseAddress!.assumingMemoryBound(to: UInt32.self))
+            }
         }
         withUnsafeMutableBytes(of: &job.tail) { tail in
             for i in 0..<12 { tail[i] = bytes[64 + i] }

@@ -13,8 +13,10 @@ public enum ProofOfWork {
     /// Tries nonces from `start` upward; returns the header with the first nonce that meets the
     /// target, or nil when `shouldStop` (asked every `checkInterval` nonces) says so or the nonces
     /// run out.
-    public static func search(_ header: BlockHeader, from start: UInt32 = 0, checkInterval: UInt32 = 4096,
-                              shouldStop: () -> Bool = { false }) -> BlockHeader? {
+    public static func search(
+        _ header: BlockHeader, from start: UInt32 = 0, checkInterval: UInt32 = 4096,
+        shouldStop: () -> Bool = { false }
+    ) -> BlockHeader? {
         guard let target = Target.decode(bits: header.bits) else { return nil }
         var candidate = header
         var nonce = start
@@ -33,7 +35,9 @@ public enum ProofOfWork {
         var candidate = block
         var extraNonce: UInt64 = candidate.transactions[0].coinbaseData?.extraNonce ?? 0
         while true {
-            if let header = search(candidate.header) { return Block(header: header, transactions: candidate.transactions) }
+            if let header = search(candidate.header) {
+                return Block(header: header, transactions: candidate.transactions)
+            }
             extraNonce += 1
             candidate = BlockAssembler.withExtraNonce(candidate, extraNonce)
         }

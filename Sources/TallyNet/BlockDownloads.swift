@@ -24,8 +24,10 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
     /// Assigns wanted blocks (lowest height first) to peers whose best height reaches them, filling
     /// each peer's window; returns the new requests.
     /// `canServe` rules out a peer for a block it said it does not have (`notfound`).
-    public mutating func schedule(wanted: [(hash: Hash256, height: UInt32)], peers: [(peer: Peer, bestHeight: UInt32)],
-                                  now: Date = Date(), canServe: (Peer, Hash256) -> Bool = { _, _ in true }) -> [Peer: [Hash256]] {
+    public mutating func schedule(
+        wanted: [(hash: Hash256, height: UInt32)], peers: [(peer: Peer, bestHeight: UInt32)],
+        now: Date = Date(), canServe: (Peer, Hash256) -> Bool = { _, _ in true }
+    ) -> [Peer: [Hash256]] {
         var requests: [Peer: [Hash256]] = [:]
         guard !peers.isEmpty else { return requests }
         var next = 0
@@ -36,7 +38,8 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
             for offset in 0..<peers.count {
                 let candidate = peers[(next + offset) % peers.count]
                 if candidate.bestHeight >= block.height && (counts[candidate.peer] ?? 0) < perPeer
-                    && canServe(candidate.peer, block.hash) {
+                    && canServe(candidate.peer, block.hash)
+                {
                     chosen = candidate.peer
                     next = (next + offset + 1) % peers.count
                     break

@@ -74,7 +74,9 @@ public struct ConnectionManager: Sendable {
 
     /// Adds `offence` to the peer's score; returns the score and whether the peer must go (its host
     /// is then banned, when banning is on).
-    public mutating func penalise(_ id: Int, host: String, for offence: Offence, now: Date = Date()) -> (
+    public mutating func penalise(
+        _ id: Int, host: String, for offence: Offence, now: Date = Date()
+    ) -> (
         score: Int, disconnect: Bool
     ) {
         var score = scores[id] ?? BanScore(now: now)

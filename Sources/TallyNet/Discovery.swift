@@ -15,14 +15,19 @@ final class Discovery: Sendable {
 
     init(network: PeerNetwork, tcpPort: Int) throws {
         let configuration = network.configuration
-        let broadcast = try configuration.discoveryAddress.map { [$0] } ?? Discovery.broadcastAddresses(for: configuration.bindAddress)
+        let broadcast =
+            try configuration.discoveryAddress.map { [$0] }
+            ?? Discovery.broadcastAddresses(for: configuration.bindAddress)
         let destinations = try broadcast.map { try SocketAddress(ipAddress: $0, port: configuration.discoveryPort) }
         // Listen where the broadcasts arrive: the broadcast address itself for one interface (so
         // a loopback node hears only loopback), every address for a node bound to all of them.
-        let listenAddress = configuration.bindAddress == "0.0.0.0" ? "0.0.0.0" : (broadcast.first ?? configuration.bindAddress)
+        let listenAddress =
+            configuration.bindAddress == "0.0.0.0" ? "0.0.0.0" : (broadcast.first ?? configuration.bindAddress)
         receiver = try DatagramBootstrap(group: network.loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
+            .channelOption(
+                ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(AnnouncementHandler(network: network))
@@ -35,18 +40,23 @@ final class Discovery: Sendable {
         self.sender = sender
         let announce: @Sendable () -> Void = {
             let summary = network.manager.value.summary
-            let announcement = DiscoveryAnnouncement(network: configuration.network, nodeNonce: network.nonce, port: UInt16(clamping: tcpPort),
-                                                     bestHeight: summary.height, chainWork: summary.chainWork)
+            let announcement = DiscoveryAnnouncement(
+                network: configuration.network, nodeNonce: network.nonce, port: UInt16(clamping: tcpPort),
+                bestHeight: summary.height, chainWork: summary.chainWork)
             for destination in destinations {
-                let envelope = AddressedEnvelope(remoteAddress: destination, data: sender.allocator.buffer(bytes: announcement.encoded))
+                let envelope = AddressedEnvelope(
+                    remoteAddress: destination, data: sender.allocator.buffer(bytes: announcement.encoded))
                 sender.writeAndFlush(envelope, promise: nil)
             }
         }
         timer = try network.loop.submit {
-            network.loop.scheduleRepeatedTask(initialDelay: .milliseconds(200),
-                                              delay: .milliseconds(Int64(configuration.discoveryInterval * 1000))) { _ in announce() }
+            network.loop.scheduleRepeatedTask(
+                initialDelay: .milliseconds(200),
+                delay: .milliseconds(Int64(configuration.discoveryInterval * 1000))
+            ) { _ in announce() }
         }.wait()
-        network.logger.notice("discovery on UDP \(configuration.discoveryPort), announcing to \(broadcast.joined(separator: ", "))")
+        network.logger.notice(
+            "discovery on UDP \(configuration.discoveryPort), announcing to \(broadcast.joined(separator: ", "))")
     }
 
     func close() -> EventLoopFuture<Void> {
@@ -60,7 +70,8 @@ final class Discovery: Sendable {
         let devices = try System.enumerateDevices()
         let chosen = devices.compactMap { device -> String? in
             guard case .v4? = device.address, let address = device.address?.ipAddress,
-                  let broadcast = device.broadcastAddress?.ipAddress else { return nil }
+                let broadcast = device.broadcastAddress?.ipAddress
+            else { return nil }
             if address.hasPrefix("127.") { return bindAddress == "0.0.0.0" ? "127.255.255.255" : nil }
             return bindAddress == "0.0.0.0" || bindAddress == address ? broadcast : nil
         }
@@ -78,8 +89,10 @@ private final class AnnouncementHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let host = envelope.remoteAddress.ipAddress,
-              let announcement = try? DiscoveryAnnouncement(decoding: Array(envelope.data.readableBytesView), network: network.configuration.network),
-              announcement.nodeNonce != network.nonce else { return }
+            let announcement = try? DiscoveryAnnouncement(
+                decoding: Array(envelope.data.readableBytesView), network: network.configuration.network),
+            announcement.nodeNonce != network.nonce
+        else { return }
         network.manager.value.heard(announcement, from: host)
     }
 }

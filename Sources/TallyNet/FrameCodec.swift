@@ -14,11 +14,14 @@ struct FrameDecoder: ByteToMessageDecoder {
     init(network: Network) { self.network = network }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let envelope = buffer.getBytes(at: buffer.readerIndex, length: MessageHeader.size) else { return .needMoreData }
+        guard let envelope = buffer.getBytes(at: buffer.readerIndex, length: MessageHeader.size) else {
+            return .needMoreData
+        }
         let header = try MessageHeader(decoding: envelope, network: network)
         if handshaking && header.payloadLength > VersionMessage.maximumPayloadSize {
-            throw MessageError.payloadTooLarge(command: header.command, length: UInt64(header.payloadLength),
-                                               limit: VersionMessage.maximumPayloadSize)
+            throw MessageError.payloadTooLarge(
+                command: header.command, length: UInt64(header.payloadLength),
+                limit: VersionMessage.maximumPayloadSize)
         }
         guard buffer.readableBytes >= MessageHeader.size + header.payloadLength else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: MessageHeader.size)

@@ -64,7 +64,9 @@ public struct Handshake: Sendable {
             guard let negotiated = ProtocolVersion.negotiate(peer: message.protocolVersion) else {
                 state = .finished
                 let reason = "protocol \(message.protocolVersion) is below \(ProtocolVersion.minimumSupported)"
-                return [.rejectObsolete(RejectMessage(message: VersionMessage.command, code: .obsolete, reason: reason))]
+                return [
+                    .rejectObsolete(RejectMessage(message: VersionMessage.command, code: .obsolete, reason: reason))
+                ]
             }
             version = message
             protocolVersion = negotiated

@@ -75,7 +75,9 @@ extension NetworkAddress {
     init?(parsing host: String, port: UInt16) {
         if let v4 = try? SocketAddress(ipAddress: host, port: Int(port)), case .v4(let address) = v4 {
             let raw = address.address.sin_addr.s_addr.bigEndian
-            self.init(ipv4: [UInt8(raw >> 24), UInt8((raw >> 16) & 0xff), UInt8((raw >> 8) & 0xff), UInt8(raw & 0xff)], port: port)
+            self.init(
+                ipv4: [UInt8(raw >> 24), UInt8((raw >> 16) & 0xff), UInt8((raw >> 8) & 0xff), UInt8(raw & 0xff)],
+                port: port)
         } else if let v6 = try? SocketAddress(ipAddress: host, port: Int(port)), case .v6(let address) = v6 {
             var storage = address.address.sin6_addr
             let bytes = withUnsafeBytes(of: &storage) { Array($0) }
@@ -88,6 +90,7 @@ extension NetworkAddress {
     /// The host part as text, for connecting.
     var host: String {
         if let v4 = ipv4 { return v4.map(String.init).joined(separator: ".") }
-        return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
+        return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+            .joined(separator: ":")
     }
 }

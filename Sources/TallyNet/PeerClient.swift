@@ -29,8 +29,10 @@ public final class PeerClient {
     private let inbox = Inbox()
 
     /// Connects and completes the handshake.
-    public init(host: String, port: Int, network: Network, userAgent: String = "/tally-client:0.1/", timeout: TimeInterval = 5,
-                bindTo localAddress: String? = nil) throws {
+    public init(
+        host: String, port: Int, network: Network, userAgent: String = "/tally-client:0.1/", timeout: TimeInterval = 5,
+        bindTo localAddress: String? = nil
+    ) throws {
         self.network = network
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let inbox = self.inbox
@@ -52,9 +54,12 @@ public final class PeerClient {
             try? group.syncShutdownGracefully()
             throw Failure.unreachable("\(host):\(port): \(error)")
         }
-        send(.version(VersionMessage(services: [], timestamp: Int64(Date().timeIntervalSince1970), receiverServices: .network,
-                                     receiverAddress: .unspecified, senderServices: [], senderAddress: .unspecified,
-                                     nonce: SecureRandom.uint64(), userAgent: userAgent, startHeight: 0, relay: true)))
+        send(
+            .version(
+                VersionMessage(
+                    services: [], timestamp: Int64(Date().timeIntervalSince1970), receiverServices: .network,
+                    receiverAddress: .unspecified, senderServices: [], senderAddress: .unspecified,
+                    nonce: SecureRandom.uint64(), userAgent: userAgent, startHeight: 0, relay: true)))
         var gotVerack = false
         while remoteVersion == nil || !gotVerack {
             switch try next(timeout: timeout, waitingFor: "the handshake") {
@@ -103,7 +108,8 @@ public final class PeerClient {
         send(request)
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let message = try next(timeout: max(0.01, deadline.timeIntervalSinceNow), waitingFor: "an answer to '\(request.command)'")
+            let message = try next(
+                timeout: max(0.01, deadline.timeIntervalSinceNow), waitingFor: "an answer to '\(request.command)'")
             if let answer = match(message) { return answer }
         }
     }
@@ -113,7 +119,8 @@ public final class PeerClient {
         var all: [BlockHeader] = []
         var from = locator
         while true {
-            let batch = try ask(.getHeaders(GetHeadersMessage(locator: from, hashStop: .zero))) { message -> [BlockHeader]? in
+            let batch = try ask(.getHeaders(GetHeadersMessage(locator: from, hashStop: .zero))) {
+                message -> [BlockHeader]? in
                 if case .headers(let headers) = message { return headers.headers }
                 return nil
             }
@@ -133,7 +140,8 @@ public final class PeerClient {
             while slice.contains(where: { received[$0] == nil }) {
                 switch try next(timeout: max(0.01, deadline.timeIntervalSinceNow), waitingFor: "blocks") {
                 case .block(let block): received[block.hash] = block
-                case .notFound(let missing): throw Failure.timeout("the node does not have \(missing.inventory.map(\.hash))")
+                case .notFound(let missing):
+                    throw Failure.timeout("the node does not have \(missing.inventory.map(\.hash))")
                 default: break
                 }
             }

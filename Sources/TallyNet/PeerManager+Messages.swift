@@ -41,7 +41,8 @@ extension PeerManager {
                 if !peer.inbound, let target = peer.listeningTarget { addresses.markOwn(target) }
                 close(peer)
             case .closeTimedOut:
-                logger.info("peer \(peer.id) \(peer.address): no handshake within \(Int(configuration.handshakeTimeout)) s")
+                logger.info(
+                    "peer \(peer.id) \(peer.address): no handshake within \(Int(configuration.handshakeTimeout)) s")
                 close(peer)
             case .penalise(let offence):
                 penalise(peer, offence)
@@ -97,7 +98,8 @@ extension PeerManager {
             receivedInventory(inv.inventory, from: peer)
         case .getData(let request):
             guard relay.request(request.inventory, from: peer.id) else {
-                return penalise(peer, .protocolViolation("more than \(InvMessage.maximumCount) items requested at once"))
+                return penalise(
+                    peer, .protocolViolation("more than \(InvMessage.maximumCount) items requested at once"))
             }
             serveGetData(peer)
         case .notFound(let message):
@@ -134,7 +136,9 @@ extension PeerManager {
             }
             connectToKnownAddresses()
         case .mempool:
-            perform(for: peer) { [services] in services.mempoolTransactionIDs() } then: { manager, peer, txids in
+            perform(for: peer) { [services] in
+                services.mempoolTransactionIDs()
+            } then: { manager, peer, txids in
                 guard let peer else { return }
                 // Always at least one answer, empty when the mempool is, so a client need not guess.
                 if txids.isEmpty { peer.send(.inv(InvMessage(inventory: []))) }
@@ -216,12 +220,16 @@ extension PeerManager {
             case .invalid(let violation):
                 guard let peer else { continue }
                 let reason = String("\(violation)".prefix(111))
-                peer.send(.reject(RejectMessage(message: Transaction.command, code: .invalid, reason: reason, hash: tx.txid)))
+                peer.send(
+                    .reject(RejectMessage(message: Transaction.command, code: .invalid, reason: reason, hash: tx.txid)))
                 penalise(peer, .invalidData("transaction \(tx.txid): \(violation)"))
             case .rejected(let why):
                 // Not the peer's fault, so no penalty; but a wallet waits for this to tell its user.
                 let reason = String("\(why)".prefix(111))
-                peer?.send(.reject(RejectMessage(message: Transaction.command, code: why.rejectCode, reason: reason, hash: tx.txid)))
+                peer?.send(
+                    .reject(
+                        RejectMessage(message: Transaction.command, code: why.rejectCode, reason: reason, hash: tx.txid)
+                    ))
                 logger.debug("transaction \(tx.txid) from peer \(id) not taken: \(why)")
             case .known:
                 break

@@ -55,7 +55,9 @@ extension PeerManager {
                 guard let peer = manager.peers[id], !peer.closing else { return }
                 for message in found.compactMap({ $0 }) { peer.channel.write(message, promise: nil) }
                 let missing = zip(run, found).filter { $0.1 == nil }.map(\.0)
-                if !missing.isEmpty { peer.channel.write(Message.notFound(NotFoundMessage(inventory: missing)), promise: nil) }
+                if !missing.isEmpty {
+                    peer.channel.write(Message.notFound(NotFoundMessage(inventory: missing)), promise: nil)
+                }
                 peer.channel.flush()
                 manager.serveGetData(peer)
             }

@@ -24,7 +24,9 @@ extension PeerManager {
         guard !headers.isEmpty else { return }
         relay.learn(peer.id, headers.map(\.hash))
         let full = headers.count == HeadersMessage.maximumCount
-        perform(for: peer) { [services] in services.acceptHeaders(headers, keepLowWork: full) } then: {
+        perform(for: peer) { [services] in
+            services.acceptHeaders(headers, keepLowWork: full)
+        } then: {
             manager, peer, outcome in
             manager.headersProcessed(outcome, count: headers.count, full: full, from: peer)
         }
@@ -64,14 +66,17 @@ extension PeerManager {
         guard sync.countLowWorkHeaders(count, from: peer.id) else { return }
         penalise(
             peer,
-            .protocolViolation("more than \(configuration.lowWorkHeaderAllowance) headers of chains with less work than ours"))
+            .protocolViolation(
+                "more than \(configuration.lowWorkHeaderAllowance) headers of chains with less work than ours"))
     }
 
     func receivedBlock(_ block: Block, encoded: [UInt8], from peer: Peer) {
         let hash = block.hash
         relay.learn(peer.id, hash)
         let requested = sync.blockArrived(hash)
-        perform(for: peer) { [services] in services.submitBlock(block, encoded: encoded, requested: requested) } then: {
+        perform(for: peer) { [services] in
+            services.submitBlock(block, encoded: encoded, requested: requested)
+        } then: {
             manager, peer, outcome in
             manager.blockProcessed(outcome, block: block, requested: requested, from: peer)
             if let peer, requested, !manager.sync.wantsRound(after: peer.id) { return }
@@ -89,7 +94,9 @@ extension PeerManager {
         case .orphan:
             if let peer { requestHeaders(from: peer) }
         case .unwanted:
-            if let peer { penalise(peer, .nuisance("block \(hash) not asked for, on a chain with less work than ours")) }
+            if let peer {
+                penalise(peer, .nuisance("block \(hash) not asked for, on a chain with less work than ours"))
+            }
         case .invalid(let violation):
             guard let peer else { break }
             let reason = String("\(violation)".prefix(111))

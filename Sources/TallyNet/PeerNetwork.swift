@@ -38,7 +38,8 @@ public final class PeerNetwork: Sendable {
         configuration: NetworkConfiguration, services: NodeServices, logger: Logger,
         loop: EventLoop, offLoop: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void
     ) {
-        self.init(configuration: configuration, services: services, logger: logger, group: nil, loop: loop, offLoop: offLoop)
+        self.init(
+            configuration: configuration, services: services, logger: logger, group: nil, loop: loop, offLoop: offLoop)
     }
 
     private init(
@@ -84,7 +85,9 @@ public final class PeerNetwork: Sendable {
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: configuration.sendBufferWaterMark)
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try manager.value.installPipeline(on: channel, persistentTarget: nil) }
+                channel.eventLoop.makeCompletedFuture {
+                    try manager.value.installPipeline(on: channel, persistentTarget: nil)
+                }
             }
             .bind(host: configuration.bindAddress, port: configuration.port).wait()
         let port = server.localAddress?.port ?? configuration.port

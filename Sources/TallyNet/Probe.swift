@@ -33,11 +33,14 @@ public enum Probe {
 
     /// `recentBlocks`: how many blocks back from the tip the spacing is measured over (0, the
     /// default: none, so that a status poll stays one round trip).
-    public static func query(host: String, port: Int, network: Network, timeout: TimeInterval = 5,
-                             recentBlocks: Int = 0) throws -> Result {
+    public static func query(
+        host: String, port: Int, network: Network, timeout: TimeInterval = 5,
+        recentBlocks: Int = 0
+    ) throws -> Result {
         let client: PeerClient
         do {
-            client = try PeerClient(host: host, port: port, network: network, userAgent: "/tally-probe:0.1/", timeout: timeout)
+            client = try PeerClient(
+                host: host, port: port, network: network, userAgent: "/tally-probe:0.1/", timeout: timeout)
         } catch PeerClient.Failure.unreachable(let why) {
             throw Failure.unreachable(why)
         } catch {
@@ -50,9 +53,11 @@ public enum Probe {
         } catch {
             throw Failure.badAnswer("\(error)")
         }
-        let pace = recentBlocks > 0
-            ? try? recentPace(client, tip: status.tipHash, height: status.height, network: network,
-                              blocks: recentBlocks, timeout: timeout)
+        let pace =
+            recentBlocks > 0
+            ? try? recentPace(
+                client, tip: status.tipHash, height: status.height, network: network,
+                blocks: recentBlocks, timeout: timeout)
             : nil
         return Result(version: client.remoteVersion, status: status, pace: pace)
     }
@@ -60,8 +65,10 @@ public enum Probe {
     /// The status message carries no difficulty, and the protocol adds messages rather than
     /// fields: the blocks are walked back from the tip instead, one `getdata` each (small blocks
     /// on a LAN; `blocks + 1` of them at most).
-    static func recentPace(_ client: PeerClient, tip: Hash256, height: UInt32, network: Network, blocks: Int,
-                     timeout: TimeInterval) throws -> ChainPace {
+    static func recentPace(
+        _ client: PeerClient, tip: Hash256, height: UInt32, network: Network, blocks: Int,
+        timeout: TimeInterval
+    ) throws -> ChainPace {
         let parameters = network.parameters
         var headers: [BlockHeader] = []
         var next = tip
@@ -79,14 +86,18 @@ public enum Probe {
 
     /// Listens for discovery announcements for `seconds` and returns each node heard (its address
     /// and its last announcement).
-    public static func scan(network: Network, port: Int, listenAddress: String = "127.255.255.255",
-                            seconds: TimeInterval) throws -> [(host: String, announcement: DiscoveryAnnouncement)] {
+    public static func scan(
+        network: Network, port: Int, listenAddress: String = "127.255.255.255",
+        seconds: TimeInterval
+    ) throws -> [(host: String, announcement: DiscoveryAnnouncement)] {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let collector = AnnouncementCollector(network: network)
         let channel = try DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1)
+            .channelOption(
+                ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT)), value: 1
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
             }
@@ -109,7 +120,8 @@ private final class AnnouncementCollector: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         guard let host = envelope.remoteAddress.ipAddress,
-              let announcement = try? DiscoveryAnnouncement(decoding: Array(envelope.data.readableBytesView), network: network)
+            let announcement = try? DiscoveryAnnouncement(
+                decoding: Array(envelope.data.readableBytesView), network: network)
         else { return }
         heard.withLock { $0["\(host):\(announcement.port)"] = (host, announcement) }
     }

@@ -39,7 +39,9 @@ public struct Relay: Sendable {
     /// The peer has `hash`, or was told of it.
     public mutating func learn(_ peer: Int, _ hash: Hash256) {
         guard peers[peer] != nil else { return }
-        if peers[peer]!.known.count >= Relay.maximumKnownInventory { peers[peer]!.known.removeAll(keepingCapacity: true) }
+        if peers[peer]!.known.count >= Relay.maximumKnownInventory {
+            peers[peer]!.known.removeAll(keepingCapacity: true)
+        }
         peers[peer]!.known.insert(hash)
     }
 

@@ -10,17 +10,28 @@ public enum AtomicFile {
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { close(fd); throw posixError("write \(temporary)") }
+            guard n > 0 else {
+                close(fd)
+                throw posixError("write \(temporary)")
+            }
             written += n
         }
-        guard fsync(fd) == 0 else { close(fd); throw posixError("fsync \(temporary)") }
+        guard fsync(fd) == 0 else {
+            close(fd)
+            throw posixError("fsync \(temporary)")
+        }
         close(fd)
         guard rename(temporary, url.path) == 0 else { throw posixError("rename to \(url.path)") }
         let directory = open(url.deletingLastPathComponent().path, O_RDONLY)
-        if directory >= 0 { fsync(directory); close(directory) }
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
     }
 
     private static func posixError(_ what: String) -> Error {
-        NSError(domain: NSPOSIXErrorDomain, code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(errno)))"])
+        NSError(
+            domain: NSPOSIXErrorDomain, code: Int(errno),
+            userInfo: [NSLocalizedDescriptionKey: "\(what): \(String(cString: strerror(errno)))"])
     }
 }

@@ -17,7 +17,8 @@ extension Node: NodeServices {
                 chainWork: ChainWork(bigEndianBytes: tip.chainWork.bigEndianBytes)!,
                 bestHeaderHeight: chain.index.bestHeader?.height ?? tip.height, syncing: chain.isSyncing,
                 mempoolCount: state.mempool.count, mempoolBytes: state.mempool.totalBytes, mining: state.miner != nil,
-                hashRate: state.miner == nil ? 0 : state.sampleHashRate(), uptime: UInt64(Date().timeIntervalSince(started)))
+                hashRate: state.miner == nil ? 0 : state.sampleHashRate(),
+                uptime: UInt64(Date().timeIntervalSince(started)))
         }
     }
 
@@ -108,7 +109,9 @@ extension Node: NodeServices {
 
     public func block(_ hash: Hash256) -> Block? {
         sync { state in
-            guard let entry = state.chain.index[hash], state.chain.index.status(of: entry) == .haveData else { return nil }
+            guard let entry = state.chain.index[hash], state.chain.index.status(of: entry) == .haveData else {
+                return nil
+            }
             return try? state.chain.block(hash)
         }
     }

@@ -36,12 +36,14 @@ public final class Node: Sendable {
         self.logger = logger
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         store = try ChainStore(path: configuration.storePath, network: configuration.network)
-        let chain = try ChainState(store: store, parameters: configuration.network.parameters,
-                                   signatureThreads: configuration.signatureThreads)
+        let chain = try ChainState(
+            store: store, parameters: configuration.network.parameters,
+            signatureThreads: configuration.signatureThreads)
         signatureCache = chain.signatureCache
         state = Mutex(NodeState(chain: chain, mempool: Mempool()))
-        snapshots = Snapshots(directory: configuration.snapshotDirectory, interval: configuration.snapshotInterval,
-                              keep: configuration.snapshotKeep)
+        snapshots = Snapshots(
+            directory: configuration.snapshotDirectory, interval: configuration.snapshotInterval,
+            keep: configuration.snapshotKeep)
         if let address = configuration.rewardAddress {
             rewardAddress = address
         } else {
@@ -210,7 +212,9 @@ public final class Node: Sendable {
         state.miner?.newWork()
         network?.announceBlocks(change.connected.map(\.header))
         state.lastTemplateRefresh = Date()
-        readmit(state.mempool.prepareForTip(change), returning: Set(change.disconnected.flatMap { $0.transactions.map(\.txid) }))
+        readmit(
+            state.mempool.prepareForTip(change),
+            returning: Set(change.disconnected.flatMap { $0.transactions.map(\.txid) }))
         let tip = chain.tip
         if !change.disconnected.isEmpty {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
@@ -224,11 +228,13 @@ public final class Node: Sendable {
             if elapsed >= 1 {
                 let rate = Double(Int(tip.height) - Int(state.lastSyncLog.height)) / elapsed
                 logger.info(
-                    "sync \(tip.height)/\(best.height) \(String(format: "%.0f", max(0, rate))) blocks/s tip \(tip.hash) time \(time)")
+                    "sync \(tip.height)/\(best.height) \(String(format: "%.0f", max(0, rate))) blocks/s tip \(tip.hash) time \(time)"
+                )
                 state.lastSyncLog = (now, tip.height)
             }
         } else {
-            logger.info("block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
+            logger.info(
+                "block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
         }
         // Not while catching up: a copy of the whole store every `interval` blocks would make the
         // initial sync quadratic, and the chain being fetched is in the peers' stores anyway.
@@ -276,7 +282,8 @@ public final class Node: Sendable {
                             UInt64(chain.tip.medianTimePast()) + 1
                                 <= UInt64(now) + UInt64(chain.parameters.maximumFutureBlockTime)
                         else { return nil }
-                        return BlockAssembler.template(chain: chain, mempool: state.mempool, payTo: rewardAddress, now: now)
+                        return BlockAssembler.template(
+                            chain: chain, mempool: state.mempool, payTo: rewardAddress, now: now)
                     }
                 },
                 found: { [self] block in
@@ -286,9 +293,11 @@ public final class Node: Sendable {
                             // node shutting down must not announce a block it will not be there to serve.
                             guard state.miner != nil else { return }
                             let result = try accept(block, encoded: nil, in: state)
-                            if let violation = result.invalid[block.hash] { logger.error("mined an invalid block: \(violation)") }
+                            if let violation = result.invalid[block.hash] {
+                                logger.error("mined an invalid block: \(violation)")
+                            }
                         }
-                    } catch where Node.isVerdict(error) {
+                    } catch  where Node.isVerdict(error) {
                         logger.error("mined block rejected: \(error)")
                     } catch {
                         _ = reportFailure(error, while: "storing mined block \(block.hash)")

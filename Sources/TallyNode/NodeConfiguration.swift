@@ -25,7 +25,8 @@ public struct NodeConfiguration: Sendable {
     }
 
     public static func defaultDataDirectory(for network: Network) -> URL {
-        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".tally").appendingPathComponent(network.rawValue)
+        FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".tally").appendingPathComponent(
+            network.rawValue)
     }
 
     public var storePath: String { dataDirectory.appendingPathComponent("chain.sqlite").path }

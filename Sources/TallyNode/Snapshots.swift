@@ -36,7 +36,8 @@ public struct Snapshots: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.compactMap { name -> (UInt32, URL)? in
             guard name.hasPrefix("chain-"), name.hasSuffix(".sqlite"),
-                  let height = UInt32(name.dropFirst(6).dropLast(7)) else { return nil }
+                let height = UInt32(name.dropFirst(6).dropLast(7))
+            else { return nil }
             return (height, directory.appendingPathComponent(name))
         }.sorted { $0.0 > $1.0 }
     }

@@ -29,8 +29,9 @@ public final class TestChain {
 
     /// Opens the store again, as a restarted node would.
     public func reopen(signatureThreads: Int = 1) throws {
-        chain = try ChainState(store: ChainStore(path: storePath, network: parameters.network), parameters: parameters,
-                               signatureThreads: signatureThreads, clock: { [unowned self] in now })
+        chain = try ChainState(
+            store: ChainStore(path: storePath, network: parameters.network), parameters: parameters,
+            signatureThreads: signatureThreads, clock: { [unowned self] in now })
     }
 
     /// A deterministic key: seed = n as 32 bytes.
@@ -45,12 +46,15 @@ public final class TestChain {
 
     /// A solved block on `parent` (default: the tip) with `transactions`, one second after its parent.
     /// `fees` defaults to what the transactions pay, looked up in the chain.
-    public func block(on parent: BlockIndexEntry? = nil, _ transactions: [Transaction] = [], fees: UInt64? = nil,
-                      payTo: AddressHash? = nil, tag: String = "test", edit: ((inout Block) -> Void)? = nil) -> Block {
+    public func block(
+        on parent: BlockIndexEntry? = nil, _ transactions: [Transaction] = [], fees: UInt64? = nil,
+        payTo: AddressHash? = nil, tag: String = "test", edit: ((inout Block) -> Void)? = nil
+    ) -> Block {
         let parent = parent ?? chain.tip
-        var block = BlockAssembler.block(on: parent, transactions: transactions, fees: fees ?? 0,
-                                         payTo: payTo ?? TestChain.address(miner), now: parent.header.time + 1,
-                                         parameters: parameters, tag: Array(tag.utf8))
+        var block = BlockAssembler.block(
+            on: parent, transactions: transactions, fees: fees ?? 0,
+            payTo: payTo ?? TestChain.address(miner), now: parent.header.time + 1,
+            parameters: parameters, tag: Array(tag.utf8))
         guard let edit else { return ProofOfWork.solve(block) }
         edit(&block)
         block.header.merkleRoot = block.computedMerkleRoot
@@ -94,7 +98,9 @@ public final class TestChain {
     }
 
     /// The outpoint of output `index` of `tx`.
-    public static func outpoint(_ tx: Transaction, _ index: UInt32 = 0) -> OutPoint { OutPoint(txid: tx.txid, index: index) }
+    public static func outpoint(_ tx: Transaction, _ index: UInt32 = 0) -> OutPoint {
+        OutPoint(txid: tx.txid, index: index)
+    }
 
     /// Stored UTXO set equals a replay of the active chain from genesis.
     public func isConsistent() throws -> Bool {

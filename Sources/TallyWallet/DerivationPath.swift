@@ -50,7 +50,8 @@ public struct DerivationPath: Sendable, Hashable, CustomStringConvertible {
             let digits: Substring
             if let last = step.last, "'hH".contains(last) { digits = step.dropLast() } else { digits = step[...] }
             guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  digits == "0" || digits.first != "0" else { throw .invalidStep(step, position: position) }
+                digits == "0" || digits.first != "0"
+            else { throw .invalidStep(step, position: position) }
             guard digits.count <= 10, let value = UInt64(digits), value < UInt64(DerivationPath.hardenedOffset) else {
                 throw .indexTooLarge(step, position: position)
             }

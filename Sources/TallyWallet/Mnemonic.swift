@@ -103,8 +103,9 @@ public struct Mnemonic: Sendable, Equatable, CustomStringConvertible {
         let password = Array(phrase.decomposedStringWithCompatibilityMapping.utf8)
         let salt = Array(("mnemonic" + passphrase.decomposedStringWithCompatibilityMapping).utf8)
         do {
-            return try PBKDF2.hmacSHA512(password: password, salt: salt, iterations: Mnemonic.seedIterations,
-                                         keyLength: Mnemonic.seedSize)
+            return try PBKDF2.hmacSHA512(
+                password: password, salt: salt, iterations: Mnemonic.seedIterations,
+                keyLength: Mnemonic.seedSize)
         } catch {
             throw .seedDerivationFailed("\(error)")
         }

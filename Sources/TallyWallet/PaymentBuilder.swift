@@ -13,7 +13,8 @@ public enum PaymentBuilder {
             switch self {
             case let .insufficientFunds(available, needed):
                 "insufficient funds: \(Coins.format(available)) spendable, \(Coins.format(needed)) needed (amount plus fee)"
-            case .amountTooSmall(let amount): "amount \(Coins.format(amount)) is below the dust limit of \(Coins.format(PaymentBuilder.dustLimit))"
+            case .amountTooSmall(let amount):
+                "amount \(Coins.format(amount)) is below the dust limit of \(Coins.format(PaymentBuilder.dustLimit))"
             case .missingKey(let address): "no key for \(address)"
             case .feeRateTooLow(let rate):
                 "a fee rate of \(rate) units per 1,000 bytes is below the network's minimum of \(PaymentBuilder.minimumFeeRate): no node would relay it"
@@ -29,19 +30,25 @@ public enum PaymentBuilder {
     public static let minimumFeeRate: UInt64 = 1_000
 
     /// Size of a transaction with `inputs` inputs and `outputs` outputs (all counts below 253).
-    public static func size(inputs: Int, outputs: Int) -> Int { 4 + 1 + inputs * TxInput.encodedSize + 1 + outputs * TxOutput.encodedSize }
+    public static func size(inputs: Int, outputs: Int) -> Int {
+        4 + 1 + inputs * TxInput.encodedSize + 1 + outputs * TxOutput.encodedSize
+    }
 
     /// Pays `amount` to `recipient` from `coins` (largest first, fewest inputs), change to `change`;
     /// the fee is `feeRate` units per 1,000 bytes, rounded up. `key` gives the signing key of a coin's address.
-    public static func build(paying amount: UInt64, to recipient: AddressHash, from coins: [WalletState.Coin],
-                             change: Address, feeRate: UInt64, parameters: ChainParameters,
-                             key: (Address) -> Ed25519.PrivateKey?) throws(Failure) -> Transaction {
+    public static func build(
+        paying amount: UInt64, to recipient: AddressHash, from coins: [WalletState.Coin],
+        change: Address, feeRate: UInt64, parameters: ChainParameters,
+        key: (Address) -> Ed25519.PrivateKey?
+    ) throws(Failure) -> Transaction {
         guard feeRate >= minimumFeeRate else { throw .feeRateTooLow(feeRate) }
         guard amount >= dustLimit else { throw .amountTooSmall(amount) }
         let candidates = coins.sorted { $0.amount > $1.amount }
         var chosen: [WalletState.Coin] = []
         var total: UInt64 = 0
-        func fee(outputs: Int) -> UInt64 { (UInt64(size(inputs: chosen.count, outputs: outputs)) * feeRate + 999) / 1_000 }
+        func fee(outputs: Int) -> UInt64 {
+            (UInt64(size(inputs: chosen.count, outputs: outputs)) * feeRate + 999) / 1_000
+        }
         for coin in candidates where total < amount + fee(outputs: 2) {
             chosen.append(coin)
             total += coin.amount
@@ -75,12 +82,16 @@ public enum Coins {
     /// Parses "12", "12.5" or "0.00000001"; nil for anything else (more than 8 decimals, signs, …).
     public static func parse(_ text: String) -> UInt64? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].allSatisfy(\.isASCII), parts[0].allSatisfy(\.isNumber),
-              let whole = UInt64(parts[0]) else { return nil }
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].allSatisfy(\.isASCII),
+            parts[0].allSatisfy(\.isNumber),
+            let whole = UInt64(parts[0])
+        else { return nil }
         var fraction: UInt64 = 0
         if parts.count == 2 {
             let digits = parts[1]
-            guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                return nil
+            }
             fraction = UInt64(digits + String(repeating: "0", count: 8 - digits.count))!
         }
         let (product, overflow) = whole.multipliedReportingOverflow(by: ChainParameters.coin)

@@ -8,13 +8,16 @@ extension WalletState {
     public static let gapLimit: UInt32 = 20
 
     /// Hands out the next address of a chain (receiving or change), labelled.
-    public mutating func issueAddress(label: String, change: Bool, master: HDKey, network: Network) throws -> AddressRecord {
+    public mutating func issueAddress(
+        label: String, change: Bool, master: HDKey, network: Network
+    ) throws -> AddressRecord {
         let index = change ? accounts[0].nextChangeIndex : accounts[0].nextReceiveIndex
         let record = try address(change: change, index: index, master: master, network: network)
         if let existing = addresses.firstIndex(where: { $0.change == change && $0.index == index && $0.account == 0 }) {
             addresses[existing].label = label
         } else {
-            addresses.append(AddressRecord(label: label, account: 0, change: change, index: index, address: record.address))
+            addresses.append(
+                AddressRecord(label: label, account: 0, change: change, index: index, address: record.address))
         }
         if change { accounts[0].nextChangeIndex += 1 } else { accounts[0].nextReceiveIndex += 1 }
         return addresses.first { $0.change == change && $0.index == index && $0.account == 0 }!

@@ -82,7 +82,9 @@ extension WalletState {
         var abandoned: [Hash256] = []
         var queue = [txid]
         while let next = queue.popLast(), abandoned.count < 10_000 {
-            guard !abandoned.contains(next), let tx = outgoingTransactions.first(where: { $0.txid == next }) else { continue }
+            guard !abandoned.contains(next), let tx = outgoingTransactions.first(where: { $0.txid == next }) else {
+                continue
+            }
             abandoned.append(next)
             for input in tx.inputs {
                 if let index = pendingSpent.firstIndex(where: { $0.outpoint == input.outpoint }) {
@@ -95,7 +97,8 @@ extension WalletState {
             pending.removeAll(where: isOurs)
             unbroadcast.removeAll(where: isOurs)
             // Children spending its outputs can never be mined either.
-            queue += outgoingTransactions.filter { child in child.inputs.contains { $0.outpoint.txid == next } }.map(\.txid)
+            queue += outgoingTransactions.filter { child in child.inputs.contains { $0.outpoint.txid == next } }.map(
+                \.txid)
         }
         return abandoned
     }

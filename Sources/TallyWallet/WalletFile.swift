@@ -70,12 +70,16 @@ public struct WalletFile: Sendable, Equatable {
 
     /// Encrypts `secret` under `passphrase` (NFKD-normalised) with a fresh random salt and nonce.
     /// `cost` defaults to libsodium's MODERATE (3 passes over 256 MiB); it is stored in the file.
-    public init(sealing secret: WalletSecret, passphrase: String, network: Network, state: WalletState = WalletState(),
-                cost: Argon2id.Cost = .moderate) throws(WalletFileError) {
+    public init(
+        sealing secret: WalletSecret, passphrase: String, network: Network, state: WalletState = WalletState(),
+        cost: Argon2id.Cost = .moderate
+    ) throws(WalletFileError) {
         try WalletFile.checkCost(cost) { .invalidParameters($0) }
         let passphraseBytes = Array(secret.mnemonicPassphrase.utf8)
         guard passphraseBytes.count <= WalletSecret.maximumPassphraseBytes else {
-            throw .invalidParameters("the BIP-39 passphrase is \(passphraseBytes.count) bytes; at most \(WalletSecret.maximumPassphraseBytes)")
+            throw .invalidParameters(
+                "the BIP-39 passphrase is \(passphraseBytes.count) bytes; at most \(WalletSecret.maximumPassphraseBytes)"
+            )
         }
         try WalletFile.checkNetwork(of: state, network) { .invalidParameters($0) }
         let salt = SecureRandom.bytes(Argon2id.saltSize)
@@ -88,15 +92,20 @@ public struct WalletFile: Sendable, Equatable {
         let header = WalletFile.header(network: network, cost: cost, salt: salt, nonce: nonce, keyCheck: keys.check)
         let sealed: [UInt8]
         do {
-            sealed = try XChaCha20Poly1305.seal(plaintext.bytes, key: keys.encryption, nonce: nonce, associatedData: header)
+            sealed = try XChaCha20Poly1305.seal(
+                plaintext.bytes, key: keys.encryption, nonce: nonce, associatedData: header)
         } catch {
             throw .keyDerivationFailed("\(error)")
         }
-        self.init(network: network, cost: cost, salt: salt, nonce: nonce, keyCheck: keys.check, sealedSecret: sealed, state: state)
+        self.init(
+            network: network, cost: cost, salt: salt, nonce: nonce, keyCheck: keys.check, sealedSecret: sealed,
+            state: state)
     }
 
-    private init(network: Network, cost: Argon2id.Cost, salt: [UInt8], nonce: [UInt8], keyCheck: [UInt8],
-                 sealedSecret: [UInt8], state: WalletState) {
+    private init(
+        network: Network, cost: Argon2id.Cost, salt: [UInt8], nonce: [UInt8], keyCheck: [UInt8],
+        sealedSecret: [UInt8], state: WalletState
+    ) {
         self.network = network
         self.cost = cost
         self.salt = salt
@@ -115,7 +124,8 @@ public struct WalletFile: Sendable, Equatable {
         guard constantTimeEqual(keys.check, keyCheck) else { throw .wrongPassphrase }
         let plaintext: [UInt8]
         do {
-            plaintext = try XChaCha20Poly1305.open(sealedSecret, key: keys.encryption, nonce: nonce, associatedData: header)
+            plaintext = try XChaCha20Poly1305.open(
+                sealedSecret, key: keys.encryption, nonce: nonce, associatedData: header)
         } catch {
             throw .tampered
         }
@@ -163,8 +173,16 @@ public struct WalletFile: Sendable, Equatable {
         guard version == WalletFile.version else { throw .unsupportedVersion(version) }
 
         var reader = ByteReader(bytes)
-        let networkMagic: [UInt8], opsLimit: UInt32, memLimit: UInt64, salt: [UInt8], nonce: [UInt8], keyCheck: [UInt8]
-        let sealed: [UInt8], json: [UInt8], checksum: [UInt8], body: [UInt8]
+        let networkMagic: [UInt8]
+        let opsLimit: UInt32
+        let memLimit: UInt64
+        let salt: [UInt8]
+        let nonce: [UInt8]
+        let keyCheck: [UInt8]
+        let sealed: [UInt8]
+        let json: [UInt8]
+        let checksum: [UInt8]
+        let body: [UInt8]
         do {
             _ = try reader.readBytes(magic.count + 1)
             networkMagic = try reader.readBytes(4)
@@ -198,7 +216,9 @@ public struct WalletFile: Sendable, Equatable {
             throw .damaged("the state is not valid: \(error)")
         }
         try WalletFile.checkNetwork(of: state, network) { .damaged($0) }
-        self.init(network: network, cost: cost, salt: salt, nonce: nonce, keyCheck: keyCheck, sealedSecret: sealed, state: state)
+        self.init(
+            network: network, cost: cost, salt: salt, nonce: nonce, keyCheck: keyCheck, sealedSecret: sealed,
+            state: state)
     }
 
     // MARK: Pieces
@@ -208,7 +228,9 @@ public struct WalletFile: Sendable, Equatable {
         WalletFile.header(network: network, cost: cost, salt: salt, nonce: nonce, keyCheck: keyCheck)
     }
 
-    static func header(network: Network, cost: Argon2id.Cost, salt: [UInt8], nonce: [UInt8], keyCheck: [UInt8]) -> [UInt8] {
+    static func header(
+        network: Network, cost: Argon2id.Cost, salt: [UInt8], nonce: [UInt8], keyCheck: [UInt8]
+    ) -> [UInt8] {
         var writer = ByteWriter(capacity: headerSize)
         writer.write(bytes: magic)
         writer.write(version)
@@ -222,12 +244,16 @@ public struct WalletFile: Sendable, Equatable {
     }
 
     /// Argon2id(NFKD passphrase, salt, cost) → 48 bytes: the XChaCha20-Poly1305 key, then the key check.
-    static func deriveKeys(passphrase: String, salt: [UInt8], cost: Argon2id.Cost) throws(WalletFileError)
-        -> (encryption: [UInt8], check: [UInt8]) {
+    static func deriveKeys(
+        passphrase: String, salt: [UInt8], cost: Argon2id.Cost
+    ) throws(WalletFileError)
+        -> (encryption: [UInt8], check: [UInt8])
+    {
         let password = Array(passphrase.decomposedStringWithCompatibilityMapping.utf8)
         let out: [UInt8]
         do {
-            out = try Argon2id.deriveKey(length: XChaCha20Poly1305.keySize + keyCheckSize, password: password, salt: salt, cost: cost)
+            out = try Argon2id.deriveKey(
+                length: XChaCha20Poly1305.keySize + keyCheckSize, password: password, salt: salt, cost: cost)
         } catch {
             throw .keyDerivationFailed("\(error)")
         }
@@ -236,14 +262,17 @@ public struct WalletFile: Sendable, Equatable {
 
     static func checkCost(_ cost: Argon2id.Cost, _ error: (String) -> WalletFileError) throws(WalletFileError) {
         guard opsLimitRange.contains(cost.opsLimit) else {
-            throw error("Argon2id opslimit \(cost.opsLimit) is outside \(opsLimitRange.lowerBound)…\(opsLimitRange.upperBound)")
+            throw error(
+                "Argon2id opslimit \(cost.opsLimit) is outside \(opsLimitRange.lowerBound)…\(opsLimitRange.upperBound)")
         }
         guard memLimitRange.contains(cost.memLimit), cost.memLimit % 1024 == 0 else {
             throw error("Argon2id memlimit \(cost.memLimit) bytes is not a whole number of KiB from 8 KiB to 4 GiB")
         }
     }
 
-    static func checkNetwork(of state: WalletState, _ network: Network, _ error: (String) -> WalletFileError) throws(WalletFileError) {
+    static func checkNetwork(
+        of state: WalletState, _ network: Network, _ error: (String) -> WalletFileError
+    ) throws(WalletFileError) {
         if let stray = state.allAddresses.first(where: { $0.network != network }) {
             throw error("the state holds \(stray), an address for \(stray.network), in a \(network) wallet")
         }

@@ -19,14 +19,16 @@ public enum WalletScanner {
     }
 
     private static func apply(_ tx: Transaction, height: UInt32?, to state: inout WalletState) {
-        let ours = Dictionary(state.addresses.map { ($0.address.hash, $0.address) }, uniquingKeysWith: { first, _ in first })
+        let ours = Dictionary(
+            state.addresses.map { ($0.address.hash, $0.address) }, uniquingKeysWith: { first, _ in first })
         var spent: UInt64 = 0
         for input in tx.inputs where !input.outpoint.isNull {
             if let index = state.utxos.firstIndex(where: { $0.outpoint == input.outpoint }) {
                 spent += state.utxos[index].amount
                 let coin = state.utxos.remove(at: index)
                 if height == nil { state.pendingSpent.append(coin) }
-            } else if height != nil, let index = state.pendingSpent.firstIndex(where: { $0.outpoint == input.outpoint }) {
+            } else if height != nil, let index = state.pendingSpent.firstIndex(where: { $0.outpoint == input.outpoint })
+            {
                 // A spend seen while pending is now in a block.
                 state.pendingSpent.remove(at: index)
             }
@@ -40,15 +42,19 @@ public enum WalletScanner {
             if let index = state.utxos.firstIndex(where: { $0.outpoint == outpoint }) {
                 state.utxos[index].height = height
             } else {
-                state.utxos.append(WalletState.Coin(outpoint: outpoint, amount: output.amount, address: address,
-                                                    height: height, coinbase: tx.isCoinbase))
+                state.utxos.append(
+                    WalletState.Coin(
+                        outpoint: outpoint, amount: output.amount, address: address,
+                        height: height, coinbase: tx.isCoinbase))
             }
         }
         if let index = state.history.firstIndex(where: { $0.txid == tx.txid }) {
             state.history[index].height = height ?? state.history[index].height
         } else if spent > 0 || received > 0 {
-            state.history.append(WalletState.HistoryEntry(txid: tx.txid, height: height,
-                                                          netAmount: Int64(received) - Int64(spent)))
+            state.history.append(
+                WalletState.HistoryEntry(
+                    txid: tx.txid, height: height,
+                    netAmount: Int64(received) - Int64(spent)))
         }
     }
 

@@ -28,7 +28,9 @@ public struct WalletSecret: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The key at Tally's path `m/44'/COIN'/account'/change'/index'` (Protocol.md §14).
-    public func key(network: Network, account: UInt32 = 0, change: Bool = false, index: UInt32) throws(HDKeyError) -> HDKey {
+    public func key(
+        network: Network, account: UInt32 = 0, change: Bool = false, index: UInt32
+    ) throws(HDKeyError) -> HDKey {
         try masterKey().derive(.tally(network: network, account: account, change: change, index: index))
     }
 }

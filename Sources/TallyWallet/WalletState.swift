@@ -25,9 +25,11 @@ public struct WalletState: Codable, Sendable, Equatable {
     /// sent, so a crash or a failed write never leaves a broadcast payment unknown to the wallet.
     public var unbroadcast: [String] = []
 
-    public init(accounts: [Account] = [Account(index: 0, label: "default")], addresses: [AddressRecord] = [],
-                utxos: [Coin] = [], history: [HistoryEntry] = [], scannedHeight: UInt32? = nil,
-                scannedTip: Hash256? = nil) {
+    public init(
+        accounts: [Account] = [Account(index: 0, label: "default")], addresses: [AddressRecord] = [],
+        utxos: [Coin] = [], history: [HistoryEntry] = [], scannedHeight: UInt32? = nil,
+        scannedTip: Hash256? = nil
+    ) {
         self.accounts = accounts
         self.addresses = addresses
         self.utxos = utxos
@@ -111,8 +113,9 @@ public struct WalletState: Codable, Sendable, Equatable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let text = try c.decode(String.self, forKey: .outpoint)
             guard let outpoint = parseOutPoint(text) else {
-                throw DecodingError.dataCorruptedError(forKey: .outpoint, in: c,
-                                                       debugDescription: "outpoint '\(text)' is not TXID:INDEX")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .outpoint, in: c,
+                    debugDescription: "outpoint '\(text)' is not TXID:INDEX")
             }
             self.outpoint = outpoint
             amount = try c.decode(UInt64.self, forKey: .amount)
@@ -161,7 +164,9 @@ public struct WalletState: Codable, Sendable, Equatable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case accounts, addresses, utxos, history, scannedHeight, scannedTip, pending, pendingSpent, unbroadcast }
+    enum CodingKeys: String, CodingKey {
+        case accounts, addresses, utxos, history, scannedHeight, scannedTip, pending, pendingSpent, unbroadcast
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -227,6 +232,7 @@ private func decodeHash<K: CodingKey>(_ c: KeyedDecodingContainer<K>, _ key: K) 
 private func parseOutPoint(_ text: String) -> OutPoint? {
     let parts = text.split(separator: ":", omittingEmptySubsequences: false)
     guard parts.count == 2, parts[0].count == 64, let txid = Hash256(hex: String(parts[0])),
-          !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let index = UInt32(parts[1]) else { return nil }
+        !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let index = UInt32(parts[1])
+    else { return nil }
     return OutPoint(txid: txid, index: index)
 }

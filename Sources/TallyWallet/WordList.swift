@@ -30,7 +30,8 @@ enum WordList {
     static func parse(_ file: [UInt8]) -> Result<[String], MnemonicError> {
         let digest = Hex.encode(SHA256.hash(file).bytes)
         guard digest == expectedSHA256 else {
-            return .failure(.wordListUnavailable("bip39-english.txt has SHA-256 \(digest), not the official \(expectedSHA256)"))
+            return .failure(
+                .wordListUnavailable("bip39-english.txt has SHA-256 \(digest), not the official \(expectedSHA256)"))
         }
         let words = file.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
         guard words.count == count else {

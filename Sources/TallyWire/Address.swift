@@ -34,7 +34,9 @@ public struct Address: Hashable, Sendable, CustomStringConvertible {
         do { payload = try Bech32m.convertBits(Array(decoded.data.dropFirst()), from: 5, to: 8, pad: false) } catch {
             throw .malformed("bad padding")
         }
-        guard let hash = AddressHash(bytes: payload) else { throw .malformed("payload is \(payload.count) bytes, not 20") }
+        guard let hash = AddressHash(bytes: payload) else {
+            throw .malformed("payload is \(payload.count) bytes, not 20")
+        }
         self.init(network: network, hash: hash)
     }
 

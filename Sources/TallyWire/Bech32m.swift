@@ -54,7 +54,8 @@ public enum Bech32m {
     /// Regroups bits, e.g. 8-bit bytes to 5-bit symbols (`pad` true) or back (`pad` false, where
     /// leftover bits must be zero and fewer than `from`).
     public static func convertBits(_ data: [UInt8], from: Int, to: Int, pad: Bool) throws(DecodingError) -> [UInt8] {
-        var acc = 0, bits = 0
+        var acc = 0
+        var bits = 0
         var out: [UInt8] = []
         let maxValue = (1 << to) - 1
         for value in data {

@@ -12,7 +12,9 @@ public struct BlockHeader: Hashable, Sendable, WireCodable {
     public var bits: UInt32
     public var nonce: UInt32
 
-    public init(version: UInt32, previousBlockHash: Hash256, merkleRoot: Hash256, time: UInt32, bits: UInt32, nonce: UInt32) {
+    public init(
+        version: UInt32, previousBlockHash: Hash256, merkleRoot: Hash256, time: UInt32, bits: UInt32, nonce: UInt32
+    ) {
         self.version = version
         self.previousBlockHash = previousBlockHash
         self.merkleRoot = merkleRoot

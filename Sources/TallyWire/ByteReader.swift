@@ -75,7 +75,9 @@ public struct ByteReader {
         let count = try readCompactSize()
         let fits = UInt64(remaining / max(minimumItemSize, 1))
         guard count <= UInt64(limit) else { throw .countTooLarge(count: count, limit: limit) }
-        guard count <= fits else { throw .truncated(needed: Int(clamping: count) &* minimumItemSize, remaining: remaining) }
+        guard count <= fits else {
+            throw .truncated(needed: Int(clamping: count) &* minimumItemSize, remaining: remaining)
+        }
         return Int(count)
     }
 

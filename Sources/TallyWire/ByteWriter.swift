@@ -31,9 +31,15 @@ public struct ByteWriter {
     public mutating func writeCompactSize(_ value: UInt64) {
         switch value {
         case 0..<0xFD: write(UInt8(value))
-        case 0xFD...0xFFFF: write(UInt8(0xFD)); write(UInt16(value))
-        case 0x1_0000...0xFFFF_FFFF: write(UInt8(0xFE)); write(UInt32(value))
-        default: write(UInt8(0xFF)); write(value)
+        case 0xFD...0xFFFF:
+            write(UInt8(0xFD))
+            write(UInt16(value))
+        case 0x1_0000...0xFFFF_FFFF:
+            write(UInt8(0xFE))
+            write(UInt32(value))
+        default:
+            write(UInt8(0xFF))
+            write(value)
         }
     }
 

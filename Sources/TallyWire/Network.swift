@@ -92,8 +92,9 @@ public struct ChainParameters: Sendable {
         let coinbase = Transaction.coinbase(
             CoinbaseData(height: 0, tag: Array("Tally genesis 2026".utf8)),
             outputs: [TxOutput(amount: initialSubsidy, address: AddressHash(bytes: [UInt8](repeating: 0, count: 20))!)])
-        let header = BlockHeader(version: 1, previousBlockHash: .zero, merkleRoot: MerkleTree.root([coinbase.wtxid]),
-                                 time: 1_795_392_000, bits: bits, nonce: nonce)
+        let header = BlockHeader(
+            version: 1, previousBlockHash: .zero, merkleRoot: MerkleTree.root([coinbase.wtxid]),
+            time: 1_795_392_000, bits: bits, nonce: nonce)
         return Block(header: header, transactions: [coinbase])
     }
 }

@@ -105,8 +105,10 @@ public struct Transaction: Hashable, Sendable, WireCodable {
         size = full.bytes.count
     }
 
-    private static func encode(_ version: UInt32, _ inputs: [TxInput], _ outputs: [TxOutput], signatures: Bool,
-                               to writer: inout ByteWriter) {
+    private static func encode(
+        _ version: UInt32, _ inputs: [TxInput], _ outputs: [TxOutput], signatures: Bool,
+        to writer: inout ByteWriter
+    ) {
         writer.write(version)
         writer.writeCompactSize(inputs.count)
         for input in inputs {
@@ -140,7 +142,8 @@ public struct Transaction: Hashable, Sendable, WireCodable {
             let publicKey = try reader.readBytes(32)
             signatureOffsets.append(reader.offset)
             let signature = try reader.readBytes(64)
-            inputs.append(TxInput(outpoint: OutPoint(txid: txid, index: index), publicKey: publicKey, signature: signature))
+            inputs.append(
+                TxInput(outpoint: OutPoint(txid: txid, index: index), publicKey: publicKey, signature: signature))
         }
         let outputCount = try reader.readCount(minimumItemSize: TxOutput.encodedSize)
         var outputs: [TxOutput] = []

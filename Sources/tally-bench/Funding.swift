@@ -52,8 +52,10 @@ struct Funding {
     func payment(_ index: Int, to recipient: AddressHash, fee: UInt64 = 1_000, change: Bool = true) -> Transaction {
         let outputs =
             change
-            ? [TxOutput(amount: amount / 2, address: recipient),
-               TxOutput(amount: amount - amount / 2 - fee, address: TestChain.address(owner))]
+            ? [
+                TxOutput(amount: amount / 2, address: recipient),
+                TxOutput(amount: amount - amount / 2 - fee, address: TestChain.address(owner)),
+            ]
             : [TxOutput(amount: amount - fee, address: recipient)]
         return builder.spend([(outpoints[index], owner)], to: outputs)
     }

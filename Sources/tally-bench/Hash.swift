@@ -11,7 +11,8 @@ import TallyWire
 /// measured in the same run: SHA-256 compressions per second on one thread, divided by the two
 /// compressions a naive double hash of a header needs.
 struct Hash: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Mining hash rate per thread against libcrypto's SHA-256 bound.")
+    static let configuration = CommandConfiguration(
+        abstract: "Mining hash rate per thread against libcrypto's SHA-256 bound.")
 
     @Option(help: "Seconds per measurement.")
     var seconds = 3.0
@@ -19,7 +20,10 @@ struct Hash: ParsableCommand {
     @Option(help: "Largest thread count (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Kernel to use (default: the fastest this CPU has). One of: \(NonceScanner.available.joined(separator: ", ")).")
+    @Option(
+        help:
+            "Kernel to use (default: the fastest this CPU has). One of: \(NonceScanner.available.joined(separator: ", "))."
+    )
     var kernel: String?
 
     @Flag(help: "Print one JSON object.")
@@ -52,17 +56,25 @@ struct Hash: ParsableCommand {
             let after = Self.compressionRate(seconds: seconds / 3)
             compressions += [before, after]
             let bound = (before + after) / 2 / 2
-            entries.append(Entry(threads: count, hashesPerSecond: rate, hashesPerSecondPerThread: rate / Double(count),
-                                 boundPerThread: bound, ratio: rate / Double(count) / bound))
+            entries.append(
+                Entry(
+                    threads: count, hashesPerSecond: rate, hashesPerSecondPerThread: rate / Double(count),
+                    boundPerThread: bound, ratio: rate / Double(count) / bound))
         }
-        let report = Report(kernel: NonceScanner.implementation, compressionsPerSecond: compressions.reduce(0, +) / Double(compressions.count),
-                            entries: entries)
+        let report = Report(
+            kernel: NonceScanner.implementation,
+            compressionsPerSecond: compressions.reduce(0, +) / Double(compressions.count),
+            entries: entries)
         if json {
             try printJSON(report)
         } else {
-            print("kernel \(report.kernel); libcrypto SHA-256: \(String(format: "%.2f", report.compressionsPerSecond / 1e6)) M compressions/s on one thread")
+            print(
+                "kernel \(report.kernel); libcrypto SHA-256: \(String(format: "%.2f", report.compressionsPerSecond / 1e6)) M compressions/s on one thread"
+            )
             for e in entries {
-                print("\(e.threads) thread(s): \(String(format: "%.2f", e.hashesPerSecond / 1e6)) MH/s, \(String(format: "%.2f", e.hashesPerSecondPerThread / 1e6)) MH/s per thread, bound \(String(format: "%.2f", e.boundPerThread / 1e6)) MH/s, ratio \(String(format: "%.2f", e.ratio))")
+                print(
+                    "\(e.threads) thread(s): \(String(format: "%.2f", e.hashesPerSecond / 1e6)) MH/s, \(String(format: "%.2f", e.hashesPerSecondPerThread / 1e6)) MH/s per thread, bound \(String(format: "%.2f", e.boundPerThread / 1e6)) MH/s, ratio \(String(format: "%.2f", e.ratio))"
+                )
             }
         }
     }
@@ -89,8 +101,9 @@ struct Hash: ParsableCommand {
     /// Double hashes per second of `threads` OS threads scanning their own nonce ranges against a
     /// target no hash meets.
     static func hashRate(threads: Int, seconds: Double) -> Double {
-        let header = BlockHeader(version: 1, previousBlockHash: .zero, merkleRoot: ChainParameters.main.genesis.header.merkleRoot,
-                                 time: 1_795_392_000, bits: 0x0300_0001, nonce: 0)
+        let header = BlockHeader(
+            version: 1, previousBlockHash: .zero, merkleRoot: ChainParameters.main.genesis.header.merkleRoot,
+            time: 1_795_392_000, bits: 0x0300_0001, nonce: 0)
         let total = Atomic<UInt64>(0)
         let stop = Atomic<Bool>(false)
         let done = DispatchSemaphore(value: 0)

@@ -25,7 +25,9 @@ struct MempoolBench: ParsableCommand {
     }
 
     func validate() throws {
-        guard (1...200_000).contains(transactions) else { throw ValidationError("--transactions must be between 1 and 200,000") }
+        guard (1...200_000).contains(transactions) else {
+            throw ValidationError("--transactions must be between 1 and 200,000")
+        }
     }
 
     func run() throws {
@@ -46,7 +48,9 @@ struct MempoolBench: ParsableCommand {
             try printJSON(report)
         } else {
             print("accepted \(transactions) tx at \(Int(report.acceptPerSecond)) tx/s")
-            print("template of \(template.count) tx from \(transactions) in \(String(format: "%.1f", report.templateMilliseconds)) ms")
+            print(
+                "template of \(template.count) tx from \(transactions) in \(String(format: "%.1f", report.templateMilliseconds)) ms"
+            )
         }
     }
 }

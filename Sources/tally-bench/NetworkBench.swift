@@ -11,8 +11,9 @@ import TallyWire
 /// nodes, transaction relay across three, and a fresh node's initial sync of a 5,000-block chain
 /// next to importing the same blocks locally.
 struct NetworkBench: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "network",
-                                                    abstract: "Block propagation, transaction relay and initial sync between local nodes.")
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Block propagation, transaction relay and initial sync between local nodes.")
 
     @Option(help: "Blocks in the chain the fresh node syncs.")
     var chainLength = 5_000
@@ -49,11 +50,13 @@ struct NetworkBench: ParsableCommand {
     }
 
     func run() throws {
-        let tallyd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tallyd")
+        let tallyd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "tallyd")
         guard FileManager.default.isExecutableFile(atPath: tallyd.path) else {
             throw ValidationError("build tallyd beside tally-bench first: swift build -c release")
         }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("tally-network-bench-\(UUID().uuidString)")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tally-network-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let cluster = Cluster(tallyd: tallyd, directory: work)
@@ -106,23 +109,32 @@ struct NetworkBench: ParsableCommand {
         try cluster.wait(timeout: 30) { try relay.dropFirst().allSatisfy { try $0.client.status().peers.count >= 1 } }
         started = Date()
         for tx in chains.relayTransactions { relay[0].client.send(.tx(tx)) }
-        try cluster.wait(timeout: 120, poll: 0.01) { try relay[2].client.status().mempoolTransactionCount == UInt32(chains.relayTransactions.count) }
+        try cluster.wait(timeout: 120, poll: 0.01) {
+            try relay[2].client.status().mempoolTransactionCount == UInt32(chains.relayTransactions.count)
+        }
         let relayRate = Double(chains.relayTransactions.count) / Date().timeIntervalSince(started)
 
         let parallelVerify = parallelVerifyRate(chains.relayTransactions)
         let mean = endToEnd.reduce(0, +) / Double(endToEnd.count)
-        let report = Report(blockTransactions: chains.lineBlocks[0].transactions.count - 1, blockHops: 4,
-                            blockMillisecondsEndToEnd: mean * 1000, blockMillisecondsPerHop: mean * 1000 / 4,
-                            relayTransactions: chains.relayTransactions.count, relayTransactionsPerSecond: relayRate,
-                            chainLength: chainLength, syncBlocksPerSecond: syncRate, localImportBlocksPerSecond: localRate,
-                            syncRatio: syncRate / localRate, parallelVerifyPerSecond: parallelVerify,
-                            relayRatio: relayRate * 3 / parallelVerify)
+        let report = Report(
+            blockTransactions: chains.lineBlocks[0].transactions.count - 1, blockHops: 4,
+            blockMillisecondsEndToEnd: mean * 1000, blockMillisecondsPerHop: mean * 1000 / 4,
+            relayTransactions: chains.relayTransactions.count, relayTransactionsPerSecond: relayRate,
+            chainLength: chainLength, syncBlocksPerSecond: syncRate, localImportBlocksPerSecond: localRate,
+            syncRatio: syncRate / localRate, parallelVerifyPerSecond: parallelVerify,
+            relayRatio: relayRate * 3 / parallelVerify)
         if json {
             try printJSON(report)
         } else {
-            print("block of \(report.blockTransactions) tx across 5 nodes: \(String(format: "%.1f", report.blockMillisecondsEndToEnd)) ms end to end, \(String(format: "%.1f", report.blockMillisecondsPerHop)) ms per hop (mean of \(endToEnd.count))")
-            print("transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s; raw verify on every core \(Int(parallelVerify))/s; relay ratio \(String(format: "%.2f", report.relayRatio))")
-            print("initial sync of \(chainLength) blocks: \(Int(syncRate)) blocks/s; local import \(Int(localRate)) blocks/s; ratio \(String(format: "%.2f", report.syncRatio))")
+            print(
+                "block of \(report.blockTransactions) tx across 5 nodes: \(String(format: "%.1f", report.blockMillisecondsEndToEnd)) ms end to end, \(String(format: "%.1f", report.blockMillisecondsPerHop)) ms per hop (mean of \(endToEnd.count))"
+            )
+            print(
+                "transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s; raw verify on every core \(Int(parallelVerify))/s; relay ratio \(String(format: "%.2f", report.relayRatio))"
+            )
+            print(
+                "initial sync of \(chainLength) blocks: \(Int(syncRate)) blocks/s; local import \(Int(localRate)) blocks/s; ratio \(String(format: "%.2f", report.syncRatio))"
+            )
         }
     }
 
@@ -214,7 +226,9 @@ private final class Cluster {
     func importBlocks(_ file: URL, into name: String) throws {
         let process = Process()
         process.executableURL = tallyd
-        process.arguments = ["import-blocks", "--regtest", "--datadir", dataDirectory(name), file.path, "--log-level", "error"]
+        process.arguments = [
+            "import-blocks", "--regtest", "--datadir", dataDirectory(name), file.path, "--log-level", "error",
+        ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
@@ -226,7 +240,11 @@ private final class Cluster {
         let port = nextPort
         let process = Process()
         process.executableURL = tallyd
-        process.arguments = ["--regtest", "--datadir", dataDirectory(name), "--port", "\(port)", "--no-discovery", "--log-level", "warning"]
+        process.arguments =
+            [
+                "--regtest", "--datadir", dataDirectory(name), "--port", "\(port)", "--no-discovery", "--log-level",
+                "warning",
+            ]
             + peers.flatMap { ["--peer", "127.0.0.1:\($0.port)"] }
         let log = directory.appendingPathComponent("\(name).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)

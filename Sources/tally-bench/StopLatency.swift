@@ -8,8 +8,9 @@ import TallyWire
 /// How long after a new tip the last mining worker has left the stale template: the miner runs on
 /// every core against a target nothing meets, and the tip "changes" `signals` times.
 struct StopLatency: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop-latency",
-                                                    abstract: "Time from a new tip until every mining worker has dropped its stale work.")
+    static let configuration = CommandConfiguration(
+        commandName: "stop-latency",
+        abstract: "Time from a new tip until every mining worker has dropped its stale work.")
 
     @Option(help: "New-tip signals to send.")
     var signals = 1_000
@@ -29,10 +30,14 @@ struct StopLatency: ParsableCommand {
     }
 
     func run() throws {
-        let coinbase = Transaction.coinbase(CoinbaseData(height: 1), outputs: [TxOutput(amount: 1, address: AddressHash(bytes: [UInt8](repeating: 0, count: 20))!)])
+        let coinbase = Transaction.coinbase(
+            CoinbaseData(height: 1),
+            outputs: [TxOutput(amount: 1, address: AddressHash(bytes: [UInt8](repeating: 0, count: 20))!)])
         // Target 1: no hash meets it, so the workers are always busy hashing.
-        let block = Block(header: BlockHeader(version: 1, previousBlockHash: .zero, merkleRoot: coinbase.wtxid,
-                                              time: 1_795_392_000, bits: 0x0300_0001, nonce: 0), transactions: [coinbase])
+        let block = Block(
+            header: BlockHeader(
+                version: 1, previousBlockHash: .zero, merkleRoot: coinbase.wtxid,
+                time: 1_795_392_000, bits: 0x0300_0001, nonce: 0), transactions: [coinbase])
         let miner = Miner(threads: threads, hooks: Miner.Hooks(template: { block }, found: { _ in }))
         miner.start()
         Thread.sleep(forTimeInterval: 0.2)
@@ -47,13 +52,16 @@ struct StopLatency: ParsableCommand {
         }
         miner.stop()
         latencies.sort()
-        let report = Report(threads: threads, signals: signals, p50Milliseconds: latencies[latencies.count / 2],
-                            p99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                            maxMilliseconds: latencies.last!)
+        let report = Report(
+            threads: threads, signals: signals, p50Milliseconds: latencies[latencies.count / 2],
+            p99Milliseconds: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+            maxMilliseconds: latencies.last!)
         if json {
             try printJSON(report)
         } else {
-            print("\(signals) new tips, \(threads) worker(s): stale work dropped after p50 \(String(format: "%.3f", report.p50Milliseconds)) ms, p99 \(String(format: "%.3f", report.p99Milliseconds)) ms, max \(String(format: "%.3f", report.maxMilliseconds)) ms")
+            print(
+                "\(signals) new tips, \(threads) worker(s): stale work dropped after p50 \(String(format: "%.3f", report.p50Milliseconds)) ms, p99 \(String(format: "%.3f", report.p99Milliseconds)) ms, max \(String(format: "%.3f", report.maxMilliseconds)) ms"
+            )
         }
     }
 }

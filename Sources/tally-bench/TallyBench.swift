@@ -7,7 +7,8 @@ import TallyWire
 struct TallyBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-bench",
-        abstract: "Tally's benchmarks. Build with -c release; figures are ratios against a reference measured in the same run.",
+        abstract:
+            "Tally's benchmarks. Build with -c release; figures are ratios against a reference measured in the same run.",
         version: TallyVersion.current,
         subcommands: [Validate.self, Hash.self, StopLatency.self, NetworkBench.self, MempoolBench.self])
 

@@ -9,7 +9,8 @@ import TallyWire
 /// Connects blocks full of signed transactions and compares the rate with the raw Ed25519 verify
 /// rate measured on the same signatures in the same run.
 struct Validate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Block connection rate (tx/s) against the raw signature verify rate.")
+    static let configuration = CommandConfiguration(
+        abstract: "Block connection rate (tx/s) against the raw signature verify rate.")
 
     @Option(help: "Blocks to connect per run.")
     var blocks = 5
@@ -56,22 +57,31 @@ struct Validate: ParsableCommand {
             let after = workload.rawVerifyRate()
             references += [before, after]
             let rate = Double(workload.transactionCount) / seconds
-            results.append(Run(threads: threadCount, transactions: workload.transactionCount, seconds: seconds,
-                               txPerSecond: rate, ratio: rate / ((before + after) / 2)))
+            results.append(
+                Run(
+                    threads: threadCount, transactions: workload.transactionCount, seconds: seconds,
+                    txPerSecond: rate, ratio: rate / ((before + after) / 2)))
         }
         let verifyPerSecond = references.reduce(0, +) / Double(references.count)
         let parallelVerifyPerSecond = workload.rawVerifyRate(threads: runs.max()!)
         let cold = try workload.connectAll(signatureThreads: runs.max()!)
         let warm = try workload.connectAll(signatureThreads: runs.max()!, warm: true)
-        let report = Report(txPerSecond: results[0].txPerSecond, verifyPerSecond: verifyPerSecond, ratio: results[0].ratio,
-                            parallelVerifyPerSecond: parallelVerifyPerSecond, warmConnectRatio: cold / warm, runs: results)
+        let report = Report(
+            txPerSecond: results[0].txPerSecond, verifyPerSecond: verifyPerSecond, ratio: results[0].ratio,
+            parallelVerifyPerSecond: parallelVerifyPerSecond, warmConnectRatio: cold / warm, runs: results)
         if json {
             try printJSON(report)
         } else {
-            print("raw Ed25519 verify: \(Int(verifyPerSecond)) /s on 1 thread (mean of the references), \(Int(parallelVerifyPerSecond)) /s on \(runs.max()!)")
-            print("connect of blocks whose transactions were in the mempool first: \(String(format: "%.1f", report.warmConnectRatio))× the cold rate")
+            print(
+                "raw Ed25519 verify: \(Int(verifyPerSecond)) /s on 1 thread (mean of the references), \(Int(parallelVerifyPerSecond)) /s on \(runs.max()!)"
+            )
+            print(
+                "connect of blocks whose transactions were in the mempool first: \(String(format: "%.1f", report.warmConnectRatio))× the cold rate"
+            )
             for r in results {
-                print("connect, \(r.threads) signature thread(s): \(r.transactions) tx in \(String(format: "%.3f", r.seconds)) s = \(Int(r.txPerSecond)) tx/s, ratio to the 1-thread verify rate around it \(String(format: "%.2f", r.ratio))")
+                print(
+                    "connect, \(r.threads) signature thread(s): \(r.transactions) tx in \(String(format: "%.3f", r.seconds)) s = \(Int(r.txPerSecond)) tx/s, ratio to the 1-thread verify rate around it \(String(format: "%.2f", r.ratio))"
+                )
             }
         }
     }
@@ -98,16 +108,26 @@ struct Workload {
             }
             for tx in txs {
                 signatures.append(
-                    (tx.inputs[0].publicKey, SignatureMessage.bytes(txid: tx.txid, parameters: .regtest), tx.inputs[0].signature))
+                    (
+                        tx.inputs[0].publicKey, SignatureMessage.bytes(txid: tx.txid, parameters: .regtest),
+                        tx.inputs[0].signature
+                    ))
             }
-            let coinbase = Transaction.coinbase(CoinbaseData(height: parent.height + 1),
-                                                outputs: [TxOutput(amount: 50 * ChainParameters.coin + fee * UInt64(txs.count),
-                                                                   address: TestChain.address(funding.owner))])
+            let coinbase = Transaction.coinbase(
+                CoinbaseData(height: parent.height + 1),
+                outputs: [
+                    TxOutput(
+                        amount: 50 * ChainParameters.coin + fee * UInt64(txs.count),
+                        address: TestChain.address(funding.owner))
+                ])
             let all = [coinbase] + txs
-            let block = TestChain.solved(Block(header: BlockHeader(version: 1, previousBlockHash: parent.hash,
-                                                                   merkleRoot: MerkleTree.root(all.map(\.wtxid)),
-                                                                   time: parent.time + 1, bits: 0x207f_ffff, nonce: 0),
-                                               transactions: all))
+            let block = TestChain.solved(
+                Block(
+                    header: BlockHeader(
+                        version: 1, previousBlockHash: parent.hash,
+                        merkleRoot: MerkleTree.root(all.map(\.wtxid)),
+                        time: parent.time + 1, bits: 0x207f_ffff, nonce: 0),
+                    transactions: all))
             precondition(block.size <= Block.maximumSize, "block of \(block.size) bytes: lower --transactions")
             measured.append(block.encoded)
             parent = (block.hash, parent.height + 1, block.header.time)
@@ -126,7 +146,8 @@ struct Workload {
         DispatchQueue.concurrentPerform(iterations: threads) { slice in
             for s in stride(from: slice, to: signatures.count, by: threads) {
                 let entry = signatures[s]
-                precondition(Ed25519.verify(signature: entry.signature, message: entry.message, publicKey: entry.publicKey))
+                precondition(
+                    Ed25519.verify(signature: entry.signature, message: entry.message, publicKey: entry.publicKey))
             }
         }
         let seconds = elapsedSeconds(since: started)
@@ -145,7 +166,9 @@ struct Workload {
         if warm {
             let mempool = Mempool()
             for block in decoded {
-                for tx in block.transactions.dropFirst() { try mempool.accept(tx, chain: target.chain, now: target.now) }
+                for tx in block.transactions.dropFirst() {
+                    try mempool.accept(tx, chain: target.chain, now: target.now)
+                }
             }
         }
         let started = DispatchTime.now()

@@ -44,7 +44,9 @@ struct ProbeReport: Encodable {
         work = status.chainWork.description
         bestHeaderHeight = status.bestHeaderHeight
         peers = status.peers.map {
-            PeerEntry(address: $0.address.description, inbound: $0.inbound, userAgent: $0.userAgent, height: $0.startHeight, banScore: $0.banScore)
+            PeerEntry(
+                address: $0.address.description, inbound: $0.inbound, userAgent: $0.userAgent, height: $0.startHeight,
+                banScore: $0.banScore)
         }
         mempool = status.mempoolTransactionCount
         mempoolBytes = status.mempoolBytes
@@ -85,7 +87,9 @@ struct ProbeReport: Encodable {
             "peers \(peers.count)",
         ]
         lines.removeAll(where: \.isEmpty)
-        lines += peers.map { "  \($0.inbound ? "in " : "out") \($0.address)  \($0.userAgent)  height \($0.height)  ban score \($0.banScore)" }
+        lines += peers.map {
+            "  \($0.inbound ? "in " : "out") \($0.address)  \($0.userAgent)  height \($0.height)  ban score \($0.banScore)"
+        }
         return lines.joined(separator: "\n")
     }
 }

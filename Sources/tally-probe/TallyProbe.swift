@@ -13,7 +13,8 @@ extension Network: ExpressibleByArgument {}
 struct TallyProbe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally-probe",
-        abstract: "Show a Tally node's chain, peers, mempool and mining, or list the nodes announcing themselves on the LAN.",
+        abstract:
+            "Show a Tally node's chain, peers, mempool and mining, or list the nodes announcing themselves on the LAN.",
         discussion: """
             The node's network is found by itself (each network has its own magic bytes: the probe tries \
             the one whose default port is given first, then the others) unless --network or --regtest names it.
@@ -63,13 +64,17 @@ struct TallyProbe: ParsableCommand {
 
     func validate() throws {
         if !scan && node == nil { throw ValidationError("give the node as host:port, or --scan") }
-        if regtest, let network, network != .regtest { throw ValidationError("--regtest and --network \(network.rawValue) disagree") }
+        if regtest, let network, network != .regtest {
+            throw ValidationError("--regtest and --network \(network.rawValue) disagree")
+        }
         if let node, !scan {
             guard let target = splitHostPort(node), (1...65535).contains(target.port) else {
                 throw ValidationError("'\(node)' is not host:port (e.g. 127.0.0.1:18733)")
             }
         }
-        guard interval >= 0.1, timeout > 0, seconds > 0 else { throw ValidationError("--interval, --timeout and --seconds are positive") }
+        guard interval >= 0.1, timeout > 0, seconds > 0 else {
+            throw ValidationError("--interval, --timeout and --seconds are positive")
+        }
     }
 
     func run() throws {
@@ -101,22 +106,33 @@ struct TallyProbe: ParsableCommand {
                     recentBlocks: max(0, recentBlocks))
                 return (result, candidate)
             } catch Probe.Failure.unreachable(let why) {
-                throw CommandFailure.unreachable("cannot reach \(node) (\(connectionReason(why))): is tallyd running there, on that port?")
+                throw CommandFailure.unreachable(
+                    "cannot reach \(node) (\(connectionReason(why))): is tallyd running there, on that port?")
             } catch Probe.Failure.badAnswer(let why) {
                 if why.contains("closed") { continue }
-                throw CommandFailure.badAnswer("\(node) accepted the connection but gave no status within \(timeout) s: is it a Tally node? (--timeout waits longer)")
+                throw CommandFailure.badAnswer(
+                    "\(node) accepted the connection but gave no status within \(timeout) s: is it a Tally node? (--timeout waits longer)"
+                )
             }
         }
         if let network {
-            return try { throw CommandFailure.badAnswer("\(node) closed the connection: it is not a Tally node on \(network.rawValue)\(network == .main ? " (a regtest node? leave out --network, or give --regtest)" : "")") }()
+            return try {
+                throw CommandFailure.badAnswer(
+                    "\(node) closed the connection: it is not a Tally node on \(network.rawValue)\(network == .main ? " (a regtest node? leave out --network, or give --regtest)" : "")"
+                )
+            }()
         }
-        throw CommandFailure.badAnswer("\(node) closed the connection in every Tally network's magic (\(Network.allCases.map(\.rawValue).joined(separator: ", "))): it is not a Tally node, or it banned this address")
+        throw CommandFailure.badAnswer(
+            "\(node) closed the connection in every Tally network's magic (\(Network.allCases.map(\.rawValue).joined(separator: ", "))): it is not a Tally node, or it banned this address"
+        )
     }
 
     private func runScan() throws {
         let networks = namedNetwork.map { [$0] } ?? Network.allCases
         let collected = Mutex(Collected())
-        let listen = self.listen, seconds = self.seconds, discoveryPort = self.discoveryPort
+        let listen = self.listen
+        let seconds = self.seconds
+        let discoveryPort = self.discoveryPort
         DispatchQueue.concurrentPerform(iterations: networks.count) { index in
             let network = networks[index]
             let port = discoveryPort ?? Int(network.defaultDiscoveryPort)
@@ -130,7 +146,8 @@ struct TallyProbe: ParsableCommand {
         }
         let (heard, failures) = collected.withLock { ($0.heard, $0.failures) }
         if heard.isEmpty, let failure = failures.first {
-            throw CommandFailure("\(failure): check --listen (a broadcast address of this machine) and --discovery-port")
+            throw CommandFailure(
+                "\(failure): check --listen (a broadcast address of this machine) and --discovery-port")
         }
         if json {
             let entries = heard.map { node in
@@ -138,10 +155,15 @@ struct TallyProbe: ParsableCommand {
             }
             print("[" + entries.joined(separator: ",") + "]")
         } else if heard.isEmpty {
-            let ports = networks.map { "\(discoveryPort ?? Int($0.defaultDiscoveryPort)) (\($0.rawValue))" }.joined(separator: ", ")
+            let ports = networks.map { "\(discoveryPort ?? Int($0.defaultDiscoveryPort)) (\($0.rawValue))" }.joined(
+                separator: ", ")
             print("no Tally node heard on UDP \(ports) in \(seconds) s")
         } else {
-            for node in heard { print("\(node.host):\(node.announcement.port)  \(node.network.rawValue)  height \(node.announcement.bestHeight)") }
+            for node in heard {
+                print(
+                    "\(node.host):\(node.announcement.port)  \(node.network.rawValue)  height \(node.announcement.bestHeight)"
+                )
+            }
         }
     }
 }

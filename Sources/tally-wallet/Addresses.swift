@@ -5,7 +5,8 @@ import TallyWallet
 import TallyWire
 
 struct NewAddress: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "new-address", abstract: "Hand out new receiving addresses (in bulk with --count).")
+    static let configuration = CommandConfiguration(
+        commandName: "new-address", abstract: "Hand out new receiving addresses (in bulk with --count).")
 
     @OptionGroup var options: WalletOptions
 
@@ -26,17 +27,25 @@ struct NewAddress: ParsableCommand {
         // A label names one address: `send … LABEL` must never have to guess.
         for name in names where !name.isEmpty {
             if let taken = file.state.issuedAddresses.first(where: { !$0.change && $0.label == name }) {
-                throw CommandFailure("the label '\(name)' is already used by address \(taken.index): choose another (nothing was changed)")
+                throw CommandFailure(
+                    "the label '\(name)' is already used by address \(taken.index): choose another (nothing was changed)"
+                )
             }
         }
         var issued: [WalletState.AddressRecord] = []
         for name in names {
-            issued.append(try file.state.issueAddress(label: name, change: false, master: master, network: options.network))
+            issued.append(
+                try file.state.issueAddress(label: name, change: false, master: master, network: options.network))
         }
         _ = try file.state.extendLookahead(master: master, network: options.network)
         try options.save(file)
         if options.json {
-            try printJSON(issued.map { AddressRow(label: $0.label, index: $0.index, address: $0.address.description, balances: BalanceRow(Balances())) })
+            try printJSON(
+                issued.map {
+                    AddressRow(
+                        label: $0.label, index: $0.index, address: $0.address.description,
+                        balances: BalanceRow(Balances()))
+                })
         } else {
             for record in issued { print("\(record.index)\t\(record.label)\t\(record.address)") }
         }
@@ -110,8 +119,9 @@ struct List: ParsableCommand {
         let maturity = options.network.parameters.coinbaseMaturity
         let perAddress = state.balances(maturity: maturity)
         let rows = state.issuedAddresses.filter { !$0.change }.sorted { $0.index < $1.index }.map { record in
-            AddressRow(label: record.label, index: record.index, address: record.address.description,
-                       balances: BalanceRow(perAddress[record.address] ?? Balances()))
+            AddressRow(
+                label: record.label, index: record.index, address: record.address.description,
+                balances: BalanceRow(perAddress[record.address] ?? Balances()))
         }
         let changeAddresses = Set(state.addresses.filter(\.change).map(\.address))
         var change = Balances()
@@ -123,16 +133,23 @@ struct List: ParsableCommand {
         }
         let wallet = state.totalBalances(maturity: maturity)
         if options.json {
-            try printJSON(ListReport(addresses: rows, change: BalanceRow(change), wallet: BalanceRow(wallet), height: state.scannedHeight ?? 0))
+            try printJSON(
+                ListReport(
+                    addresses: rows, change: BalanceRow(change), wallet: BalanceRow(wallet),
+                    height: state.scannedHeight ?? 0))
         } else {
             let columns = ["spendable", "immature", "pending in", "pending out", "total"]
             print(pad("index", 6) + pad("label", 17) + pad("address", 50) + columns.map { pad($0, 16) }.joined())
             func amounts(_ b: BalanceRow) -> String {
                 [b.spendable, b.immature, b.pendingIn, b.pendingOut, b.total].map { pad($0, 16) }.joined()
             }
-            for row in rows { print(pad(String(row.index), 6) + pad(row.label, 17) + pad(row.address, 50) + amounts(row.balances)) }
+            for row in rows {
+                print(pad(String(row.index), 6) + pad(row.label, 17) + pad(row.address, 50) + amounts(row.balances))
+            }
             print(pad("", 6) + pad("change", 17) + pad("(internal addresses)", 50) + amounts(BalanceRow(change)))
-            print(pad("", 6) + pad("wallet", 17) + pad("at height \(state.scannedHeight ?? 0)", 50) + amounts(BalanceRow(wallet)))
+            print(
+                pad("", 6) + pad("wallet", 17) + pad("at height \(state.scannedHeight ?? 0)", 50)
+                    + amounts(BalanceRow(wallet)))
         }
     }
 
@@ -143,11 +160,14 @@ struct List: ParsableCommand {
         let height: UInt32
     }
 
-    private func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
 }
 
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Transactions that moved this wallet's money, newest last.")
+    static let configuration = CommandConfiguration(
+        abstract: "Transactions that moved this wallet's money, newest last.")
 
     @OptionGroup var options: WalletOptions
 
@@ -161,14 +181,16 @@ struct History: ParsableCommand {
     func run() throws {
         let state = try options.load().state
         let rows = state.history.map {
-            Row(txid: $0.txid.description, height: $0.height, amount: Coins.format(UInt64($0.netAmount.magnitude)),
+            Row(
+                txid: $0.txid.description, height: $0.height, amount: Coins.format(UInt64($0.netAmount.magnitude)),
                 direction: $0.netAmount >= 0 ? "in" : "out")
         }
         if options.json {
             try printJSON(rows)
         } else {
-            for row in rows { print("\(row.height.map(String.init) ?? "pending")\t\(row.direction)\t\(row.amount)\t\(row.txid)") }
+            for row in rows {
+                print("\(row.height.map(String.init) ?? "pending")\t\(row.direction)\t\(row.amount)\t\(row.txid)")
+            }
         }
     }
 }
-

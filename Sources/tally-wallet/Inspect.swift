@@ -7,7 +7,8 @@ import TallyWire
 
 /// For experts, in the style of libbitcoin-explorer's HD commands.
 struct Inspect: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the BIP-39 seed and the SLIP-0010 key and address at a path.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show the BIP-39 seed and the SLIP-0010 key and address at a path.")
 
     @Option(help: "Mnemonic words.")
     var mnemonic: String?
@@ -38,14 +39,20 @@ struct Inspect: ParsableCommand {
         let network: Network = regtest ? .regtest : .main
         let seedBytes: [UInt8]
         if let mnemonic {
-            do { seedBytes = try Mnemonic(phrase: mnemonic).seed(passphrase: mnemonicPassphrase) } catch { throw CommandFailure("\(error)") }
+            do { seedBytes = try Mnemonic(phrase: mnemonic).seed(passphrase: mnemonicPassphrase) } catch {
+                throw CommandFailure("\(error)")
+            }
         } else {
-            guard let decoded = Hex.decode(seed!), (16...64).contains(decoded.count) else { throw ValidationError("--seed is 16 to 64 bytes of hex") }
+            guard let decoded = Hex.decode(seed!), (16...64).contains(decoded.count) else {
+                throw ValidationError("--seed is 16 to 64 bytes of hex")
+            }
             seedBytes = decoded
         }
         let derivation: DerivationPath
         do {
-            derivation = try path.map { try DerivationPath(parsing: $0) } ?? .tally(network: network, account: 0, change: false, index: 0)
+            derivation =
+                try path.map { try DerivationPath(parsing: $0) }
+                ?? .tally(network: network, account: 0, change: false, index: 0)
         } catch {
             throw CommandFailure("\(error)")
         }

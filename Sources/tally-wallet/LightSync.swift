@@ -39,11 +39,13 @@ struct LightSync {
         let parameters = network.parameters
         let headers = try client.headers(after: [parameters.genesisHash])
         try Self.verify(headers, parameters: parameters)
-        var report = Report(height: UInt32(headers.count), tip: (headers.last?.hash ?? parameters.genesisHash).description,
-                            blocksScanned: 0, rescanned: false, rebroadcast: 0, rebroadcastAccepted: 0, refused: [])
+        var report = Report(
+            height: UInt32(headers.count), tip: (headers.last?.hash ?? parameters.genesisHash).description,
+            blocksScanned: 0, rescanned: false, rebroadcast: 0, rebroadcastAccepted: 0, refused: [])
         var scanned = Set<Int>()
         if let tip = state.scannedTip, let height = state.scannedHeight,
-           height == 0 || Int(height) > headers.count || headers[Int(height) - 1].hash != tip {
+            height == 0 || Int(height) > headers.count || headers[Int(height) - 1].hash != tip
+        {
             WalletScanner.reset(&state)
             report.rescanned = true
         }
@@ -52,13 +54,18 @@ struct LightSync {
         var passes = 0
         repeat {
             passes += 1
-            if passes > 1 { WalletScanner.reset(&state); report.rescanned = true }
+            if passes > 1 {
+                WalletScanner.reset(&state)
+                report.rescanned = true
+            }
             let start = Int(state.scannedHeight ?? 0)
             for chunk in stride(from: start, to: headers.count, by: 64) {
                 let slice = Array(headers[chunk..<min(chunk + 64, headers.count)])
                 for (offset, block) in try client.blocks(slice.map(\.hash)).enumerated() {
                     guard block.computedMerkleRoot == block.header.merkleRoot else {
-                        throw CommandFailure.badAnswer("the node sent block \(block.hash) whose transactions do not match its header: use another --node")
+                        throw CommandFailure.badAnswer(
+                            "the node sent block \(block.hash) whose transactions do not match its header: use another --node"
+                        )
                     }
                     WalletScanner.apply(block, height: UInt32(chunk + offset + 1), to: &state)
                     scanned.insert(chunk + offset + 1)
@@ -115,13 +122,17 @@ struct LightSync {
         for (offset, header) in headers.enumerated() {
             let height = UInt32(offset + 1)
             guard header.previousBlockHash == previous.hash else {
-                throw CommandFailure.badAnswer("the node's header \(height) does not link to the one before it: use another --node")
+                throw CommandFailure.badAnswer(
+                    "the node's header \(height) does not link to the one before it: use another --node")
             }
-            let required = Difficulty.requiredBits(height: height, parentBits: previous.bits, parentTime: previous.time,
-                                                   grandparentTime: beforePrevious.time, parameters: parameters)
+            let required = Difficulty.requiredBits(
+                height: height, parentBits: previous.bits, parentTime: previous.time,
+                grandparentTime: beforePrevious.time, parameters: parameters)
             guard header.bits == required,
-                  let target = Target.decode(bits: header.bits), !(target < UInt256(header.hash)) else {
-                throw CommandFailure.badAnswer("the node's header \(height) fails its proof of work: use another --node")
+                let target = Target.decode(bits: header.bits), !(target < UInt256(header.hash))
+            else {
+                throw CommandFailure.badAnswer(
+                    "the node's header \(height) fails its proof of work: use another --node")
             }
             beforePrevious = previous
             previous = header

@@ -8,7 +8,8 @@ import TallyWire
 
 struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pay an amount (in coins, e.g. 1.5) to an address or a local label; change goes to a new internal address.",
+        abstract:
+            "Pay an amount (in coins, e.g. 1.5) to an address or a local label; change goes to a new internal address.",
         discussion: """
             The payment is saved in the wallet before it is sent, and the command waits for the node's \
             verdict: taken (exit 0, shown as pending out) or refused (exit 1 with the node's reason; \
@@ -28,19 +29,27 @@ struct Send: ParsableCommand {
     @Argument(help: "Recipient: an address, or the label of one of this wallet's addresses.")
     var to: String
 
-    @Option(help: ArgumentHelp("Fee rate in base units per 1,000 bytes, at least the network's minimum of \(PaymentBuilder.minimumFeeRate).",
-                               valueName: "units"))
+    @Option(
+        help: ArgumentHelp(
+            "Fee rate in base units per 1,000 bytes, at least the network's minimum of \(PaymentBuilder.minimumFeeRate).",
+            valueName: "units"))
     var feeRate: UInt64 = PaymentBuilder.minimumFeeRate
 
-    @Flag(help: "Pay from the coins the wallet knew at its last sync, without syncing first (the node refuses a payment whose coins are spent).")
+    @Flag(
+        help:
+            "Pay from the coins the wallet knew at its last sync, without syncing first (the node refuses a payment whose coins are spent)."
+    )
     var noSync = false
 
     func validate() throws {
         guard Coins.parse(amount) != nil else {
-            throw ValidationError("'\(amount)' is not an amount in coins: a positive number with up to 8 decimals, e.g. 1.5")
+            throw ValidationError(
+                "'\(amount)' is not an amount in coins: a positive number with up to 8 decimals, e.g. 1.5")
         }
         guard feeRate >= PaymentBuilder.minimumFeeRate else {
-            throw ValidationError("--fee-rate \(feeRate) is below the network's minimum of \(PaymentBuilder.minimumFeeRate) units per 1,000 bytes: no node would relay the payment")
+            throw ValidationError(
+                "--fee-rate \(feeRate) is below the network's minimum of \(PaymentBuilder.minimumFeeRate) units per 1,000 bytes: no node would relay the payment"
+            )
         }
     }
 
@@ -60,7 +69,8 @@ struct Send: ParsableCommand {
         default:
             sources = state.issuedAddresses.filter { !$0.change && ($0.label == from || UInt32(from) == $0.index) }
             guard !sources.isEmpty else {
-                throw CommandFailure("no address of this wallet is labelled or numbered '\(from)': see 'tally-wallet list'")
+                throw CommandFailure(
+                    "no address of this wallet is labelled or numbered '\(from)': see 'tally-wallet list'")
             }
         }
         let maturity = options.network.parameters.coinbaseMaturity
@@ -71,18 +81,25 @@ struct Send: ParsableCommand {
         let keys = Dictionary(state.addresses.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
         let tx: Transaction
         do {
-            tx = try PaymentBuilder.build(paying: units, to: recipient, from: spendable, change: change.address, feeRate: feeRate,
-                                          parameters: options.network.parameters) { address in
+            tx = try PaymentBuilder.build(
+                paying: units, to: recipient, from: spendable, change: change.address, feeRate: feeRate,
+                parameters: options.network.parameters
+            ) { address in
                 guard let record = keys[address] else { return nil }
-                return try? master.derive(.tally(network: options.network, account: record.account, change: record.change,
-                                                 index: record.index)).signingKey
+                return try? master.derive(
+                    .tally(
+                        network: options.network, account: record.account, change: record.change,
+                        index: record.index)
+                ).signingKey
             }
         } catch .insufficientFunds(let available, let needed) {
             let immature = state.utxos.filter { coin in
-                sources.contains { $0.address == coin.address } && coin.height != nil && !state.isSpendable(coin, maturity: maturity)
+                sources.contains { $0.address == coin.address } && coin.height != nil
+                    && !state.isSpendable(coin, maturity: maturity)
             }.reduce(0) { $0 + $1.amount }
-            throw CommandFailure("insufficient funds: \(Coins.format(available)) spendable, \(Coins.format(needed)) needed (amount plus fee)"
-                                 + (immature > 0 ? "; \(Coins.format(immature)) more are immature coinbase outputs" : ""))
+            throw CommandFailure(
+                "insufficient funds: \(Coins.format(available)) spendable, \(Coins.format(needed)) needed (amount plus fee)"
+                    + (immature > 0 ? "; \(Coins.format(immature)) more are immature coinbase outputs" : ""))
         } catch {
             throw CommandFailure("\(error)")
         }
@@ -101,26 +118,46 @@ struct Send: ParsableCommand {
             defer { client.close() }
             verdict = try sendForVerdict(tx, client: client)
         } catch let failure as PeerClient.Failure {
-            throw unknownOutcome(nodeFailure(failure, target: target, network: options.network, purpose: "send the payment"), txid: tx.txid)
+            throw unknownOutcome(
+                nodeFailure(failure, target: target, network: options.network, purpose: "send the payment"),
+                txid: tx.txid)
         } catch let failure as CommandFailure {
             throw unknownOutcome(failure, txid: tx.txid)
         }
 
         guard verdict == .accepted else {
             file.state = before
-            try options.save(file, consequence: "the refused payment stays in the wallet as unbroadcast; 'tally-wallet abandon \(tx.txid)' releases its coins")
-            throw CommandFailure("the node at \(target.host):\(target.port) refused the payment: \(verdict.explanation); nothing was sent and the coins stay spendable")
+            try options.save(
+                file,
+                consequence:
+                    "the refused payment stays in the wallet as unbroadcast; 'tally-wallet abandon \(tx.txid)' releases its coins"
+            )
+            throw CommandFailure(
+                "the node at \(target.host):\(target.port) refused the payment: \(verdict.explanation); nothing was sent and the coins stay spendable"
+            )
         }
         state.markSent(tx.txid)
         file.state = state
-        try options.save(file, consequence: "the node took payment \(tx.txid) but the wallet still calls it unbroadcast; the next 'tally-wallet sync' corrects that")
+        try options.save(
+            file,
+            consequence:
+                "the node took payment \(tx.txid) but the wallet still calls it unbroadcast; the next 'tally-wallet sync' corrects that"
+        )
 
-        let fee = spendable.filter { coin in tx.inputs.contains { $0.outpoint == coin.outpoint } }.reduce(0) { $0 + $1.amount }
+        let fee =
+            spendable.filter { coin in tx.inputs.contains { $0.outpoint == coin.outpoint } }.reduce(0) {
+                $0 + $1.amount
+            }
             - tx.outputs.reduce(0) { $0 + $1.amount }
         if options.json {
-            try printJSON(["txid": tx.txid.description, "amount": Coins.format(units), "fee": Coins.format(fee), "node": "\(target.host):\(target.port)"])
+            try printJSON([
+                "txid": tx.txid.description, "amount": Coins.format(units), "fee": Coins.format(fee),
+                "node": "\(target.host):\(target.port)",
+            ])
         } else {
-            print("sent \(Coins.format(units)) (fee \(Coins.format(fee))) in \(tx.txid): the node at \(target.host):\(target.port) took it; it shows as pending out until mined")
+            print(
+                "sent \(Coins.format(units)) (fee \(Coins.format(fee))) in \(tx.txid): the node at \(target.host):\(target.port) took it; it shows as pending out until mined"
+            )
         }
     }
 
@@ -128,21 +165,28 @@ struct Send: ParsableCommand {
     private func recipientHash(in state: WalletState) throws -> AddressHash {
         let labelled = state.issuedAddresses.filter { !$0.change && !$0.label.isEmpty && $0.label == to }
         if labelled.count > 1 {
-            throw CommandFailure("the label '\(to)' names \(labelled.count) addresses (\(labelled.map { String($0.index) }.joined(separator: ", "))): pay to the address itself")
+            throw CommandFailure(
+                "the label '\(to)' names \(labelled.count) addresses (\(labelled.map { String($0.index) }.joined(separator: ", "))): pay to the address itself"
+            )
         }
         if let local = labelled.first { return local.address.hash }
         do {
             return try Address(parsing: to, network: options.network).hash
         } catch Address.ParseError.wrongNetwork(let expected, let found) {
-            throw CommandFailure("the recipient '\(to)' is an address of another network (prefix '\(found)', this wallet's is '\(expected)')")
+            throw CommandFailure(
+                "the recipient '\(to)' is an address of another network (prefix '\(found)', this wallet's is '\(expected)')"
+            )
         } catch {
-            throw CommandFailure("the recipient '\(to)' is neither a label of this wallet nor a valid address (\(options.network == .regtest ? "tlyrt1…" : "tly1…"), 42 or more characters; check for a typo)")
+            throw CommandFailure(
+                "the recipient '\(to)' is neither a label of this wallet nor a valid address (\(options.network == .regtest ? "tlyrt1…" : "tly1…"), 42 or more characters; check for a typo)"
+            )
         }
     }
 
     private func unknownOutcome(_ failure: CommandFailure, txid: Hash256) -> CommandFailure {
-        CommandFailure("\(failure.message). Payment \(txid) is saved in the wallet as unbroadcast: 'tally-wallet sync' sends it again, 'tally-wallet abandon \(txid)' cancels it",
-                       code: failure.code)
+        CommandFailure(
+            "\(failure.message). Payment \(txid) is saved in the wallet as unbroadcast: 'tally-wallet sync' sends it again, 'tally-wallet abandon \(txid)' cancels it",
+            code: failure.code)
     }
 }
 
@@ -161,7 +205,9 @@ struct Abandon: ParsableCommand {
     var txid: String
 
     func validate() throws {
-        guard txid.count == 64, Hash256(hex: txid) != nil else { throw ValidationError("'\(txid)' is not a txid (64 hex digits)") }
+        guard txid.count == 64, Hash256(hex: txid) != nil else {
+            throw ValidationError("'\(txid)' is not a txid (64 hex digits)")
+        }
     }
 
     func run() throws {
@@ -183,7 +229,9 @@ struct Abandon: ParsableCommand {
         if options.json {
             try printJSON(AbandonReport(abandoned: abandoned.map(\.description), released: Coins.format(released)))
         } else {
-            print("abandoned \(abandoned.map(\.description).joined(separator: ", ")): \(Coins.format(released)) spendable again")
+            print(
+                "abandoned \(abandoned.map(\.description).joined(separator: ", ")): \(Coins.format(released)) spendable again"
+            )
         }
     }
 

@@ -13,7 +13,9 @@ enum KeyCost: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// A new wallet file holding `mnemonic`, with its first receiving address and the look-ahead.
-func makeWallet(_ mnemonic: Mnemonic, mnemonicPassphrase: String, options: WalletOptions, cost: KeyCost) throws -> (WalletFile, WalletSecret) {
+func makeWallet(
+    _ mnemonic: Mnemonic, mnemonicPassphrase: String, options: WalletOptions, cost: KeyCost
+) throws -> (WalletFile, WalletSecret) {
     guard !FileManager.default.fileExists(atPath: options.url.path) else {
         throw CommandFailure("\(options.url.path) exists: choose another --wallet (nothing was changed)")
     }
@@ -22,8 +24,9 @@ func makeWallet(_ mnemonic: Mnemonic, mnemonicPassphrase: String, options: Walle
     var state = WalletState()
     _ = try state.issueAddress(label: "default", change: false, master: master, network: options.network)
     _ = try state.extendLookahead(master: master, network: options.network)
-    let file = try WalletFile(sealing: secret, passphrase: try options.passphrase(confirm: true), network: options.network,
-                              state: state, cost: cost.cost)
+    let file = try WalletFile(
+        sealing: secret, passphrase: try options.passphrase(confirm: true), network: options.network,
+        state: state, cost: cost.cost)
     try options.save(file)
     return (file, secret)
 }
@@ -48,12 +51,14 @@ struct Create: ParsableCommand {
 
     func run() throws {
         let mnemonic = try Mnemonic.generate(wordCount: words)
-        let (file, _) = try makeWallet(mnemonic, mnemonicPassphrase: mnemonicPassphrase, options: options, cost: keyCost)
+        let (file, _) = try makeWallet(
+            mnemonic, mnemonicPassphrase: mnemonicPassphrase, options: options, cost: keyCost)
         let address = file.state.issuedAddresses[0].address
         if options.json {
             try printJSON(["wallet": options.url.path, "mnemonic": mnemonic.phrase, "address": address.description])
         } else {
-            print("""
+            print(
+                """
                 Wallet created: \(options.url.path)
 
                 Write these \(words) words down, in order, and keep them offline. They are the only way to
@@ -68,7 +73,8 @@ struct Create: ParsableCommand {
 }
 
 struct Restore: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Restore a wallet from its mnemonic and find its coins on the chain.")
+    static let configuration = CommandConfiguration(
+        abstract: "Restore a wallet from its mnemonic and find its coins on the chain.")
 
     @OptionGroup var options: WalletOptions
     @OptionGroup var node: NodeOptions
@@ -83,14 +89,19 @@ struct Restore: ParsableCommand {
     var keyCost = KeyCost.moderate
 
     func run() throws {
-        let phrase = try mnemonic ?? {
-            print("Mnemonic: ", terminator: "")
-            guard let line = readLine(), !line.isEmpty else { throw CommandFailure("no mnemonic given: type the words, or pass --mnemonic") }
-            return line
-        }()
+        let phrase =
+            try mnemonic
+            ?? {
+                print("Mnemonic: ", terminator: "")
+                guard let line = readLine(), !line.isEmpty else {
+                    throw CommandFailure("no mnemonic given: type the words, or pass --mnemonic")
+                }
+                return line
+            }()
         let parsed: Mnemonic
         do { parsed = try Mnemonic(phrase: phrase) } catch { throw CommandFailure("\(error): nothing was written") }
-        var (file, secret) = try makeWallet(parsed, mnemonicPassphrase: mnemonicPassphrase, options: options, cost: keyCost)
+        var (file, secret) = try makeWallet(
+            parsed, mnemonicPassphrase: mnemonicPassphrase, options: options, cost: keyCost)
         let report = try syncAndSave(&file, secret: secret, options: options, node: node)
         try printSummary(file.state, report: report, options: options)
     }

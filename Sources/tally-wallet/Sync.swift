@@ -6,8 +6,10 @@ import TallyWallet
 import TallyWire
 
 /// Syncs `file`'s state with the node, in memory.
-func sync(_ file: inout WalletFile, secret: WalletSecret, options: WalletOptions, node: NodeOptions,
-          purpose: String = "sync the wallet") throws -> LightSync.Report {
+func sync(
+    _ file: inout WalletFile, secret: WalletSecret, options: WalletOptions, node: NodeOptions,
+    purpose: String = "sync the wallet"
+) throws -> LightSync.Report {
     let target = try node.target(for: options.network)
     let client = try connect(to: target, network: options.network, for: purpose)
     defer { client.close() }
@@ -23,7 +25,9 @@ func sync(_ file: inout WalletFile, secret: WalletSecret, options: WalletOptions
 }
 
 /// Syncs and saves the file (only the public state changes; the secret stays sealed).
-func syncAndSave(_ file: inout WalletFile, secret: WalletSecret, options: WalletOptions, node: NodeOptions) throws -> LightSync.Report {
+func syncAndSave(
+    _ file: inout WalletFile, secret: WalletSecret, options: WalletOptions, node: NodeOptions
+) throws -> LightSync.Report {
     let report = try sync(&file, secret: secret, options: options, node: node)
     try options.save(file, consequence: "the wallet keeps its state from before this sync")
     return report
@@ -37,21 +41,26 @@ func printSummary(_ state: WalletState, report: LightSync.Report, options: Walle
         try printJSON(withBalances)
     } else {
         let rescan = report.rescanned ? ", after a rescan from genesis" : ""
-        print("synced to height \(report.height): \(report.blocksScanned) block(s) scanned\(rescan); "
-              + "spendable \(Coins.format(balances.spendable)), immature \(Coins.format(balances.immature)), "
-              + "pending in \(Coins.format(balances.pendingIn)), pending out \(Coins.format(balances.pendingOut)), "
-              + "total \(Coins.format(balances.total))")
+        print(
+            "synced to height \(report.height): \(report.blocksScanned) block(s) scanned\(rescan); "
+                + "spendable \(Coins.format(balances.spendable)), immature \(Coins.format(balances.immature)), "
+                + "pending in \(Coins.format(balances.pendingIn)), pending out \(Coins.format(balances.pendingOut)), "
+                + "total \(Coins.format(balances.total))")
         if report.rebroadcast > 0 {
-            print("sent \(report.rebroadcast) unmined payment(s) again: \(report.rebroadcastAccepted) taken by the node")
+            print(
+                "sent \(report.rebroadcast) unmined payment(s) again: \(report.rebroadcastAccepted) taken by the node")
         }
         for refusal in report.refused {
-            print("the node refuses payment \(refusal.txid): \(refusal.reason); 'tally-wallet abandon \(refusal.txid)' releases its coins")
+            print(
+                "the node refuses payment \(refusal.txid): \(refusal.reason); 'tally-wallet abandon \(refusal.txid)' releases its coins"
+            )
         }
     }
 }
 
 struct Sync: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Catch up with the node: new blocks, pending payments, rebroadcast of unmined sends.")
+    static let configuration = CommandConfiguration(
+        abstract: "Catch up with the node: new blocks, pending payments, rebroadcast of unmined sends.")
 
     @OptionGroup var options: WalletOptions
     @OptionGroup var node: NodeOptions

@@ -35,7 +35,8 @@ func sendForVerdict(_ tx: Transaction, client: PeerClient, timeout: TimeInterval
         let until = answeredNotFound.map { min($0.addingTimeInterval(0.5), deadline) } ?? deadline
         let message: Message
         do {
-            message = try client.next(timeout: max(0.01, until.timeIntervalSinceNow), waitingFor: "the verdict on payment \(txid)")
+            message = try client.next(
+                timeout: max(0.01, until.timeIntervalSinceNow), waitingFor: "the verdict on payment \(txid)")
         } catch PeerClient.Failure.timeout(let what) {
             if answeredNotFound != nil { return .notTaken }
             throw PeerClient.Failure.timeout(what)

@@ -27,7 +27,9 @@ struct WalletOptions: ParsableArguments {
 
     /// The passphrase that encrypts the file: TALLY_WALLET_PASSPHRASE, or asked for on the terminal.
     func passphrase(confirm: Bool = false) throws -> String {
-        if let fromEnvironment = ProcessInfo.processInfo.environment["TALLY_WALLET_PASSPHRASE"] { return fromEnvironment }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["TALLY_WALLET_PASSPHRASE"] {
+            return fromEnvironment
+        }
         guard let typed = getpass("Wallet passphrase: ").map({ String(cString: $0) }), !typed.isEmpty else {
             throw CommandFailure("a passphrase is needed: type it at the prompt, or set TALLY_WALLET_PASSPHRASE")
         }
@@ -43,14 +45,18 @@ struct WalletOptions: ParsableArguments {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             if !FileManager.default.fileExists(atPath: url.path) {
-                throw CommandFailure("there is no wallet at \(url.path): create one with 'tally-wallet create\(regtest ? " --regtest" : "")', or name yours with --wallet")
+                throw CommandFailure(
+                    "there is no wallet at \(url.path): create one with 'tally-wallet create\(regtest ? " --regtest" : "")', or name yours with --wallet"
+                )
             }
             throw CommandFailure("cannot read the wallet \(sentence(for: error))")
         }
         do {
             let file = try WalletFile(decoding: [UInt8](data))
             guard file.network == network else {
-                throw CommandFailure("\(url.path) is a \(file.network.rawValue) wallet: \(network == .regtest ? "drop" : "add") --regtest")
+                throw CommandFailure(
+                    "\(url.path) is a \(file.network.rawValue) wallet: \(network == .regtest ? "drop" : "add") --regtest"
+                )
             }
             return file
         } catch let error as WalletFileError {
@@ -74,12 +80,15 @@ struct WalletOptions: ParsableArguments {
     /// `consequence` says what a failure means for the user ("nothing was sent").
     func save(_ file: WalletFile, consequence: String = "nothing was changed") throws {
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try AtomicFile.write(try file.encoded(), to: url)
         } catch let error as WalletFileError {
             throw CommandFailure("cannot write \(url.path): \(error); \(consequence)")
         } catch {
-            throw CommandFailure("cannot write the wallet \(url.path) (\(reasonOnly(error))): \(consequence); check the directory's permissions and free space")
+            throw CommandFailure(
+                "cannot write the wallet \(url.path) (\(reasonOnly(error))): \(consequence); check the directory's permissions and free space"
+            )
         }
     }
 }
@@ -92,7 +101,10 @@ func homeDirectory() -> URL {
 
 /// Which node to talk to.
 struct NodeOptions: ParsableArguments {
-    @Option(help: "The node, host:port (default: the node with the most work announcing itself on the discovery port, else 127.0.0.1 and the network's port).")
+    @Option(
+        help:
+            "The node, host:port (default: the node with the most work announcing itself on the discovery port, else 127.0.0.1 and the network's port)."
+    )
     var node: String?
 
     func target(for network: Network) throws -> (host: String, port: Int) {
@@ -107,7 +119,9 @@ struct NodeOptions: ParsableArguments {
 /// The node with the most work heard within two seconds on the network's discovery port (loopback).
 private func discovered(_ network: Network) -> String? {
     let heard = (try? Probe.scan(network: network, port: Int(network.defaultDiscoveryPort), seconds: 2)) ?? []
-    return heard.max { $0.announcement.chainWork < $1.announcement.chainWork }.map { "\($0.host):\($0.announcement.port)" }
+    return heard.max { $0.announcement.chainWork < $1.announcement.chainWork }.map {
+        "\($0.host):\($0.announcement.port)"
+    }
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {

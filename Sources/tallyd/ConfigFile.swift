@@ -42,7 +42,9 @@ enum ConfigFile {
             let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if name.hasPrefix("--") { name.removeFirst(2) }
             guard let kind = options[name] else {
-                throw CommandFailure("\(path) line \(number): unknown option '\(name)' (the options are those of 'tallyd --help', without the dashes)")
+                throw CommandFailure(
+                    "\(path) line \(number): unknown option '\(name)' (the options are those of 'tallyd --help', without the dashes)"
+                )
             }
             guard !value.isEmpty else { throw CommandFailure("\(path) line \(number): '\(name)' has no value") }
             switch kind {
@@ -51,14 +53,19 @@ enum ConfigFile {
                     throw CommandFailure("\(path) line \(number): '\(name)' is true or false, not '\(value)'")
                 }
             case .integer:
-                guard Int(value) != nil else { throw CommandFailure("\(path) line \(number): '\(name)' needs a whole number, not '\(value)'") }
+                guard Int(value) != nil else {
+                    throw CommandFailure("\(path) line \(number): '\(name)' needs a whole number, not '\(value)'")
+                }
             case .number:
-                guard Double(value) != nil else { throw CommandFailure("\(path) line \(number): '\(name)' needs a number, not '\(value)'") }
+                guard Double(value) != nil else {
+                    throw CommandFailure("\(path) line \(number): '\(name)' needs a number, not '\(value)'")
+                }
             case .text, .repeatable:
                 break
             }
             if kind != .repeatable, let earlier = settings.first(where: { $0.name == name }) {
-                throw CommandFailure("\(path) line \(number): '\(name)' was already set on line \(earlier.line); only 'peer' may repeat")
+                throw CommandFailure(
+                    "\(path) line \(number): '\(name)' was already set on line \(earlier.line); only 'peer' may repeat")
             }
             settings.append(Setting(name: name, value: value, line: number))
         }
@@ -67,10 +74,11 @@ enum ConfigFile {
 
     /// The command-line arguments the settings stand for, leaving out those the command line sets.
     static func arguments(_ settings: [Setting], overriddenBy commandLine: [String]) -> [String] {
-        let given = Set(commandLine.compactMap { argument -> String? in
-            guard argument.hasPrefix("--") else { return nil }
-            return String(argument.dropFirst(2).prefix { $0 != "=" })
-        })
+        let given = Set(
+            commandLine.compactMap { argument -> String? in
+                guard argument.hasPrefix("--") else { return nil }
+                return String(argument.dropFirst(2).prefix { $0 != "=" })
+            })
         var arguments: [String] = []
         for setting in settings where !given.contains(setting.name) {
             if options[setting.name] == .flag {
@@ -88,19 +96,23 @@ enum ConfigFile {
         var rest = commandLine
         if let first = rest.first, first != "run", subcommands.contains(first) || first == "help" { return commandLine }
         if rest.first == "run" { rest.removeFirst() }
-        if rest.contains(where: { ["-h", "--help", "--version", "--experimental-dump-help"].contains($0) }) { return commandLine }
+        if rest.contains(where: { ["-h", "--help", "--version", "--experimental-dump-help"].contains($0) }) {
+            return commandLine
+        }
         let explicit = value(of: "conf", in: rest)
         let path: String
         if let explicit {
             path = explicit
         } else {
             let network: Network = rest.contains("--regtest") ? .regtest : .main
-            let directory = value(of: "datadir", in: rest).map { URL(fileURLWithPath: $0) } ?? defaultDataDirectory(for: network)
+            let directory =
+                value(of: "datadir", in: rest).map { URL(fileURLWithPath: $0) } ?? defaultDataDirectory(for: network)
             path = directory.appendingPathComponent("tally.conf").path
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             if explicit != nil {
-                let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "there is no such file"
+                let reason =
+                    FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "there is no such file"
                 throw CommandFailure("cannot read the configuration file \(path): \(reason)")
             }
             return commandLine
@@ -125,7 +137,8 @@ enum ConfigFile {
 
 /// `~/.tally/NETWORK`, with `$HOME` honoured as every Unix tool does.
 func defaultDataDirectory(for network: Network) -> URL {
-    let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+    let home =
+        ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
         ?? FileManager.default.homeDirectoryForCurrentUser
     return home.appendingPathComponent(".tally").appendingPathComponent(network.rawValue)
 }

@@ -25,10 +25,14 @@ struct Tallyd: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // The node's options are what people look for: `tallyd --help` shows them, then the other commands.
         if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
-            print(Tallyd.helpMessage(for: Run.self)
-                .replacingOccurrences(of: "OVERVIEW: \(Run.configuration.abstract)", with: "OVERVIEW: \(configuration.abstract)")
-                .replacingOccurrences(of: "tallyd run ", with: "tallyd "))
-            print("""
+            print(
+                Tallyd.helpMessage(for: Run.self)
+                    .replacingOccurrences(
+                        of: "OVERVIEW: \(Run.configuration.abstract)", with: "OVERVIEW: \(configuration.abstract)"
+                    )
+                    .replacingOccurrences(of: "tallyd run ", with: "tallyd "))
+            print(
+                """
 
                 OTHER COMMANDS:
                   import-blocks, export-blocks, check, restore-snapshot   ('tallyd help COMMAND' for each)
@@ -39,7 +43,8 @@ struct Tallyd: ParsableCommand {
         }
         let expanded: [String]
         do {
-            expanded = try ConfigFile.expand(arguments, subcommands: configuration.subcommands.compactMap { $0.configuration.commandName })
+            expanded = try ConfigFile.expand(
+                arguments, subcommands: configuration.subcommands.compactMap { $0.configuration.commandName })
         } catch let failure as CommandFailure {
             CommandRunner.report("tallyd", failure.message)
             Foundation.exit(failure.code.rawValue)
@@ -84,8 +89,10 @@ struct Run: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: ArgumentHelp("Read options from this file, one 'option = value' a line; DATADIR/tally.conf when it exists otherwise. The command line wins.",
-                               valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Read options from this file, one 'option = value' a line; DATADIR/tally.conf when it exists otherwise. The command line wins.",
+            valueName: "file"))
     var conf: String?
 
     @Flag(help: "Mine blocks on the tip.")
@@ -130,9 +137,11 @@ struct Run: ParsableCommand {
     @Flag(help: "Run without the peer network (no listening, no discovery).")
     var noNetwork = false
 
-    @Option(name: .customLong("http"), help: ArgumentHelp(
-        "Serve the JSON API, the explorer page and /metrics on HOST:PORT (off by default).",
-        valueName: "host:port"))
+    @Option(
+        name: .customLong("http"),
+        help: ArgumentHelp(
+            "Serve the JSON API, the explorer page and /metrics on HOST:PORT (off by default).",
+            valueName: "host:port"))
     var http: String?
 
     @Option(help: "Take a snapshot of the store every N blocks (0: never).")
@@ -146,8 +155,12 @@ struct Run: ParsableCommand {
             throw ValidationError("--threads is 1 to 1024 (to run without mining, leave out --mine)")
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port is 0 to 65535") }
-        if let discoveryPort, !(1...65535).contains(discoveryPort) { throw ValidationError("--discovery-port is 1 to 65535") }
-        guard maxInbound >= 0, maxOutbound >= 0 else { throw ValidationError("--max-inbound and --max-outbound are 0 or more") }
+        if let discoveryPort, !(1...65535).contains(discoveryPort) {
+            throw ValidationError("--discovery-port is 1 to 65535")
+        }
+        guard maxInbound >= 0, maxOutbound >= 0 else {
+            throw ValidationError("--max-inbound and --max-outbound are 0 or more")
+        }
         if let mineInterval, mineInterval < 0 { throw ValidationError("--mine-interval is 0 or more seconds") }
     }
 
@@ -180,7 +193,9 @@ struct Run: ParsableCommand {
             do {
                 configuration.rewardAddress = try Address(parsing: rewardAddress, network: store.network).hash
             } catch {
-                throw CommandFailure("--reward-address '\(rewardAddress)' is not a \(store.network.rawValue) address: \(addressProblem(error))")
+                throw CommandFailure(
+                    "--reward-address '\(rewardAddress)' is not a \(store.network.rawValue) address: \(addressProblem(error))"
+                )
             }
         }
         let node = try openNode(configuration, logger: logger)
@@ -204,7 +219,8 @@ struct Run: ParsableCommand {
             do {
                 try node.startNetwork(network)
             } catch {
-                throw listenFailure(error, what: "port \(network.port) (P2P)", address: bind, fix: "choose another --port")
+                throw listenFailure(
+                    error, what: "port \(network.port) (P2P)", address: bind, fix: "choose another --port")
             }
         }
         var explorer: ExplorerServer?
@@ -214,14 +230,20 @@ struct Run: ParsableCommand {
             do {
                 port = try server.start(host: httpTarget.host, port: httpTarget.port)
             } catch {
-                throw listenFailure(error, what: "port \(httpTarget.port) (HTTP)", address: httpTarget.host, fix: "choose another --http")
+                throw listenFailure(
+                    error, what: "port \(httpTarget.port) (HTTP)", address: httpTarget.host,
+                    fix: "choose another --http")
             }
-            logger.notice("HTTP API and explorer on http://\(httpTarget.host.contains(":") ? "[\(httpTarget.host)]" : httpTarget.host):\(port)/")
+            logger.notice(
+                "HTTP API and explorer on http://\(httpTarget.host.contains(":") ? "[\(httpTarget.host)]" : httpTarget.host):\(port)/"
+            )
             explorer = server
         }
 
         if mine {
-            logger.notice("mining to \(Address(network: store.network, hash: node.rewardAddress)) on \(threads) thread(s), kernel \(NonceScanner.implementation)")
+            logger.notice(
+                "mining to \(Address(network: store.network, hash: node.rewardAddress)) on \(threads) thread(s), kernel \(NonceScanner.implementation)"
+            )
             node.startMining(threads: threads)
         }
         let reporter = HashRateReporter(node: node, logger: logger)
@@ -278,14 +300,16 @@ final class HashRateReporter: Sendable {
             return Double(count &- last.count) / now.timeIntervalSince(last.time)
         }
         let peers = node.network?.readyPeerCount ?? 0
-        logger.info("hashrate \(String(format: "%.0f", rate)) H/s height \(node.sync { $0.chain.height }) peers \(peers)")
+        logger.info(
+            "hashrate \(String(format: "%.0f", rate)) H/s height \(node.sync { $0.chain.height }) peers \(peers)")
     }
 
     func stop() { running.store(false, ordering: .relaxed) }
 }
 
 struct ImportBlocks: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Connect the blocks of a bootstrap file (as export-blocks writes).")
+    static let configuration = CommandConfiguration(
+        abstract: "Connect the blocks of a bootstrap file (as export-blocks writes).")
 
     @OptionGroup var store: StoreOptions
 
@@ -317,7 +341,8 @@ struct ImportBlocks: ParsableCommand {
 }
 
 struct ExportBlocks: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write the active chain (after genesis) to a bootstrap file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Write the active chain (after genesis) to a bootstrap file.")
 
     @OptionGroup var store: StoreOptions
 
@@ -337,7 +362,9 @@ struct ExportBlocks: ParsableCommand {
 func openChain(_ options: StoreOptions) throws -> ChainState {
     let configuration = options.nodeConfiguration()
     guard FileManager.default.fileExists(atPath: configuration.storePath) else {
-        throw CommandFailure("there is no chain store at \(configuration.storePath): check --datadir\(options.regtest ? "" : " (and --regtest)")")
+        throw CommandFailure(
+            "there is no chain store at \(configuration.storePath): check --datadir\(options.regtest ? "" : " (and --regtest)")"
+        )
     }
     do {
         let store = try ChainStore(path: configuration.storePath, network: options.network)
@@ -348,7 +375,8 @@ func openChain(_ options: StoreOptions) throws -> ChainState {
 }
 
 struct Check: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Verify that the stored UTXO set equals a replay of the chain from genesis.")
+    static let configuration = CommandConfiguration(
+        abstract: "Verify that the stored UTXO set equals a replay of the chain from genesis.")
 
     @OptionGroup var store: StoreOptions
 
@@ -361,7 +389,9 @@ struct Check: ParsableCommand {
         let replayed = try chain.replayCoins().coins
         let consistent = stored == replayed
         if json {
-            print(#"{"height":\#(chain.height),"tip":"\#(chain.tip.hash)","coins":\#(stored.count),"consistent":\#(consistent)}"#)
+            print(
+                #"{"height":\#(chain.height),"tip":"\#(chain.tip.hash)","coins":\#(stored.count),"consistent":\#(consistent)}"#
+            )
         } else {
             print("height \(chain.height) tip \(chain.tip.hash) coins \(stored.count) consistent \(consistent)")
         }
@@ -385,14 +415,18 @@ struct RestoreSnapshot: ParsableCommand {
         let configuration = store.nodeConfiguration()
         let manager = FileManager.default
         if manager.fileExists(atPath: configuration.storePath) {
-            guard force else { throw CommandFailure("\(configuration.storePath) exists: add --force to replace it (nothing was changed)") }
+            guard force else {
+                throw CommandFailure(
+                    "\(configuration.storePath) exists: add --force to replace it (nothing was changed)")
+            }
             for suffix in ["", "-wal", "-shm"] { try? manager.removeItem(atPath: configuration.storePath + suffix) }
         }
         do {
             try manager.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
             try manager.copyItem(atPath: snapshot, toPath: configuration.storePath)
         } catch {
-            throw CommandFailure("cannot copy the snapshot \(snapshot) to \(configuration.storePath): \(fileProblem(error))")
+            throw CommandFailure(
+                "cannot copy the snapshot \(snapshot) to \(configuration.storePath): \(fileProblem(error))")
         }
         let chain = try openChain(store)
         print("restored: height \(chain.height) tip \(chain.tip.hash)")

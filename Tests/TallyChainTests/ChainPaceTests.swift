@@ -1,7 +1,7 @@
-import Testing
 import TallyChain
 import TallyTestSupport
 import TallyWire
+import Testing
 
 @Suite struct ChainPaceTests {
     let main = ChainParameters.main
@@ -19,25 +19,33 @@ import TallyWire
         let work = Target.work(of: Target.decode(bits: 0x1e00_ffff)!).approximated
         #expect(pace.blocks == 30)
         #expect(pace.meanSpacing == 12)
-        #expect(pace.impliedHashRate.map { abs($0 - work / 12) < 1 } == true,
-                "\(String(describing: pace.impliedHashRate))")
+        #expect(
+            pace.impliedHashRate.map { abs($0 - work / 12) < 1 } == true,
+            "\(String(describing: pace.impliedHashRate))")
         #expect(pace.hashesPerBlock > 0)
         // 12 s against a 10 s spacing: the next block is a little easier than the tip.
         #expect(Target.decode(bits: 0x1e00_ffff)! < Target.decode(bits: pace.nextBits)!)
-        #expect(pace.nextBits == Difficulty.requiredBits(height: 41, parentBits: 0x1e00_ffff, parentTime: start + 480,
-                                                         grandparentTime: start + 468, parameters: main))
+        #expect(
+            pace.nextBits
+                == Difficulty.requiredBits(
+                    height: 41, parentBits: 0x1e00_ffff, parentTime: start + 480,
+                    grandparentTime: start + 468, parameters: main))
     }
 
     @Test func aShortChainAndTimesThatGoBack() {
         let genesis = main.genesis.header
         let alone = ChainPace(headers: [genesis], tipHeight: 0, parameters: main)
         #expect(alone.blocks == 0 && alone.meanSpacing == nil && alone.impliedHashRate == nil)
-        #expect(ChainPace(headers: [genesis, header(time: genesis.time + 99, bits: genesis.bits)], tipHeight: 1,
-                          parameters: main).meanSpacing == nil)
+        #expect(
+            ChainPace(
+                headers: [genesis, header(time: genesis.time + 99, bits: genesis.bits)], tipHeight: 1,
+                parameters: main
+            ).meanSpacing == nil)
         #expect(alone.nextBits == genesis.bits)
         // R3 lets a block be dated before its parent: no hash rate from a span that is not positive.
-        let back = ChainPace(headers: [header(time: 100, bits: 0x1e00_ffff), header(time: 90, bits: 0x1e00_ffff)],
-                             tipHeight: 5, parameters: main)
+        let back = ChainPace(
+            headers: [header(time: 100, bits: 0x1e00_ffff), header(time: 90, bits: 0x1e00_ffff)],
+            tipHeight: 5, parameters: main)
         #expect(back.blocks == 1 && back.meanSpacing == -10 && back.impliedHashRate == nil)
     }
 

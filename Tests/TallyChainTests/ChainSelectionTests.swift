@@ -1,9 +1,9 @@
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyMempool
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// Heaviest-chain selection: reorganisations of several depths with the UTXO set and the mempool
 /// checked after each, first-seen on equal work, orphans, and invalid branches.
@@ -20,30 +20,38 @@ import TallyWire
 
     func payment(from height: UInt32, fee: UInt64 = 10_000) throws -> Transaction {
         let source = try t.coinbase(at: height)
-        return t.spend([(TestChain.outpoint(source), alice)],
-                       to: [TxOutput(amount: source.outputs[0].amount - fee, address: TestChain.address(bob))])
+        return t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [TxOutput(amount: source.outputs[0].amount - fee, address: TestChain.address(bob))])
     }
 
     /// `count` blocks on `parent`, the first holding `transactions`; not submitted.
-    func branch(on parent: BlockIndexEntry, count: Int, first transactions: [Transaction] = [], tag: String) -> [Block] {
+    func branch(on parent: BlockIndexEntry, count: Int, first transactions: [Transaction] = [], tag: String) -> [Block]
+    {
         branch(on: (parent.hash, parent.height, parent.header.time), count: count, first: transactions, tag: tag)
     }
 
-    func branch(after block: Block, height: UInt32, count: Int, first transactions: [Transaction] = [], tag: String) -> [Block] {
+    func branch(
+        after block: Block, height: UInt32, count: Int, first transactions: [Transaction] = [], tag: String
+    ) -> [Block] {
         branch(on: (block.hash, height, block.header.time), count: count, first: transactions, tag: tag)
     }
 
-    private func branch(on parent: (hash: Hash256, height: UInt32, time: UInt32), count: Int, first transactions: [Transaction],
-                        tag: String) -> [Block] {
+    private func branch(
+        on parent: (hash: Hash256, height: UInt32, time: UInt32), count: Int, first transactions: [Transaction],
+        tag: String
+    ) -> [Block] {
         var blocks: [Block] = []
         var previous = parent
         for i in 0..<count {
             let height = previous.height + 1
-            let coinbase = Transaction.coinbase(CoinbaseData(height: height, tag: Array(tag.utf8)),
-                                                outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
+            let coinbase = Transaction.coinbase(
+                CoinbaseData(height: height, tag: Array(tag.utf8)),
+                outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
             let all = [coinbase] + (i == 0 ? transactions : [])
-            let header = BlockHeader(version: 1, previousBlockHash: previous.hash, merkleRoot: MerkleTree.root(all.map(\.wtxid)),
-                                     time: previous.time + 1, bits: 0x207f_ffff, nonce: 0)
+            let header = BlockHeader(
+                version: 1, previousBlockHash: previous.hash, merkleRoot: MerkleTree.root(all.map(\.wtxid)),
+                time: previous.time + 1, bits: 0x207f_ffff, nonce: 0)
             let block = TestChain.solved(Block(header: header, transactions: all))
             blocks.append(block)
             previous = (block.hash, height, header.time)
@@ -146,7 +154,9 @@ import TallyWire
         try submit(branchA)
         // B's second block spends a coin that does not exist: only connecting it can tell.
         var branchB = branch(on: fork, count: 1, tag: "B")
-        let bogus = t.spend([(OutPoint(txid: SHA256.hash([9]), index: 0), alice)], to: [TxOutput(amount: 5_000, address: TestChain.address(bob))])
+        let bogus = t.spend(
+            [(OutPoint(txid: SHA256.hash([9]), index: 0), alice)],
+            to: [TxOutput(amount: 5_000, address: TestChain.address(bob))])
         branchB += branch(after: branchB[0], height: fork.height + 1, count: 4, first: [bogus], tag: "B")
         // B's fourth block gives it more work than A: the switch is tried and fails.
         let change = try submit(Array(branchB.prefix(4)))
@@ -170,4 +180,3 @@ import TallyWire
         #expect(t.chain.height == 111)
     }
 }
-

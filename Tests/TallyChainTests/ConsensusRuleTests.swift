@@ -1,8 +1,8 @@
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// Each test builds a block (or transaction) that breaks exactly one rule of Protocol.md §5 and
 /// checks that the chain rejects it citing that rule, and that the tip does not move.
@@ -19,19 +19,25 @@ import TallyWire
     }
 
     /// A valid payment of `amount` to bob from the coinbase at `height`, change back to alice.
-    func payment(from height: UInt32 = 1, amount: UInt64 = 10 * ChainParameters.coin, fee: UInt64 = 10_000) throws -> Transaction {
+    func payment(
+        from height: UInt32 = 1, amount: UInt64 = 10 * ChainParameters.coin, fee: UInt64 = 10_000
+    ) throws -> Transaction {
         let source = try t.coinbase(at: height)
-        return t.spend([(TestChain.outpoint(source), alice)], to: [
-            TxOutput(amount: amount, address: TestChain.address(bob)),
-            TxOutput(amount: source.outputs[0].amount - amount - fee, address: TestChain.address(alice)),
-        ])
+        return t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [
+                TxOutput(amount: amount, address: TestChain.address(bob)),
+                TxOutput(amount: source.outputs[0].amount - amount - fee, address: TestChain.address(alice)),
+            ])
     }
 
     func expectRejected(_ block: Block, _ rule: ConsensusRule, sourceLocation: SourceLocation = #_sourceLocation) {
         let tipBefore = t.chain.tip.hash
         do {
             let result = try t.chain.acceptBlock(block)
-            #expect(result.invalid[block.hash]?.rule == rule, "expected \(rule), got \(result)", sourceLocation: sourceLocation)
+            #expect(
+                result.invalid[block.hash]?.rule == rule, "expected \(rule), got \(result)",
+                sourceLocation: sourceLocation)
         } catch let violation as RuleViolation {
             #expect(violation.rule == rule, "expected \(rule), got \(violation)", sourceLocation: sourceLocation)
         } catch {
@@ -57,7 +63,9 @@ import TallyWire
 
     @Test func spendingAnOutputOfAnEarlierTransactionInTheSameBlockIsValid() throws {
         let first = try payment()
-        let second = t.spend([(TestChain.outpoint(first, 0), bob)], to: [TxOutput(amount: 10 * coin - 5_000, address: TestChain.address(alice))])
+        let second = t.spend(
+            [(TestChain.outpoint(first, 0), bob)],
+            to: [TxOutput(amount: 10 * coin - 5_000, address: TestChain.address(alice))])
         try expectAccepted(t.block([first, second], fees: 15_000))
         #expect(try t.chain.coin(TestChain.outpoint(first, 0)) == nil)
         #expect(try t.isConsistent())
@@ -66,7 +74,9 @@ import TallyWire
     @Test func aCoinbaseIsSpendableAtExactlyOneHundredBlocks() throws {
         // The tip is 110; the next block is 111, so the coinbase of height 11 is exactly 100 deep.
         let source = try t.coinbase(at: 11)
-        let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: source.outputs[0].amount - 1_000, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [TxOutput(amount: source.outputs[0].amount - 1_000, address: TestChain.address(bob))])
         try expectAccepted(t.block([tx], fees: 1_000))
     }
 
@@ -117,7 +127,11 @@ import TallyWire
     }
 
     @Test func r6ChildOfAnInvalidBlockIsRejected() throws {
-        let bad = t.block(tag: "bad") { $0.transactions[0] = Transaction.coinbase(CoinbaseData(height: 111), outputs: [TxOutput(amount: 51 * ChainParameters.coin, address: TestChain.address(alice))]) }
+        let bad = t.block(tag: "bad") {
+            $0.transactions[0] = Transaction.coinbase(
+                CoinbaseData(height: 111),
+                outputs: [TxOutput(amount: 51 * ChainParameters.coin, address: TestChain.address(alice))])
+        }
         expectRejected(bad, .coinbaseAmount)
         let parent = try #require(t.chain.index[bad.hash])
         #expect(t.chain.index.status(of: parent) == .invalid)
@@ -127,9 +141,12 @@ import TallyWire
 
     /// A block on top of `parent` that was never accepted into the index.
     func child(of parent: Block) -> Block {
-        let coinbase = Transaction.coinbase(CoinbaseData(height: 112), outputs: [TxOutput(amount: 1, address: TestChain.address(alice))])
-        return Block(header: BlockHeader(version: 1, previousBlockHash: parent.hash, merkleRoot: coinbase.wtxid,
-                                         time: parent.header.time + 1, bits: parent.header.bits, nonce: 0), transactions: [coinbase])
+        let coinbase = Transaction.coinbase(
+            CoinbaseData(height: 112), outputs: [TxOutput(amount: 1, address: TestChain.address(alice))])
+        return Block(
+            header: BlockHeader(
+                version: 1, previousBlockHash: parent.hash, merkleRoot: coinbase.wtxid,
+                time: parent.header.time + 1, bits: parent.header.bits, nonce: 0), transactions: [coinbase])
     }
 
     // MARK: Block rules
@@ -145,7 +162,9 @@ import TallyWire
 
     @Test func r8OversizeBlockIsRejected() throws {
         let manyOutputs = (0..<38_000).map { _ in TxOutput(amount: 0, address: TestChain.address(alice)) }
-        expectRejected(t.block { $0.transactions[0] = Transaction.coinbase(CoinbaseData(height: 111), outputs: manyOutputs) }, .blockSize)
+        expectRejected(
+            t.block { $0.transactions[0] = Transaction.coinbase(CoinbaseData(height: 111), outputs: manyOutputs) },
+            .blockSize)
     }
 
     @Test func r9BlockWithoutTransactionsIsRejected() throws {
@@ -158,21 +177,30 @@ import TallyWire
     }
 
     @Test func r10SecondCoinbaseIsRejected() throws {
-        let extra = Transaction.coinbase(CoinbaseData(height: 111, extraNonce: 9), outputs: [TxOutput(amount: 1, address: TestChain.address(bob))])
+        let extra = Transaction.coinbase(
+            CoinbaseData(height: 111, extraNonce: 9), outputs: [TxOutput(amount: 1, address: TestChain.address(bob))])
         expectRejected(t.block([extra]), .coinbaseUnique)
     }
 
     @Test func r11WrongCoinbaseHeightIsRejected() throws {
-        expectRejected(t.block { $0.transactions[0] = Transaction.coinbase(CoinbaseData(height: 7), outputs: $0.transactions[0].outputs) }, .coinbaseHeight)
+        expectRejected(
+            t.block {
+                $0.transactions[0] = Transaction.coinbase(CoinbaseData(height: 7), outputs: $0.transactions[0].outputs)
+            }, .coinbaseHeight)
     }
 
     @Test func r12CoinbaseSignatureMustBeZero() throws {
-        expectRejected(t.block {
-            let cb = $0.transactions[0]
-            $0.transactions[0] = Transaction(inputs: [TxInput(outpoint: .null, publicKey: cb.inputs[0].publicKey,
-                                                              signature: [1] + [UInt8](repeating: 0, count: 63))],
-                                             outputs: cb.outputs)
-        }, .coinbaseSignature)
+        expectRejected(
+            t.block {
+                let cb = $0.transactions[0]
+                $0.transactions[0] = Transaction(
+                    inputs: [
+                        TxInput(
+                            outpoint: .null, publicKey: cb.inputs[0].publicKey,
+                            signature: [1] + [UInt8](repeating: 0, count: 63))
+                    ],
+                    outputs: cb.outputs)
+            }, .coinbaseSignature)
     }
 
     @Test func r13CoinbasePayingMoreThanTheSubsidyIsRejected() throws {
@@ -207,34 +235,44 @@ import TallyWire
 
     @Test func r16DuplicateInputIsRejected() throws {
         let source = try t.coinbase(at: 1)
-        let tx = t.spend([(TestChain.outpoint(source), alice), (TestChain.outpoint(source), alice)],
-                         to: [TxOutput(amount: 100 * coin - 1_000, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), alice), (TestChain.outpoint(source), alice)],
+            to: [TxOutput(amount: 100 * coin - 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx], fees: 1_000), .duplicateInput)
     }
 
     @Test func r17NullOutpointInAnOrdinaryTransactionIsRejected() throws {
         let source = try t.coinbase(at: 1)
-        let tx = t.spend([(TestChain.outpoint(source), alice), (.null, alice)],
-                         to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), alice), (.null, alice)],
+            to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .nullInput)
     }
 
     @Test func r18OutputAboveMaximumMoneyIsRejected() throws {
         let source = try t.coinbase(at: 1)
-        let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: ChainParameters.maximumMoney + 1, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [TxOutput(amount: ChainParameters.maximumMoney + 1, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .amountRange)
     }
 
     @Test func r18OutputsAddingUpAboveMaximumMoneyAreRejected() throws {
         let source = try t.coinbase(at: 1)
         let half = ChainParameters.maximumMoney / 2 + 1
-        let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: half, address: TestChain.address(bob)),
-                                                                     TxOutput(amount: half, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [
+                TxOutput(amount: half, address: TestChain.address(bob)),
+                TxOutput(amount: half, address: TestChain.address(bob)),
+            ])
         expectRejected(t.block([tx]), .amountRange)
     }
 
     @Test func r19SpendingAnOutputThatNeverExistedIsRejected() throws {
-        let tx = t.spend([(OutPoint(txid: SHA256.hash([1, 2, 3]), index: 0), alice)], to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(OutPoint(txid: SHA256.hash([1, 2, 3]), index: 0), alice)],
+            to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .missingOrSpent)
     }
 
@@ -253,25 +291,32 @@ import TallyWire
 
     @Test func r19SpendingAnOutputOfALaterTransactionIsRejected() throws {
         let first = try payment()
-        let second = t.spend([(TestChain.outpoint(first, 0), bob)], to: [TxOutput(amount: 10 * coin - 5_000, address: TestChain.address(alice))])
+        let second = t.spend(
+            [(TestChain.outpoint(first, 0), bob)],
+            to: [TxOutput(amount: 10 * coin - 5_000, address: TestChain.address(alice))])
         expectRejected(t.block([second, first], fees: 15_000), .missingOrSpent)
     }
 
     @Test func r19OutputIndexBeyondTheTransactionIsRejected() throws {
         let source = try t.coinbase(at: 1)
-        let tx = t.spend([(OutPoint(txid: source.txid, index: 1), alice)], to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(OutPoint(txid: source.txid, index: 1), alice)],
+            to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .missingOrSpent)
     }
 
     @Test func r20SpendingACoinbaseNinetyNineBlocksDeepIsRejected() throws {
         let source = try t.coinbase(at: 12)  // next block is 111: 99 deep
-        let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: source.outputs[0].amount - 1_000, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [TxOutput(amount: source.outputs[0].amount - 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx], fees: 1_000), .immatureCoinbase)
     }
 
     @Test func r21KeyNotMatchingTheAddressIsRejected() throws {
         let source = try t.coinbase(at: 1)
-        let tx = t.spend([(TestChain.outpoint(source), bob)], to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), bob)], to: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .inputKey)
     }
 
@@ -285,25 +330,33 @@ import TallyWire
 
     @Test func r22SignatureMadeForAnotherNetworkIsRejected() throws {
         let source = try t.coinbase(at: 1)
-        let unsigned = Transaction(inputs: [TxInput(outpoint: TestChain.outpoint(source), publicKey: alice.publicKey)],
-                                   outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
+        let unsigned = Transaction(
+            inputs: [TxInput(outpoint: TestChain.outpoint(source), publicKey: alice.publicKey)],
+            outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         let signedForMain = unsigned.signed(with: [alice], parameters: .main)
         expectRejected(t.block([signedForMain], fees: source.outputs[0].amount - 1_000), .signature)
     }
 
     @Test func r22SignatureOfAnotherKeyIsRejected() throws {
         let source = try t.coinbase(at: 1)
-        let unsigned = Transaction(inputs: [TxInput(outpoint: TestChain.outpoint(source), publicKey: alice.publicKey)],
-                                   outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
+        let unsigned = Transaction(
+            inputs: [TxInput(outpoint: TestChain.outpoint(source), publicKey: alice.publicKey)],
+            outputs: [TxOutput(amount: 1_000, address: TestChain.address(bob))])
         let wronglySigned = unsigned.signed(with: [bob], parameters: .regtest)
-        let forged = Transaction(inputs: [TxInput(outpoint: TestChain.outpoint(source), publicKey: alice.publicKey,
-                                                  signature: wronglySigned.inputs[0].signature)], outputs: unsigned.outputs)
+        let forged = Transaction(
+            inputs: [
+                TxInput(
+                    outpoint: TestChain.outpoint(source), publicKey: alice.publicKey,
+                    signature: wronglySigned.inputs[0].signature)
+            ], outputs: unsigned.outputs)
         expectRejected(t.block([forged], fees: source.outputs[0].amount - 1_000), .signature)
     }
 
     @Test func r23OutputsAboveInputsAreRejected() throws {
         let source = try t.coinbase(at: 1)
-        let tx = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: source.outputs[0].amount + 1, address: TestChain.address(bob))])
+        let tx = t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [TxOutput(amount: source.outputs[0].amount + 1, address: TestChain.address(bob))])
         expectRejected(t.block([tx]), .inputsBelowOutputs)
     }
 
@@ -320,4 +373,3 @@ import TallyWire
         #expect(throws: ChainError.knownInvalid(bad.hash)) { try t.chain.acceptBlock(bad) }
     }
 }
-

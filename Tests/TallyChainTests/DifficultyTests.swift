@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyWire
+import Testing
 
 @Suite struct DifficultyTests {
     let main = ChainParameters.main
@@ -12,9 +12,10 @@ import TallyWire
     /// The target of a block whose parent has `parentBits` and came `interval` seconds after its own parent.
     func target(height: UInt32 = 100, parentBits: UInt32, interval: Int64) -> UInt256 {
         let grandparentTime = UInt32(Int64(genesisTime) + 1_000_000)
-        let bits = Difficulty.requiredBits(height: height, parentBits: parentBits,
-                                           parentTime: UInt32(Int64(grandparentTime) + interval),
-                                           grandparentTime: grandparentTime, parameters: main)
+        let bits = Difficulty.requiredBits(
+            height: height, parentBits: parentBits,
+            parentTime: UInt32(Int64(grandparentTime) + interval),
+            grandparentTime: grandparentTime, parameters: main)
         return Target.decode(bits: bits)!
     }
 
@@ -26,10 +27,14 @@ import TallyWire
 
     @Test func blocksOneAndTwoCarryTheGenesisBitsWhateverTheirTimes() {
         for height: UInt32 in [1, 2] {
-            for (parentTime, grandparentTime) in [(genesisTime, genesisTime), (genesisTime + 31_536_000, genesisTime),
-                                                  (genesisTime + 1, genesisTime + 31_536_000)] {
-                #expect(Difficulty.requiredBits(height: height, parentBits: main.powLimitBits, parentTime: parentTime,
-                                                grandparentTime: grandparentTime, parameters: main) == genesisBits)
+            for (parentTime, grandparentTime) in [
+                (genesisTime, genesisTime), (genesisTime + 31_536_000, genesisTime),
+                (genesisTime + 1, genesisTime + 31_536_000),
+            ] {
+                #expect(
+                    Difficulty.requiredBits(
+                        height: height, parentBits: main.powLimitBits, parentTime: parentTime,
+                        grandparentTime: grandparentTime, parameters: main) == genesisBits)
             }
         }
     }
@@ -58,17 +63,21 @@ import TallyWire
     }
 
     @Test func regtestIsFixed() {
-        #expect(Difficulty.requiredBits(height: 500, parentBits: 0x207f_ffff, parentTime: 0, grandparentTime: 1_000,
-                                        parameters: .regtest) == 0x207f_ffff)
+        #expect(
+            Difficulty.requiredBits(
+                height: 500, parentBits: 0x207f_ffff, parentTime: 0, grandparentTime: 1_000,
+                parameters: .regtest) == 0x207f_ffff)
     }
 
     /// A dated block 1 moves block 3 by at most one capped step from what an honest one gives.
     @Test func aBlockOneDatedAtGenesisBuysOneCappedStepAtMost() {
         let now = genesisTime + 31_536_000
-        let honest = Difficulty.requiredBits(height: 3, parentBits: genesisBits, parentTime: now + 10,
-                                             grandparentTime: now, parameters: main)
-        let backdated = Difficulty.requiredBits(height: 3, parentBits: genesisBits, parentTime: now + 10,
-                                                grandparentTime: genesisTime + 1, parameters: main)
+        let honest = Difficulty.requiredBits(
+            height: 3, parentBits: genesisBits, parentTime: now + 10,
+            grandparentTime: now, parameters: main)
+        let backdated = Difficulty.requiredBits(
+            height: 3, parentBits: genesisBits, parentTime: now + 10,
+            grandparentTime: genesisTime + 1, parameters: main)
         #expect(honest == genesisBits)
         #expect(Target.decode(bits: backdated)! == target(parentBits: genesisBits, interval: 60))
     }
@@ -81,8 +90,9 @@ import TallyWire
         let nextFifty = runs.map { $0.meanInterval(from: start + 51, to: start + 100) }.sorted()
         let nextTwoHundred = runs.map { $0.meanInterval(from: start + 51, to: start + 250) }
         #expect(abs(nextFifty[nextFifty.count / 2] - 10) <= 2, "\(comment): blocks +51...+100 average \(nextFifty)")
-        #expect(nextTwoHundred.allSatisfy { abs($0 - 10) <= 2 },
-                "\(comment): blocks +51...+250 average \(nextTwoHundred)")
+        #expect(
+            nextTwoHundred.allSatisfy { abs($0 - 10) <= 2 },
+            "\(comment): blocks +51...+250 average \(nextTwoHundred)")
     }
 
     @Test func aChainStartedAYearAfterGenesisSettlesWithinFiftyBlocks() {
@@ -149,8 +159,10 @@ struct SimulatedChain {
     var bits: [UInt32]
 
     /// `hashPower(height)` is in units of the hash rate that finds a genesis-bits block every 10 s.
-    static func run(through last: Int, seed: UInt64, block1Delay: Double, lie: BlockOneLie = .none,
-                    hashPower: (Int) -> Double) -> SimulatedChain {
+    static func run(
+        through last: Int, seed: UInt64, block1Delay: Double, lie: BlockOneLie = .none,
+        hashPower: (Int) -> Double
+    ) -> SimulatedChain {
         let parameters = ChainParameters.main
         let genesisTarget = Target.decode(bits: parameters.genesis.header.bits)!.approximated
         var random = SplitMix(seed: seed)

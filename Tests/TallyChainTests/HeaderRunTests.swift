@@ -1,8 +1,8 @@
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// What a node stores of the headers and unasked-for blocks a peer sends: nothing of a chain with
 /// less work than its tip (Protocol.md §13.8), and nothing at all without valid, linked proof of work.
@@ -20,11 +20,15 @@ import TallyWire
         var previous = (hash: parent.hash, height: parent.height, time: parent.header.time)
         var blocks: [Block] = []
         for _ in 0..<count {
-            let coinbase = Transaction.coinbase(CoinbaseData(height: previous.height + 1, tag: Array(tag.utf8)),
-                                                outputs: [TxOutput(amount: 1_000, address: TestChain.address(TestChain.key(2)))])
-            let block = TestChain.solved(Block(header: BlockHeader(version: 1, previousBlockHash: previous.hash,
-                                                                   merkleRoot: coinbase.wtxid, time: previous.time + 1,
-                                                                   bits: 0x207f_ffff, nonce: 0), transactions: [coinbase]))
+            let coinbase = Transaction.coinbase(
+                CoinbaseData(height: previous.height + 1, tag: Array(tag.utf8)),
+                outputs: [TxOutput(amount: 1_000, address: TestChain.address(TestChain.key(2)))])
+            let block = TestChain.solved(
+                Block(
+                    header: BlockHeader(
+                        version: 1, previousBlockHash: previous.hash,
+                        merkleRoot: coinbase.wtxid, time: previous.time + 1,
+                        bits: 0x207f_ffff, nonce: 0), transactions: [coinbase]))
             blocks.append(block)
             previous = (block.hash, previous.height + 1, block.header.time)
         }
@@ -36,11 +40,13 @@ import TallyWire
     @Test func aShorterForkIsNotStoredUnlessMoreMayFollow() throws {
         let low = fork(at: 10, count: 25)  // ends at height 35, below the tip at 40
         guard case .lowWork = try t.chain.acceptHeaderRun(low.map(\.header), keepLowWork: false) else {
-            Issue.record("a low-work fork was stored"); return
+            Issue.record("a low-work fork was stored")
+            return
         }
         #expect(stored(low) == 0)
         guard case .accepted(let entries) = try t.chain.acceptHeaderRun(low.map(\.header), keepLowWork: true) else {
-            Issue.record("a full message's headers were not kept"); return
+            Issue.record("a full message's headers were not kept")
+            return
         }
         #expect(entries.count == 25 && stored(low) == 25)
         #expect(t.chain.height == 40)
@@ -49,11 +55,14 @@ import TallyWire
     @Test func aForkWithAsMuchWorkOrMoreIsStored() throws {
         let equal = fork(at: 30, count: 10, tag: "equal")
         guard case .accepted = try t.chain.acceptHeaderRun(equal.map(\.header), keepLowWork: false) else {
-            Issue.record("an equal-work fork was dropped"); return
+            Issue.record("an equal-work fork was dropped")
+            return
         }
         let heavier = fork(at: 30, count: 11, tag: "heavier")
-        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(heavier.map(\.header), keepLowWork: false) else {
-            Issue.record("a heavier fork was dropped"); return
+        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(heavier.map(\.header), keepLowWork: false)
+        else {
+            Issue.record("a heavier fork was dropped")
+            return
         }
         #expect(entries.last?.height == 41)
         #expect(t.chain.index.bestHeader?.hash == heavier.last?.hash)
@@ -61,23 +70,27 @@ import TallyWire
 
     @Test func badProofOfWorkIsInvalidEvenWithoutAParent() throws {
         var headers = fork(at: 40, count: 3).map(\.header)
-        headers[0] = BlockHeader(version: 1, previousBlockHash: Hash256(bytes: [UInt8](repeating: 7, count: 32)), merkleRoot: headers[0].merkleRoot,
-                                 time: headers[0].time, bits: 0x207f_ffff, nonce: 0)
+        headers[0] = BlockHeader(
+            version: 1, previousBlockHash: Hash256(bytes: [UInt8](repeating: 7, count: 32)),
+            merkleRoot: headers[0].merkleRoot,
+            time: headers[0].time, bits: 0x207f_ffff, nonce: 0)
         while !(Target.decode(bits: 0x207f_ffff)! < UInt256(headers[0].hash)) {
             headers[0].nonce += 1  // find a nonce that misses the target
         }
         #expect { try t.chain.acceptHeaderRun(headers, keepLowWork: false) } throws: { error in
             (error as? RuleViolation)?.rule == .proofOfWork
         }
-        let easy = BlockHeader(version: 1, previousBlockHash: t.chain.tip.hash, merkleRoot: headers[1].merkleRoot,
-                               time: headers[1].time, bits: 0x2100_ffff, nonce: 0)  // a target above the limit
+        let easy = BlockHeader(
+            version: 1, previousBlockHash: t.chain.tip.hash, merkleRoot: headers[1].merkleRoot,
+            time: headers[1].time, bits: 0x2100_ffff, nonce: 0)  // a target above the limit
         #expect { try t.chain.acceptHeaderRun([easy], keepLowWork: false) } throws: { error in
             (error as? RuleViolation)?.rule == .proofOfWork
         }
     }
 
     @Test func headersThatDoNotFollowOneAnotherAreRefused() throws {
-        let a = fork(at: 40, count: 2, tag: "a"), b = fork(at: 40, count: 2, tag: "b")
+        let a = fork(at: 40, count: 2, tag: "a")
+        let b = fork(at: 40, count: 2, tag: "b")
         #expect(throws: ChainError.unlinkedHeaders(b[1].hash)) {
             try t.chain.acceptHeaderRun([a[0].header, b[1].header], keepLowWork: false)
         }
@@ -96,8 +109,10 @@ import TallyWire
         // A header that fails its proof of work (here bits whose target is zero, which once made
         // the work sum trap) goes on to processing, which condemns it and punishes its sender.
         var forged = fork(at: 40, count: 1, tag: "zero target")[0]
-        forged = Block(header: BlockHeader(version: 1, previousBlockHash: forged.header.previousBlockHash, merkleRoot: forged.header.merkleRoot,
-                                           time: forged.header.time, bits: 0x0100_3456, nonce: 0), transactions: forged.transactions)
+        forged = Block(
+            header: BlockHeader(
+                version: 1, previousBlockHash: forged.header.previousBlockHash, merkleRoot: forged.header.merkleRoot,
+                time: forged.header.time, bits: 0x0100_3456, nonce: 0), transactions: forged.transactions)
         #expect(t.chain.isWorthProcessing(unrequested: forged))
         #expect { try t.chain.acceptBlock(forged) } throws: { ($0 as? RuleViolation)?.rule == .proofOfWork }
         // Once its header is known (it was announced), the stale block is worth storing.

@@ -16,7 +16,8 @@ import Testing
     static func payment(_ t: TestChain, amount: UInt64 = 1_000) throws -> Transaction {
         let coinbase = try t.coinbase(at: 1)
         return t.spend(
-            [(TestChain.outpoint(coinbase), t.miner)], to: [TxOutput(amount: amount, address: TestChain.address(TestChain.key(5)))])
+            [(TestChain.outpoint(coinbase), t.miner)],
+            to: [TxOutput(amount: amount, address: TestChain.address(TestChain.key(5)))])
     }
 
     @Test func isBoundedAndForgetsTheOldestFirst() throws {

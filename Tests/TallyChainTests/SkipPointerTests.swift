@@ -13,7 +13,8 @@ import Testing
         let genesis = entry(parent: nil, n: 0)
         var all = [genesis]
         for n in 1..<count {
-            let pick = Int.random(in: 0..<100, using: &random) < 90
+            let pick =
+                Int.random(in: 0..<100, using: &random) < 90
                 ? all.count - 1 - Int.random(in: 0..<min(3, all.count), using: &random)
                 : Int.random(in: 0..<all.count, using: &random)
             all.append(entry(parent: all[pick], n: n))
@@ -82,7 +83,9 @@ import Testing
             while entry.height > height {
                 let skipHeight = BlockIndexEntry.skipHeight(entry.height)
                 let parentSkip = entry.height >= 2 ? BlockIndexEntry.skipHeight(entry.height - 1) : 0
-                let useSkip = skipHeight == height || (skipHeight > height && !(parentSkip + 2 < skipHeight && parentSkip >= height))
+                let useSkip =
+                    skipHeight == height
+                    || (skipHeight > height && !(parentSkip + 2 < skipHeight && parentSkip >= height))
                 entry = useSkip ? entry.skip! : entry.parent!
                 steps += 1
             }

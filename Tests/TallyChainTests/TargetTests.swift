@@ -1,7 +1,7 @@
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyWire
+import Testing
 
 @Suite struct TargetTests {
     @Test func decodesBitcoinsGenesisBits() throws {

@@ -1,6 +1,6 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
 
 /// RFC 8032 section 7.1, TEST 1, TEST 2 and TEST 3 (secret key = 32-byte seed).
 struct RFC8032Vector: Sendable, CustomTestStringConvertible {
@@ -44,8 +44,10 @@ struct RFC8032Vector: Sendable, CustomTestStringConvertible {
         #expect(key.seed == bytes(vector.seed))
         let signature = key.sign(bytes(vector.message))
         #expect(signature == bytes(vector.signature))
-        #expect(Ed25519.verify(signature: bytes(vector.signature), message: bytes(vector.message),
-                               publicKey: bytes(vector.publicKey)))
+        #expect(
+            Ed25519.verify(
+                signature: bytes(vector.signature), message: bytes(vector.message),
+                publicKey: bytes(vector.publicKey)))
     }
 
     @Test("Flipping any bit of message, signature or key breaks verification", arguments: RFC8032Vector.all)
@@ -78,13 +80,17 @@ struct RFC8032Vector: Sendable, CustomTestStringConvertible {
     }
 
     @Test func signatureForOneKeyDoesNotVerifyUnderAnother() {
-        let a = RFC8032Vector.all[1], b = RFC8032Vector.all[2]
-        #expect(!Ed25519.verify(signature: bytes(a.signature), message: bytes(a.message), publicKey: bytes(b.publicKey)))
+        let a = RFC8032Vector.all[1]
+        let b = RFC8032Vector.all[2]
+        #expect(
+            !Ed25519.verify(signature: bytes(a.signature), message: bytes(a.message), publicKey: bytes(b.publicKey)))
     }
 
     @Test func wrongLengthInputsReturnFalse() {
         let v = RFC8032Vector.all[0]
-        let signature = bytes(v.signature), publicKey = bytes(v.publicKey), message = bytes(v.message)
+        let signature = bytes(v.signature)
+        let publicKey = bytes(v.publicKey)
+        let message = bytes(v.message)
         #expect(Ed25519.verify(signature: signature, message: message, publicKey: publicKey))
         #expect(!Ed25519.verify(signature: Array(signature.dropLast()), message: message, publicKey: publicKey))
         #expect(!Ed25519.verify(signature: signature + [0], message: message, publicKey: publicKey))
@@ -101,8 +107,9 @@ struct RFC8032Vector: Sendable, CustomTestStringConvertible {
     /// of a valid signature, and must be rejected.
     @Test func rejectsNonCanonicalS() {
         let v = RFC8032Vector.all[0]
-        let malleated = bytes("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-                              + "4c8c7872aa064e049dbb3013fbf29380d25bf5f0595bbe24655141438e7a101b")
+        let malleated = bytes(
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+                + "4c8c7872aa064e049dbb3013fbf29380d25bf5f0595bbe24655141438e7a101b")
         #expect(Array(malleated[..<32]) == Array(bytes(v.signature)[..<32]))
         #expect(!Ed25519.verify(signature: malleated, message: bytes(v.message), publicKey: bytes(v.publicKey)))
     }
@@ -113,8 +120,10 @@ struct RFC8032Vector: Sendable, CustomTestStringConvertible {
         let identity: [UInt8] = [0x01] + [UInt8](repeating: 0, count: 31)
         let signature = identity + [UInt8](repeating: 0, count: 32)
         #expect(!Ed25519.verify(signature: signature, message: Array("anything".utf8), publicKey: identity))
-        #expect(!Ed25519.verify(signature: [UInt8](repeating: 0, count: 64), message: [],
-                                publicKey: [UInt8](repeating: 0, count: 32)))
+        #expect(
+            !Ed25519.verify(
+                signature: [UInt8](repeating: 0, count: 64), message: [],
+                publicKey: [UInt8](repeating: 0, count: 32)))
     }
 
     @Test func generatedKeysSignAndVerify() {
@@ -135,7 +144,8 @@ struct RFC8032Vector: Sendable, CustomTestStringConvertible {
     }
 
     @Test func secureRandom() {
-        let x = SecureRandom.bytes(32), y = SecureRandom.bytes(32)
+        let x = SecureRandom.bytes(32)
+        let y = SecureRandom.bytes(32)
         #expect(x.count == 32)
         #expect(x != y)
         #expect(SecureRandom.bytes(0).isEmpty)

@@ -1,6 +1,6 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
 
 @Suite struct Hash256Tests {
     static let ascending: [UInt8] = Array(0..<32)
@@ -45,18 +45,20 @@ import TallyCrypto
         #expect(upper.description == display)
     }
 
-    @Test("Hash256(hex:) rejects bad input", arguments: [
-        "",
-        "00",
-        String(repeating: "0", count: 62),
-        String(repeating: "0", count: 63),
-        String(repeating: "0", count: 65),
-        String(repeating: "0", count: 66),
-        String(repeating: "0", count: 63) + "g",
-        "0x" + String(repeating: "0", count: 62),
-        String(repeating: "0", count: 62) + " 0",
-        String(repeating: "é", count: 32),
-    ])
+    @Test(
+        "Hash256(hex:) rejects bad input",
+        arguments: [
+            "",
+            "00",
+            String(repeating: "0", count: 62),
+            String(repeating: "0", count: 63),
+            String(repeating: "0", count: 65),
+            String(repeating: "0", count: 66),
+            String(repeating: "0", count: 63) + "g",
+            "0x" + String(repeating: "0", count: 62),
+            String(repeating: "0", count: 62) + " 0",
+            String(repeating: "é", count: 32),
+        ])
     func hexInitRejects(text: String) {
         #expect(Hash256(hex: text) == nil)
     }

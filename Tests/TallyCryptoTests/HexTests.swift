@@ -1,6 +1,6 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
 
 @Suite struct HexTests {
     @Test func encodeIsLowercaseInGivenOrder() {
@@ -18,10 +18,13 @@ import TallyCrypto
         #expect(Hex.decode("00ff7f80") == [0x00, 0xFF, 0x7F, 0x80])
         #expect(Hex.decode("DEADBEEF") == [0xDE, 0xAD, 0xBE, 0xEF])
         #expect(Hex.decode("DeAdBeEf") == [0xDE, 0xAD, 0xBE, 0xEF])
-        #expect(Hex.decode("0123456789abcdefABCDEF") == [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xAB, 0xCD, 0xEF])
+        #expect(
+            Hex.decode("0123456789abcdefABCDEF") == [0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0xAB, 0xCD, 0xEF])
     }
 
-    @Test("Hex.decode rejects", arguments: ["0", "abc", "0g", "g0", "zz", " 00", "00 ", "0x00", "-1", "é0", "0:", "@0", "`0", "G0"])
+    @Test(
+        "Hex.decode rejects",
+        arguments: ["0", "abc", "0g", "g0", "zz", " 00", "00 ", "0x00", "-1", "é0", "0:", "@0", "`0", "G0"])
     func decodeRejects(text: String) {
         #expect(Hex.decode(text) == nil)
     }

@@ -1,6 +1,6 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
 
 /// Expected digests: FIPS 180-2 / NIST examples ("abc", empty, the 448-bit message), cross-checked with
 /// Python's hashlib; double hashes computed with hashlib.sha256(hashlib.sha256(m).digest()).
@@ -11,12 +11,16 @@ import TallyCrypto
     static let long: [UInt8] = (0..<1000).map { UInt8($0 % 251) }
     static let longDigest = "4e4c294b331f7a2099a379bec34b9f9fc03dc46ab465d998f4d683da53487e6d"
 
-    @Test("SHA-256 NIST vectors", arguments: [
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-    ])
+    @Test(
+        "SHA-256 NIST vectors",
+        arguments: [
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            ),
+        ])
     func nistVectors(message: String, digest: String) {
         let hash = SHA256.hash(Array(message.utf8))
         // The wire bytes are the raw digest, in the order SHA-256 produces them.
@@ -25,12 +29,16 @@ import TallyCrypto
         #expect(hash.description == Hex.encode(bytes(digest).reversed()))
     }
 
-    @Test("Double SHA-256 vectors", arguments: [
-        ("abc", "4f8b42c22dd3729b519ba6f68d2da7cc5b2d606d05daed5ad5128cc03e6c6358"),
-        ("", "5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "0cffe17f68954dac3a84fb1458bd5ec99209449749b2b308b7cb55812f9563af"),
-    ])
+    @Test(
+        "Double SHA-256 vectors",
+        arguments: [
+            ("abc", "4f8b42c22dd3729b519ba6f68d2da7cc5b2d606d05daed5ad5128cc03e6c6358"),
+            ("", "5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "0cffe17f68954dac3a84fb1458bd5ec99209449749b2b308b7cb55812f9563af"
+            ),
+        ])
     func doubleHashVectors(message: String, digest: String) {
         let input = Array(message.utf8)
         #expect(SHA256.doubleHash(input).bytes == bytes(digest))

@@ -1,10 +1,10 @@
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyMempool
 import TallyMining
 import TallyTestSupport
 import TallyWire
+import Testing
 
 @Suite struct MempoolTests {
     let t: TestChain
@@ -16,7 +16,9 @@ import TallyWire
         try t.mine(110, payTo: TestChain.address(alice))
     }
 
-    func pay(_ source: OutPoint, amount: UInt64, key: Ed25519.PrivateKey, to: Ed25519.PrivateKey, fee: UInt64) -> Transaction {
+    func pay(
+        _ source: OutPoint, amount: UInt64, key: Ed25519.PrivateKey, to: Ed25519.PrivateKey, fee: UInt64
+    ) -> Transaction {
         t.spend([(source, key)], to: [TxOutput(amount: amount - fee, address: TestChain.address(to))])
     }
 
@@ -52,7 +54,10 @@ import TallyWire
         do {
             try pool.accept(tx, chain: t.chain, now: t.now)
         } catch {
-            guard case .insufficientFee(let why) = error else { Issue.record("\(error)"); return }
+            guard case .insufficientFee(let why) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(why.contains("below the minimum"))
             #expect(error.rejectCode == .insufficientFee)
         }
@@ -63,11 +68,18 @@ import TallyWire
     @Test func rejectsDustCoinbasesAndImmatureSpends() throws {
         let pool = Mempool()
         let source = try t.coinbase(at: 1)
-        let dust = t.spend([(TestChain.outpoint(source), alice)], to: [TxOutput(amount: 999, address: TestChain.address(bob)),
-                                                                       TxOutput(amount: source.outputs[0].amount - 20_000, address: TestChain.address(alice))])
+        let dust = t.spend(
+            [(TestChain.outpoint(source), alice)],
+            to: [
+                TxOutput(amount: 999, address: TestChain.address(bob)),
+                TxOutput(amount: source.outputs[0].amount - 20_000, address: TestChain.address(alice)),
+            ])
         #expect(throws: MempoolError.self) { try pool.accept(dust, chain: t.chain, now: t.now) }
-        let coinbase = Transaction.coinbase(CoinbaseData(height: 111), outputs: [TxOutput(amount: 5_000, address: TestChain.address(bob))])
-        #expect(throws: MempoolError.policy("a coinbase is valid only in a block")) { try pool.accept(coinbase, chain: t.chain, now: t.now) }
+        let coinbase = Transaction.coinbase(
+            CoinbaseData(height: 111), outputs: [TxOutput(amount: 5_000, address: TestChain.address(bob))])
+        #expect(throws: MempoolError.policy("a coinbase is valid only in a block")) {
+            try pool.accept(coinbase, chain: t.chain, now: t.now)
+        }
         let immature = try payment(from: 50)
         #expect(throws: MempoolError.self) { try pool.accept(immature, chain: t.chain, now: t.now) }
         #expect(pool.count == 0)
@@ -91,7 +103,9 @@ import TallyWire
         let pool = Mempool()
         let parent = try payment(from: 1)
         let child = pay(TestChain.outpoint(parent), amount: parent.outputs[0].amount, key: bob, to: alice, fee: 10_000)
-        #expect(throws: MempoolError.missingInputs([parent.txid])) { try pool.accept(child, chain: t.chain, now: t.now) }
+        #expect(throws: MempoolError.missingInputs([parent.txid])) {
+            try pool.accept(child, chain: t.chain, now: t.now)
+        }
         #expect(pool.orphanCount == 1)
         let added = try pool.accept(parent, chain: t.chain, now: t.now)
         #expect(added.map(\.txid) == [parent.txid, child.txid])
@@ -117,7 +131,8 @@ import TallyWire
     @Test func templatesPutParentsFirstThenHigherFeeRates() throws {
         let pool = Mempool()
         let lowParent = try payment(from: 1, fee: 1_000)
-        let richChild = pay(TestChain.outpoint(lowParent), amount: lowParent.outputs[0].amount, key: bob, to: alice, fee: 500_000)
+        let richChild = pay(
+            TestChain.outpoint(lowParent), amount: lowParent.outputs[0].amount, key: bob, to: alice, fee: 500_000)
         let middle = try payment(from: 2, fee: 50_000)
         let high = try payment(from: 3, fee: 100_000)
         for tx in [lowParent, richChild, middle, high] { try pool.accept(tx, chain: t.chain, now: t.now) }

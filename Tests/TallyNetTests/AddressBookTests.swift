@@ -21,7 +21,8 @@ import Testing
         // The newest are kept, the oldest gave way.
         #expect(book.contains(AddressBookTests.address(999).target))
         #expect(!book.contains(AddressBookTests.address(0).target))
-        #expect(book.contains(AddressBookTests.address(900).target) && !book.contains(AddressBookTests.address(899).target))
+        #expect(
+            book.contains(AddressBookTests.address(900).target) && !book.contains(AddressBookTests.address(899).target))
     }
 
     @Test func triedAddressesSurviveAFloodOfNewOnes() {

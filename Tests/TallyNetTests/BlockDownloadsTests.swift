@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyCrypto
 import TallyNet
+import Testing
 
 /// The download window's bookkeeping, without sockets.
 @Suite struct BlockDownloadsTests {
@@ -15,7 +15,8 @@ import TallyNet
         downloads.notFound(blocks[1].hash, from: 1)
         #expect(!downloads.isInFlight(blocks[1].hash) && downloads.requests(of: 1) == 3)
         // …and scheduled on peer 2, never again on peer 1.
-        let again = downloads.schedule(wanted: blocks, peers: [(peer: 1, bestHeight: 4), (peer: 2, bestHeight: 4)]) { peer, hash in
+        let again = downloads.schedule(wanted: blocks, peers: [(peer: 1, bestHeight: 4), (peer: 2, bestHeight: 4)]) {
+            peer, hash in
             !(peer == 1 && hash == blocks[1].hash)
         }
         #expect(again == [2: [blocks[1].hash]])
@@ -28,7 +29,8 @@ import TallyNet
         var downloads = BlockDownloads<Int>(perPeer: 2, total: 128, stallTimeout: 10)
         let start = Date()
         // Round robin over the peers whose chain reaches each height, two each at most.
-        let asked = downloads.schedule(wanted: blocks, peers: [(peer: 1, bestHeight: 4), (peer: 2, bestHeight: 4)], now: start)
+        let asked = downloads.schedule(
+            wanted: blocks, peers: [(peer: 1, bestHeight: 4), (peer: 2, bestHeight: 4)], now: start)
         #expect(asked == [1: [blocks[0].hash, blocks[2].hash], 2: [blocks[1].hash, blocks[3].hash]])
         #expect(downloads.stalledPeers(now: start.addingTimeInterval(5)).isEmpty)
         #expect(Set(downloads.stalledPeers(now: start.addingTimeInterval(11))) == [1, 2])

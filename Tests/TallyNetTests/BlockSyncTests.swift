@@ -51,7 +51,8 @@ import Testing
         let outcome7 = sync.stalledPeers(now: start.addingTimeInterval(11))
         #expect(outcome7 == [1])
         _ = sync.beginRound()
-        let again = sync.finishRound(missing: Array(blocks.prefix(2)), ready: [1, 2], now: start.addingTimeInterval(12))
+        let again = sync.finishRound(
+            missing: Array(blocks.prefix(2)), ready: [1, 2], now: start.addingTimeInterval(12))
         #expect(again[1] == nil && again[2]?.count == 2)
     }
 

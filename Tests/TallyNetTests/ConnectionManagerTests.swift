@@ -12,7 +12,8 @@ import Testing
     @Test func belowTheLimitEveryoneIsAdmitted() {
         var connections = manager()
         let others = (0..<3).map { Connection(id: $0, host: "10.0.0.1", ready: true) }
-        let outcome1 = connections.admit(.init(id: 9, host: "10.0.0.1", ready: false), inbound: true, persistent: false, among: others)
+        let outcome1 = connections.admit(
+            .init(id: 9, host: "10.0.0.1", ready: false), inbound: true, persistent: false, among: others)
         #expect(outcome1 == .admit)
     }
 
@@ -38,10 +39,12 @@ import Testing
             Connection(id: 0, host: "10.0.0.1", ready: true), Connection(id: 1, host: "10.0.0.1", ready: true),
             Connection(id: 2, host: "10.0.0.2", ready: true), Connection(id: 3, host: "10.0.0.2", ready: true),
         ]
-        let outcome4 = connections.admit(.init(id: 4, host: "10.0.0.1", ready: false), inbound: true, persistent: false, among: others)
+        let outcome4 = connections.admit(
+            .init(id: 4, host: "10.0.0.1", ready: false), inbound: true, persistent: false, among: others)
         #expect(outcome4 == .refuseFull)
         // Outbound connections take no inbound slot.
-        let outcome5 = connections.admit(.init(id: 5, host: "10.0.0.1", ready: false), inbound: false, persistent: false, among: others)
+        let outcome5 = connections.admit(
+            .init(id: 5, host: "10.0.0.1", ready: false), inbound: false, persistent: false, among: others)
         #expect(outcome5 == .admit)
     }
 
@@ -50,15 +53,20 @@ import Testing
         let now = Date()
         var outcome = (score: 0, disconnect: false)
         for second in 0..<10 {  // ten within 0.1 s: the decay has taken almost nothing
-            outcome = connections.penalise(1, host: "10.0.0.9", for: .nuisance("spam"), now: now.addingTimeInterval(Double(second) / 100))
+            outcome = connections.penalise(
+                1, host: "10.0.0.9", for: .nuisance("spam"), now: now.addingTimeInterval(Double(second) / 100))
         }
         #expect(outcome.disconnect)
         let outcome6 = connections.isBanned("10.0.0.9", now: now.addingTimeInterval(2))
         #expect(outcome6)
-        let outcome7 = connections.admit(.init(id: 2, host: "10.0.0.9", ready: false), inbound: true, persistent: false, among: [], now: now.addingTimeInterval(2))
+        let outcome7 = connections.admit(
+            .init(id: 2, host: "10.0.0.9", ready: false), inbound: true, persistent: false, among: [],
+            now: now.addingTimeInterval(2))
         #expect(outcome7 == .refuseBanned)
         // The operator's own peers are let in anyway.
-        let outcome8 = connections.admit(.init(id: 3, host: "10.0.0.9", ready: false), inbound: false, persistent: true, among: [], now: now.addingTimeInterval(2))
+        let outcome8 = connections.admit(
+            .init(id: 3, host: "10.0.0.9", ready: false), inbound: false, persistent: true, among: [],
+            now: now.addingTimeInterval(2))
         #expect(outcome8 == .admit)
     }
 
@@ -68,8 +76,9 @@ import Testing
         // A nuisance every 30 s for a week: the score settles far below the threshold.
         var highest = 0
         for n in 0..<(7 * 24 * 120) {
-            let outcome = connections.penalise(1, host: "10.0.0.5", for: .nuisance("unrequested block"),
-                                               now: start.addingTimeInterval(Double(n) * 30))
+            let outcome = connections.penalise(
+                1, host: "10.0.0.5", for: .nuisance("unrequested block"),
+                now: start.addingTimeInterval(Double(n) * 30))
             highest = max(highest, outcome.score)
             #expect(!outcome.disconnect)
             if outcome.disconnect { break }
@@ -83,7 +92,8 @@ import Testing
         let outcome9 = connections.penalise(1, host: "10.0.0.6", for: .protocolViolation("x"), now: start)
         #expect(!outcome9.disconnect)
         #expect(connections.score(of: 1, now: start.addingTimeInterval(86_400)) == 50)
-        let outcome10 = connections.penalise(1, host: "10.0.0.6", for: .protocolViolation("y"), now: start.addingTimeInterval(86_400))
+        let outcome10 = connections.penalise(
+            1, host: "10.0.0.6", for: .protocolViolation("y"), now: start.addingTimeInterval(86_400))
         #expect(outcome10.disconnect)
         let outcome11 = connections.penalise(2, host: "10.0.0.7", for: .invalidData("bad block"), now: start)
         #expect(outcome11.disconnect)

@@ -35,10 +35,12 @@ import Testing
     @Test func duplicatesAreViolations() {
         var handshake = fresh()
         _ = handshake.receive(.version(HandshakeTests.version()))
-        #expect(handshake.receive(.version(HandshakeTests.version())) == [.penalise(.protocolViolation("second version"))])
+        #expect(
+            handshake.receive(.version(HandshakeTests.version())) == [.penalise(.protocolViolation("second version"))])
         #expect(handshake.receive(.verack) == [.ready])
         #expect(handshake.receive(.verack) == [.penalise(.protocolViolation("verack out of order"))])
-        #expect(handshake.receive(.version(HandshakeTests.version())) == [.penalise(.protocolViolation("second version"))])
+        #expect(
+            handshake.receive(.version(HandshakeTests.version())) == [.penalise(.protocolViolation("second version"))])
         #expect(handshake.isReady)
     }
 
@@ -76,14 +78,18 @@ import Testing
 
     @Test func ourOwnNonceIsASelfConnection() {
         var handshake = fresh()
-        #expect(handshake.receive(.version(HandshakeTests.version(nonce: HandshakeTests.ourNonce))) == [.closeSelfConnection])
+        #expect(
+            handshake.receive(.version(HandshakeTests.version(nonce: HandshakeTests.ourNonce))) == [
+                .closeSelfConnection
+            ])
         #expect(handshake.state == .finished)
         #expect(handshake.receive(.verack).isEmpty)
     }
 
     @Test func anObsoleteVersionIsRejected() {
         var handshake = fresh()
-        let actions = handshake.receive(.version(HandshakeTests.version(protocolVersion: ProtocolVersion.minimumSupported - 1)))
+        let actions = handshake.receive(
+            .version(HandshakeTests.version(protocolVersion: ProtocolVersion.minimumSupported - 1)))
         guard case .rejectObsolete(let reject)? = actions.first else {
             Issue.record("expected a reject, got \(actions)")
             return

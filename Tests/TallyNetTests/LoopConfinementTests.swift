@@ -13,7 +13,8 @@ final class EmptyNode: NodeServices {
     func summary() -> ChainSummary {
         ChainSummary(
             height: 0, tipHash: .zero, chainWork: ChainWork(bigEndianBytes: [UInt8](repeating: 0, count: 32))!,
-            bestHeaderHeight: 0, syncing: false, mempoolCount: 0, mempoolBytes: 0, mining: false, hashRate: 0, uptime: 0)
+            bestHeaderHeight: 0, syncing: false, mempoolCount: 0, mempoolBytes: 0, mining: false, hashRate: 0, uptime: 0
+        )
     }
     func locator() -> [Hash256] { [] }
     func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome { .nodeFailure }
@@ -35,7 +36,8 @@ final class EmptyNode: NodeServices {
 @Suite struct LoopConfinementTests {
     @Test func theNetworkStateIsReachableOnItsLoop() throws {
         let network = PeerNetwork(
-            configuration: NetworkConfiguration(network: .regtest), services: EmptyNode(), logger: Logger(label: "test"))
+            configuration: NetworkConfiguration(network: .regtest), services: EmptyNode(), logger: Logger(label: "test")
+        )
         defer { network.stop() }
         let count = try network.loop.submit { network.manager.value.peers.count }.wait()
         #expect(count == 0)
@@ -45,7 +47,8 @@ final class EmptyNode: NodeServices {
     @Test func touchingTheNetworkStateFromAnotherThreadTraps() async {
         await #expect(processExitsWith: .failure) {
             let network = PeerNetwork(
-                configuration: NetworkConfiguration(network: .regtest), services: EmptyNode(), logger: Logger(label: "test"))
+                configuration: NetworkConfiguration(network: .regtest), services: EmptyNode(),
+                logger: Logger(label: "test"))
             // Not on the network's event loop: the precondition of its loop binding stops the process.
             _ = network.manager.value.peers.count
         }

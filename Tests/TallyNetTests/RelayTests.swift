@@ -39,7 +39,8 @@ import Testing
     @Test func blockAnnouncementsCarryTheLastFewUnknownHeaders() {
         var relay = relay()
         let headers = (0..<10).map {
-            BlockHeader(version: 1, previousBlockHash: RelayTests.hash($0), merkleRoot: .zero, time: 0, bits: 0, nonce: 0)
+            BlockHeader(
+                version: 1, previousBlockHash: RelayTests.hash($0), merkleRoot: .zero, time: 0, bits: 0, nonce: 0)
         }
         relay.learn(2, headers[9].hash)
         let announcements = relay.blockAnnouncements(headers, to: [1, 2])

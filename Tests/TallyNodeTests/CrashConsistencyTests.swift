@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyNode
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// A store whose writer is killed (SIGKILL) at random instants while it connects blocks, and
 /// reorganises, reopens consistent: its UTXO set equals a replay of its chain from genesis.
@@ -21,16 +21,21 @@ import TallyWire
             for _ in 0..<count {
                 let height = builder.chain.height + 1
                 let source = try builder.coinbase(at: height - 105)
-                let fanOut = builder.spend([(TestChain.outpoint(source), alice)], to: (0..<20).map { _ in
-                    TxOutput(amount: (source.outputs[0].amount - 20_000) / 20, address: TestChain.address(bob))
-                })
+                let fanOut = builder.spend(
+                    [(TestChain.outpoint(source), alice)],
+                    to: (0..<20).map { _ in
+                        TxOutput(amount: (source.outputs[0].amount - 20_000) / 20, address: TestChain.address(bob))
+                    })
                 var txs = [fanOut]
                 var fees: UInt64 = source.outputs[0].amount - fanOut.outputs.reduce(0) { $0 + $1.amount }
                 if let previous = previousFanOut {
                     let total = previous.outputs.reduce(0) { $0 + $1.amount }
-                    let gather = builder.spend((0..<20).map { (TestChain.outpoint(previous, UInt32($0)), bob) },
-                                               to: [TxOutput(amount: total / 2, address: TestChain.address(alice)),
-                                                    TxOutput(amount: total / 2 - 50_000, address: TestChain.address(bob))])
+                    let gather = builder.spend(
+                        (0..<20).map { (TestChain.outpoint(previous, UInt32($0)), bob) },
+                        to: [
+                            TxOutput(amount: total / 2, address: TestChain.address(alice)),
+                            TxOutput(amount: total / 2 - 50_000, address: TestChain.address(bob)),
+                        ])
                     txs.append(gather)
                     fees += total - gather.outputs.reduce(0) { $0 + $1.amount }
                 }
@@ -57,9 +62,11 @@ import TallyWire
         for _ in 0..<count {
             let height = builder.chain.height + 1
             let source = try builder.coinbase(at: height - 101)
-            let tx = builder.spend([(TestChain.outpoint(source), alice)], to: (0..<5).map { _ in
-                TxOutput(amount: (source.outputs[0].amount - 10_000) / 5, address: TestChain.address(carol))
-            })
+            let tx = builder.spend(
+                [(TestChain.outpoint(source), alice)],
+                to: (0..<5).map { _ in
+                    TxOutput(amount: (source.outputs[0].amount - 10_000) / 5, address: TestChain.address(carol))
+                })
             let fee = source.outputs[0].amount - tx.outputs.reduce(0) { $0 + $1.amount }
             let block = builder.block([tx], fees: fee, tag: "second")
             _ = try builder.chain.acceptBlock(block)
@@ -74,8 +81,10 @@ import TallyWire
         let (finalTip, count) = try Self.makeChainFile(file)
         #expect(count == 210)
 
-        let whole = try Tallyd.run(["import-blocks", "--regtest", "--datadir", work.appendingPathComponent("whole").path, file.path,
-                                    "--log-level", "error"])
+        let whole = try Tallyd.run([
+            "import-blocks", "--regtest", "--datadir", work.appendingPathComponent("whole").path, file.path,
+            "--log-level", "error",
+        ])
         #expect(whole.status == 0)
         #expect(whole.output.contains("tip 190 \(finalTip)"), "\(whole.output)")
 
@@ -90,12 +99,17 @@ import TallyWire
             #expect(reached != nil, "attempt \(attempt): the import ended before reaching height \(target)")
             guard let reached else { continue }
             landed.append(reached)
-            let store = try ChainStore(path: dataDirectory.appendingPathComponent("chain.sqlite").path, network: .regtest)
+            let store = try ChainStore(
+                path: dataDirectory.appendingPathComponent("chain.sqlite").path, network: .regtest)
             let chain = try ChainState(store: store, parameters: .regtest)
             let stored = try store.allCoins()
             let replayed = try chain.replayCoins().coins
-            #expect(stored == replayed, "attempt \(attempt): stored UTXO set differs from the replay at height \(chain.height)")
-            #expect(chain.height >= reached, "attempt \(attempt): reopened at \(chain.height), below the reported \(reached)")
+            #expect(
+                stored == replayed,
+                "attempt \(attempt): stored UTXO set differs from the replay at height \(chain.height)")
+            #expect(
+                chain.height >= reached,
+                "attempt \(attempt): reopened at \(chain.height), below the reported \(reached)")
             try? FileManager.default.removeItem(at: dataDirectory)
         }
         #expect(landed.count == 20, "only \(landed.count) kills landed while importing")
@@ -107,7 +121,9 @@ import TallyWire
     static func importAndKill(file: URL, dataDirectory: URL, atHeight height: UInt32) throws -> UInt32? {
         let process = Process()
         process.executableURL = Tallyd.binary
-        process.arguments = ["import-blocks", "--regtest", "--datadir", dataDirectory.path, file.path, "--log-level", "info"]
+        process.arguments = [
+            "import-blocks", "--regtest", "--datadir", dataDirectory.path, file.path, "--log-level", "info",
+        ]
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice

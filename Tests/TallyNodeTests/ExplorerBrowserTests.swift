@@ -8,9 +8,12 @@ import Testing
 /// and peers pages load. Runs only where /usr/bin/chromium (or $CHROMIUM) exists.
 @Suite(.serialized) struct ExplorerBrowserTests {
     static let chromium = ProcessInfo.processInfo.environment["CHROMIUM"] ?? "/usr/bin/chromium"
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: chromium), "needs Chromium (apt-get install chromium)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: chromium), "needs Chromium (apt-get install chromium)"))
     func explorerShowsANewBlockLiveAndFollowsItToItsTransactions() throws {
         let node = try TestNode("explorer")
         let httpPort = try freePort()
@@ -20,15 +23,21 @@ import Testing
         let api = HTTPTestClient(port: httpPort, document: OpenAPIDocument.load())
 
         // The API answers and the chain has a few blocks, so the table has something to show.
-        try waitUntil("the HTTP API to report height 2", timeout: 30) { (try api.json("GET", "/api/chain")["height"] as? Int ?? 0) >= 2 }
+        try waitUntil("the HTTP API to report height 2", timeout: 30) {
+            (try api.json("GET", "/api/chain")["height"] as? Int ?? 0) >= 2
+        }
 
         let shots = node.directory.appendingPathComponent("screenshots")
         let started = Date()
-        let run = try Self.browserCheck(["\(base)/", "--out", shots.path, "--live-timeout", "60", "--timeout", "180"],
-                                        directory: node.directory, limit: 200)
+        let run = try Self.browserCheck(
+            ["\(base)/", "--out", shots.path, "--live-timeout", "60", "--timeout", "180"],
+            directory: node.directory, limit: 200)
         let seconds = Date().timeIntervalSince(started)
-        try #require(run.status == 0, "browser-check exited \(run.status) after \(Int(seconds)) s:\n\(run.stderr)\n\(run.stdout)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "not JSON: \(run.stdout)")
+        try #require(
+            run.status == 0, "browser-check exited \(run.status) after \(Int(seconds)) s:\n\(run.stderr)\n\(run.stdout)"
+        )
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "not JSON: \(run.stdout)")
         #expect(report["ok"] as? Bool == true)
 
         // It saw the table, then a higher block arrive without a reload, highlighted.
@@ -81,7 +90,9 @@ import Testing
     }
 
     /// Runs scripts/browser-check (which bounds itself with --timeout); killed if still running after `limit` s.
-    static func browserCheck(_ arguments: [String], directory: URL, limit: TimeInterval) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func browserCheck(
+        _ arguments: [String], directory: URL, limit: TimeInterval
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
         let outPath = directory.appendingPathComponent("browser-check.json")
         let errPath = directory.appendingPathComponent("browser-check.err")
         _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TallyCrypto
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// `tallyd --http`: every endpoint of openapi.json called on a running node, each answer checked
 /// against the document's schema for its status; every kind of bad input answered with a 4xx and a
@@ -15,8 +15,11 @@ import TallyWire
     func startNode(_ name: String, extra: [String] = []) throws -> (TestNode, HTTPTestClient) {
         let node = try TestNode(name)
         let port = try freePort()
-        try node.start(["--http", "127.0.0.1:\(port)", "--reward-address",
-                        Address(network: .regtest, hash: TestChain.address(miner)).description] + extra)
+        try node.start(
+            [
+                "--http", "127.0.0.1:\(port)", "--reward-address",
+                Address(network: .regtest, hash: TestChain.address(miner)).description,
+            ] + extra)
         let http = HTTPTestClient(port: port, document: Self.document)
         // tallyd opens the HTTP port after the P2P one that `start` waits for: on a loaded machine the
         // first request could come before it listens.
@@ -26,7 +29,10 @@ import TallyWire
 
     @Test func everyEndpointAnswersAsTheDocumentSays() throws {
         let (node, http) = try startNode("api", extra: ["--mine", "--threads", "1", "--mine-interval", "0"])
-        do { try endpoints(node, http) } catch { try? node.log.write(toFile: "/tmp/tally/crash.log", atomically: true, encoding: .utf8); throw error }
+        do { try endpoints(node, http) } catch {
+            try? node.log.write(toFile: "/tmp/tally/crash.log", atomically: true, encoding: .utf8)
+            throw error
+        }
     }
 
     func endpoints(_ node: TestNode, _ http: HTTPTestClient) throws {
@@ -49,7 +55,10 @@ import TallyWire
         let nextBefore = try #require(page["nextBefore"] as? Int)
         #expect(nextBefore == heights.last)
         let second = try http.json("GET", "/api/blocks?before=\(nextBefore)&limit=3")
-        #expect((second["blocks"] as? [[String: Any]])?.compactMap { $0["height"] as? Int } == [nextBefore - 1, nextBefore - 2, nextBefore - 3])
+        #expect(
+            (second["blocks"] as? [[String: Any]])?.compactMap { $0["height"] as? Int } == [
+                nextBefore - 1, nextBefore - 2, nextBefore - 3,
+            ])
 
         // One block, by height and by hash.
         let one = try http.json("GET", "/api/blocks/1")
@@ -65,14 +74,22 @@ import TallyWire
         // is back on; then on both addresses.
         #expect(try http.json("POST", "/api/mining", body: ["enabled": false])["mining"] as? Bool == false)
         #expect(try http.json("GET", "/api/mining")["mining"] as? Bool == false)
-        let payment = Transaction(inputs: [TxInput(outpoint: OutPoint(txid: Hash256(hex: coinbaseID)!, index: 0), publicKey: miner.publicKey)],
-                                  outputs: [TxOutput(amount: 7 * ChainParameters.coin, address: TestChain.address(payee)),
-                                            TxOutput(amount: UInt64(reward) - 7 * ChainParameters.coin - 10_000, address: TestChain.address(miner))])
-            .signed(with: [miner], parameters: Network.regtest.parameters)
+        let payment = Transaction(
+            inputs: [
+                TxInput(outpoint: OutPoint(txid: Hash256(hex: coinbaseID)!, index: 0), publicKey: miner.publicKey)
+            ],
+            outputs: [
+                TxOutput(amount: 7 * ChainParameters.coin, address: TestChain.address(payee)),
+                TxOutput(amount: UInt64(reward) - 7 * ChainParameters.coin - 10_000, address: TestChain.address(miner)),
+            ]
+        )
+        .signed(with: [miner], parameters: Network.regtest.parameters)
         let submitted = try http.json("POST", "/api/transactions", body: ["hex": Hex.encode(payment.encoded)])
         #expect(submitted["txid"] as? String == "\(payment.txid)")
         let pooled = try http.json("GET", "/api/transactions/\(payment.txid)")
-        #expect(pooled["inMempool"] as? Bool == true && pooled["fee"] as? Int == 10_000 && pooled["confirmations"] as? Int == 0)
+        #expect(
+            pooled["inMempool"] as? Bool == true && pooled["fee"] as? Int == 10_000
+                && pooled["confirmations"] as? Int == 0)
         let mempool = try http.json("GET", "/api/mempool")
         #expect(mempool["count"] as? Int == 1 && mempool["bytes"] as? Int == payment.size)
         #expect((mempool["transactions"] as? [[String: Any]])?.first?["txid"] as? String == "\(payment.txid)")
@@ -87,19 +104,33 @@ import TallyWire
         let mined = try http.json("GET", "/api/transactions/\(payment.txid)")
         #expect(mined["fee"] as? Int == 10_000 && (mined["confirmations"] as? Int ?? 0) >= 1)
         #expect((mined["inputs"] as? [[String: Any]])?.first?["amount"] as? Int == reward)
-        #expect(try http.json("GET", "/api/transactions/\(coinbaseID)")["outputs"].flatMap { ($0 as? [[String: Any]])?.first?["spentBy"] as? String }
+        #expect(
+            try http.json("GET", "/api/transactions/\(coinbaseID)")["outputs"].flatMap {
+                ($0 as? [[String: Any]])?.first?["spentBy"] as? String
+            }
                 == "\(payment.txid)")
         let payeeAddress = Address(network: .regtest, hash: TestChain.address(payee)).description
         let payeeInfo = try http.json("GET", "/api/addresses/\(payeeAddress)")
-        #expect(payeeInfo["balance"] as? Int == 7 * Int(ChainParameters.coin) && payeeInfo["transactionCount"] as? Int == 1)
+        #expect(
+            payeeInfo["balance"] as? Int == 7 * Int(ChainParameters.coin) && payeeInfo["transactionCount"] as? Int == 1)
         #expect((payeeInfo["history"] as? [[String: Any]])?.first?["change"] as? Int == 7 * Int(ChainParameters.coin))
         let minerAddress = Address(network: .regtest, hash: TestChain.address(miner)).description
         var minerHistory: [[String: Any]] = []
-        for offset in stride(from: 0, to: 3_000, by: 100) where !minerHistory.contains(where: { $0["txid"] as? String == "\(payment.txid)" }) {
-            minerHistory += try http.json("GET", "/api/addresses/\(minerAddress)?offset=\(offset)&limit=100")["history"] as? [[String: Any]] ?? []
+        for offset in stride(from: 0, to: 3_000, by: 100)
+        where !minerHistory.contains(where: { $0["txid"] as? String == "\(payment.txid)" }) {
+            minerHistory +=
+                try http.json("GET", "/api/addresses/\(minerAddress)?offset=\(offset)&limit=100")["history"]
+                as? [[String: Any]] ?? []
         }
-        #expect(minerHistory.contains { $0["txid"] as? String == "\(payment.txid)" && $0["change"] as? Int == -(7 * Int(ChainParameters.coin) + 10_000) })
-        #expect(try http.json("GET", "/api/addresses/\(minerAddress)?offset=1&limit=2")["history"].map { ($0 as? [Any])?.count } == 2)
+        #expect(
+            minerHistory.contains {
+                $0["txid"] as? String == "\(payment.txid)"
+                    && $0["change"] as? Int == -(7 * Int(ChainParameters.coin) + 10_000)
+            })
+        #expect(
+            try http.json("GET", "/api/addresses/\(minerAddress)?offset=1&limit=2")["history"].map {
+                ($0 as? [Any])?.count
+            } == 2)
 
         // Search names each kind.
         #expect(try http.json("GET", "/api/search?q=1")["id"] as? String == hash)
@@ -110,9 +141,13 @@ import TallyWire
         // Peers: add one, see it, drop it.
         let friend = try TestNode("api-friend")
         try friend.start()
-        #expect(try http.json("POST", "/api/peers", body: ["address": friend.target], expect: 202)["address"] as? String == friend.target)
+        #expect(
+            try http.json("POST", "/api/peers", body: ["address": friend.target], expect: 202)["address"] as? String
+                == friend.target)
         try waitUntil("the friend listed", timeout: 15) {
-            (try http.json("GET", "/api/peers")["peers"] as? [[String: Any]])?.contains { $0["address"] as? String == friend.target } == true
+            (try http.json("GET", "/api/peers")["peers"] as? [[String: Any]])?.contains {
+                $0["address"] as? String == friend.target
+            } == true
         }
         #expect(try http.json("DELETE", "/api/peers/\(friend.target)")["disconnected"] as? Int ?? 0 >= 1)
         try waitUntil("the friend gone", timeout: 10) {
@@ -126,8 +161,11 @@ import TallyWire
 
         // Metrics, as Prometheus text.
         let metrics = try PrometheusText(parsing: try http.text("/metrics", contentType: "text/plain"))
-        for name in ["tally_height", "tally_peers", "tally_mempool_transactions", "tally_mempool_bytes", "tally_hash_rate",
-                     "tally_blocks_relayed_total", "tally_transactions_relayed_total", "tally_reorganisations_total", "tally_bans_total"] {
+        for name in [
+            "tally_height", "tally_peers", "tally_mempool_transactions", "tally_mempool_bytes", "tally_hash_rate",
+            "tally_blocks_relayed_total", "tally_transactions_relayed_total", "tally_reorganisations_total",
+            "tally_bans_total",
+        ] {
             #expect(metrics.value(name) != nil, "\(name) missing from /metrics")
         }
         #expect(metrics.type("tally_bans_total") == "counter" && metrics.type("tally_height") == "gauge")
@@ -165,11 +203,20 @@ import TallyWire
             ("POST", "/api/transactions", [String: Any](), 400, "'hex' is missing"),
             ("POST", "/api/transactions", ["hex": "zz"], 400, "hex digits"),
             ("POST", "/api/transactions", ["hex": "00"], 400, "not a transaction"),
-            ("POST", "/api/transactions", ["hex": Hex.encode(Self.unfundedPayment(from: miner).encoded)], 422, "not accepted"),
+            (
+                "POST", "/api/transactions", ["hex": Hex.encode(Self.unfundedPayment(from: miner).encoded)], 422,
+                "not accepted"
+            ),
             ("POST", "/api/transactions", nil, 400, "a JSON body is required"),
             ("GET", "/api/addresses/tally1nope", nil, 400, "not a regtest address"),
-            ("GET", "/api/addresses/\(Address(network: .main, hash: TestChain.address(payee)))", nil, 400, "not a regtest address"),
-            ("GET", "/api/addresses/\(Address(network: .regtest, hash: TestChain.address(payee)))?offset=-1", nil, 400, "'offset' must be"),
+            (
+                "GET", "/api/addresses/\(Address(network: .main, hash: TestChain.address(payee)))", nil, 400,
+                "not a regtest address"
+            ),
+            (
+                "GET", "/api/addresses/\(Address(network: .regtest, hash: TestChain.address(payee)))?offset=-1", nil,
+                400, "'offset' must be"
+            ),
             ("POST", "/api/peers", ["address": "nowhere"], 400, "not host:port"),
             ("POST", "/api/peers", ["host": "127.0.0.1"], 400, "'address' is missing"),
             ("DELETE", "/api/peers/127.0.0.1:1", nil, 404, "no peer"),
@@ -186,7 +233,9 @@ import TallyWire
         for (method, path, body, status, fragment) in cases {
             let answer = try http.request(method, path, body: body)
             #expect(answer.status == status, "\(method) \(path): \(answer.status) \(answer.text)")
-            let message = (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["error"] as? String ?? ""
+            let message =
+                (try? JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any])?["error"] as? String
+                ?? ""
             #expect(message.contains(fragment), "\(method) \(path): '\(message)' does not say '\(fragment)'")
         }
         // An oversize body is refused before it is read whole, and the server goes on serving.
@@ -199,8 +248,13 @@ import TallyWire
 
     /// Well formed and signed, but its input does not exist.
     static func unfundedPayment(from key: Ed25519.PrivateKey) -> Transaction {
-        Transaction(inputs: [TxInput(outpoint: OutPoint(txid: Hash256(w0: 1, w1: 2, w2: 3, w3: 4), index: 0), publicKey: key.publicKey)],
-                    outputs: [TxOutput(amount: 5_000, address: TestChain.address(key))])
-            .signed(with: [key], parameters: Network.regtest.parameters)
+        Transaction(
+            inputs: [
+                TxInput(
+                    outpoint: OutPoint(txid: Hash256(w0: 1, w1: 2, w2: 3, w3: 4), index: 0), publicKey: key.publicKey)
+            ],
+            outputs: [TxOutput(amount: 5_000, address: TestChain.address(key))]
+        )
+        .signed(with: [key], parameters: Network.regtest.parameters)
     }
 }

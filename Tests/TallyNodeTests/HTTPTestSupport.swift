@@ -7,7 +7,8 @@ struct OpenAPIDocument: @unchecked Sendable {
     let root: [String: Any]
 
     static func load() -> OpenAPIDocument {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Sources/TallyHTTP/Explorer/openapi.json")
         let data = try! Data(contentsOf: url)
         return OpenAPIDocument(root: try! JSONSerialization.jsonObject(with: data) as! [String: Any])
@@ -32,13 +33,16 @@ struct OpenAPIDocument: @unchecked Sendable {
     /// The JSON schema of the answer `status` to `method` on `template`, nil if the document has none.
     func responseSchema(method: String, template: String, status: Int) -> [String: Any]? {
         guard let operation = paths[template]?[method.lowercased()] as? [String: Any],
-              var response = (operation["responses"] as? [String: Any])?["\(status)"] as? [String: Any] else { return nil }
+            var response = (operation["responses"] as? [String: Any])?["\(status)"] as? [String: Any]
+        else { return nil }
         if let ref = response["$ref"] as? String { response = resolve(ref) }
-        return ((response["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any]
+        return ((response["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"]
+            as? [String: Any]
     }
 
     private func resolve(_ ref: String) -> [String: Any] {
-        ref.dropFirst(2).split(separator: "/").reduce(root as Any) { ($0 as? [String: Any])?[String($1)] as Any } as? [String: Any] ?? [:]
+        ref.dropFirst(2).split(separator: "/").reduce(root as Any) { ($0 as? [String: Any])?[String($1)] as Any }
+            as? [String: Any] ?? [:]
     }
 
     /// What in `value` breaks `schema` (empty: it conforms).
@@ -49,7 +53,9 @@ struct OpenAPIDocument: @unchecked Sendable {
         switch schema["type"] as? String {
         case "object":
             guard let object = value as? [String: Any] else { return ["\(location) is not an object"] }
-            var found = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map { "\(location).\($0) is missing" }
+            var found = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map {
+                "\(location).\($0) is missing"
+            }
             for (name, property) in (schema["properties"] as? [String: [String: Any]]) ?? [:] {
                 if let field = object[name] { found += violations(of: field, property, at: "\(location).\(name)") }
             }
@@ -61,7 +67,9 @@ struct OpenAPIDocument: @unchecked Sendable {
             return array.enumerated().flatMap { violations(of: $1, items, at: "\(location)[\($0)]") }
         case "string":
             guard let text = value as? String else { return ["\(location) is not a string"] }
-            if let options = schema["enum"] as? [String], !options.contains(text) { return ["\(location) '\(text)' is not one of \(options)"] }
+            if let options = schema["enum"] as? [String], !options.contains(text) {
+                return ["\(location) '\(text)' is not one of \(options)"]
+            }
             return []
         case "integer":
             return number != nil && kind != "c" && kind != "d" && kind != "f" ? [] : ["\(location) is not an integer"]
@@ -97,9 +105,15 @@ final class HTTPTestClient: @unchecked Sendable {
     /// `body`: a JSON value to send, or a String sent as it is.
     func request(_ method: String, _ path: String, body: Any? = nil, raw: [UInt8]? = nil) throws -> Answer {
         var payload = raw ?? []
-        if let text = body as? String { payload = Array(text.utf8) } else if let body { payload = Array(try JSONSerialization.data(withJSONObject: body)) }
+        if let text = body as? String {
+            payload = Array(text.utf8)
+        } else if let body {
+            payload = Array(try JSONSerialization.data(withJSONObject: body))
+        }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        if body != nil || raw != nil { head += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\n" }
+        if body != nil || raw != nil {
+            head += "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\n"
+        }
         let bytes = try exchange(Array((head + "\r\n").utf8) + payload)
         let answer: Answer
         do {
@@ -113,8 +127,10 @@ final class HTTPTestClient: @unchecked Sendable {
                 let value = try JSONSerialization.jsonObject(with: Data(answer.body))
                 let problems = document.violations(of: value, schema)
                 #expect(problems.isEmpty, "\(method) \(path) → \(answer.status) breaks the document: \(problems)")
-            } else if (document.responseSchema(method: method, template: template, status: 200) != nil || answer.status >= 400)
-                        && !(answer.headers["content-type"] ?? "").hasPrefix("text/") {
+            } else if (document.responseSchema(method: method, template: template, status: 200) != nil
+                || answer.status >= 400)
+                && !(answer.headers["content-type"] ?? "").hasPrefix("text/")
+            {
                 Issue.record("\(method) \(path) answered \(answer.status), which the document does not list")
             }
         }
@@ -123,7 +139,9 @@ final class HTTPTestClient: @unchecked Sendable {
 
     func json(_ method: String, _ path: String, body: Any? = nil, expect status: Int = 200) throws -> [String: Any] {
         let answer = try request(method, path, body: body)
-        guard answer.status == status else { throw Failure(message: "\(method) \(path): \(answer.status) \(answer.text)") }
+        guard answer.status == status else {
+            throw Failure(message: "\(method) \(path): \(answer.status) \(answer.text)")
+        }
         guard let object = try JSONSerialization.jsonObject(with: Data(answer.body)) as? [String: Any] else {
             throw Failure(message: "\(method) \(path): not a JSON object")
         }
@@ -153,7 +171,9 @@ final class HTTPTestClient: @unchecked Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw Failure(message: "cannot connect to 127.0.0.1:\(port)") }
         var offset = 0
@@ -175,7 +195,11 @@ final class HTTPTestClient: @unchecked Sendable {
     }
 
     private static func parse(_ bytes: [UInt8]) throws -> Answer {
-        guard let split = (0..<max(0, bytes.count - 3)).first(where: { bytes[$0..<$0 + 4].elementsEqual([13, 10, 13, 10]) }) else {
+        guard
+            let split = (0..<max(0, bytes.count - 3)).first(where: {
+                bytes[$0..<$0 + 4].elementsEqual([13, 10, 13, 10])
+            })
+        else {
             throw Failure(message: "no HTTP answer (\(bytes.count) bytes)")
         }
         let lines = String(decoding: bytes[..<split], as: UTF8.self).components(separatedBy: "\r\n")
@@ -185,7 +209,8 @@ final class HTTPTestClient: @unchecked Sendable {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         return Answer(status: status, headers: headers, body: Array(bytes[(split + 4)...]))
     }
@@ -214,19 +239,24 @@ struct PrometheusText {
             if line.hasPrefix("#") {
                 let parts = line.split(separator: " ", maxSplits: 3)
                 if parts.count >= 4, parts[1] == "TYPE" {
-                    guard ["counter", "gauge", "histogram", "summary", "untyped"].contains(String(parts[3])) else { throw Malformed(line: String(line)) }
+                    guard ["counter", "gauge", "histogram", "summary", "untyped"].contains(String(parts[3])) else {
+                        throw Malformed(line: String(line))
+                    }
                     types[String(parts[2])] = String(parts[3])
                 }
                 continue
             }
             guard let match = line.wholeMatch(of: #/([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)( -?\d+)?/#),
-                  let value = Double(match.3) ?? (match.3 == "+Inf" ? .infinity : match.3 == "-Inf" ? -.infinity : match.3 == "NaN" ? .nan : nil)
+                let value = Double(match.3)
+                    ?? (match.3 == "+Inf" ? .infinity : match.3 == "-Inf" ? -.infinity : match.3 == "NaN" ? .nan : nil)
             else { throw Malformed(line: String(line)) }
             var labels: [String: String] = [:]
             if let block = match.2 {
                 let inner = block.dropFirst().dropLast()
                 for pair in inner.split(separator: ",") where !pair.isEmpty {
-                    guard let pairMatch = pair.wholeMatch(of: #/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/#) else { throw Malformed(line: String(line)) }
+                    guard let pairMatch = pair.wholeMatch(of: #/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/#) else {
+                        throw Malformed(line: String(line))
+                    }
                     labels[String(pairMatch.1)] = String(pairMatch.2)
                 }
             }
@@ -236,7 +266,8 @@ struct PrometheusText {
     }
 
     func value(_ name: String, labels: [String: String] = [:]) -> Double? {
-        samples.first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?.value
+        samples.first { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }?
+            .value
     }
 
     func type(_ name: String) -> String? { types[name] }

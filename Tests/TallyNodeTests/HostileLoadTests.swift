@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyNet
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// Peers that lie at volume: a thousand connections, slow handshakes, inventory floods, blocks
 /// nobody asked for, forged and low-work headers. For each the node must disconnect or penalise
@@ -34,12 +34,15 @@ import TallyWire
         #expect(probes.slowest < Self.probeBound, "\(what): slowest probe answer \(Int(probes.slowest * 1000)) ms")
         let memory = node.memory()
         #expect(memory.peakKiB < 200 * 1024, "\(what): peak memory \(memory.peakKiB / 1024) MiB")
-        print("\(what): \(probes.count) probes, slowest \(String(format: "%.1f", probes.slowest * 1000)) ms; "
-              + "node memory \(memory.residentKiB / 1024) MiB, peak \(memory.peakKiB / 1024) MiB")
+        print(
+            "\(what): \(probes.count) probes, slowest \(String(format: "%.1f", probes.slowest * 1000)) ms; "
+                + "node memory \(memory.residentKiB / 1024) MiB, peak \(memory.peakKiB / 1024) MiB")
         // For `scripts/lan report`.
-        LANTests.record(["scenario": "hostile", "case": what, "outcome": outcome, "probes": probes.count,
-                         "probeFailures": probes.failures, "slowestProbeMs": (probes.slowest * 10_000).rounded() / 10,
-                         "peakMiB": memory.peakKiB / 1024])
+        LANTests.record([
+            "scenario": "hostile", "case": what, "outcome": outcome, "probes": probes.count,
+            "probeFailures": probes.failures, "slowestProbeMs": (probes.slowest * 10_000).rounded() / 10,
+            "peakMiB": memory.peakKiB / 1024,
+        ])
     }
 
     @Test func aThousandConnectionsAndSlowHandshakesDisplaceOnlyTheirOwnHost() throws {
@@ -58,9 +61,13 @@ import TallyWire
 
         // 40 handshakes dribbled a byte every 300 ms (a whole `version` would take ~40 s): every one
         // is closed at the 10 s handshake deadline.
-        let version = Self.codec.encode(.version(VersionMessage(
-            services: [], timestamp: Int64(Date().timeIntervalSince1970), receiverServices: .network, receiverAddress: .unspecified,
-            senderServices: [], senderAddress: .unspecified, nonce: 1, userAgent: "/slow:0/", startHeight: 0, relay: true)))
+        let version = Self.codec.encode(
+            .version(
+                VersionMessage(
+                    services: [], timestamp: Int64(Date().timeIntervalSince1970), receiverServices: .network,
+                    receiverAddress: .unspecified,
+                    senderServices: [], senderAddress: .unspecified, nonce: 1, userAgent: "/slow:0/", startHeight: 0,
+                    relay: true)))
         let slow = try (0..<40).map { _ in try RawPeer(from: "127.0.0.32", to: node.port) }
         let started = Date()
         var sent = 0
@@ -69,11 +76,16 @@ import TallyWire
             sent += 1
             Thread.sleep(forTimeInterval: 0.3)
         }
-        #expect(slow.allSatisfy { $0.isClosed() }, "slow handshakes still open after \(Int(Date().timeIntervalSince(started))) s")
+        #expect(
+            slow.allSatisfy { $0.isClosed() },
+            "slow handshakes still open after \(Int(Date().timeIntervalSince(started))) s")
         #expect(Date().timeIntervalSince(started) < 15)
         #expect(node.log.contains("no handshake within 10 s"))
-        expectComposure(node, watch, "1,000 connections, 40 slow handshakes",
-                        outcome: "at most \(sockets) descriptors open; every slow handshake closed after \(Int(Date().timeIntervalSince(started))) s")
+        expectComposure(
+            node, watch, "1,000 connections, 40 slow handshakes",
+            outcome:
+                "at most \(sockets) descriptors open; every slow handshake closed after \(Int(Date().timeIntervalSince(started))) s"
+        )
     }
 
     @Test func anInventoryFloodIsCutOff() throws {
@@ -95,8 +107,9 @@ import TallyWire
         #expect(seconds < 30, "the flood went on for \(Int(seconds)) s")
         #expect(node.log.contains("banned 127.0.0.33"))
         print("inventory flood: cut off after \(entries) entries in \(String(format: "%.1f", seconds)) s")
-        expectComposure(node, watch, "10,000 inv entries a second",
-                        outcome: "banned after \(entries) entries in \(String(format: "%.1f", seconds)) s")
+        expectComposure(
+            node, watch, "10,000 inv entries a second",
+            outcome: "banned after \(entries) entries in \(String(format: "%.1f", seconds)) s")
     }
 
     @Test func unaskedForStaleBlocksAreDroppedAndPunishedButANewTipIsTaken() throws {
@@ -119,7 +132,9 @@ import TallyWire
         #expect(node.log.contains("not asked for"))
         #expect(try node.status().tipHash == next.hash)
         #expect(try node.status().peers.contains { $0.banScore == 0 && $0.address.port != 0 })
-        expectComposure(node, watch, "unrequested blocks", outcome: "stale ones dropped, sender banned at the tenth; a pushed new tip taken")
+        expectComposure(
+            node, watch, "unrequested blocks",
+            outcome: "stale ones dropped, sender banned at the tenth; a pushed new tip taken")
     }
 
     @Test func forgedAndLowWorkHeadersAreRefusedWithoutBeingStored() throws {
@@ -131,8 +146,9 @@ import TallyWire
 
         // A header on the tip whose hash misses its target: invalid, banned at once.
         let forger = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.37")
-        var forged = BlockHeader(version: 1, previousBlockHash: chain[chain.count - 1].hash, merkleRoot: .zero,
-                                 time: chain[chain.count - 1].time + 1, bits: 0x207f_ffff, nonce: 0)
+        var forged = BlockHeader(
+            version: 1, previousBlockHash: chain[chain.count - 1].hash, merkleRoot: .zero,
+            time: chain[chain.count - 1].time + 1, bits: 0x207f_ffff, nonce: 0)
         while !(Target.decode(bits: forged.bits)! < UInt256(forged.hash)) { forged.nonce += 1 }
         forger.send(.headers(HeadersMessage(headers: [forged])))
         #expect(forger.closedByNode(within: 5))
@@ -152,17 +168,22 @@ import TallyWire
         #expect(node.log.contains("banned 127.0.0.38"))
         let status = try node.status()
         #expect(status.height == chain.count && status.bestHeaderHeight == chain.count)
-        expectComposure(node, watch, "bad proof of work; long low-work fork",
-                        outcome: "forger banned at once; liar banned after \(forks * 50) low-work headers, none stored")
+        expectComposure(
+            node, watch, "bad proof of work; long low-work fork",
+            outcome: "forger banned at once; liar banned after \(forks * 50) low-work headers, none stored")
     }
 
     /// A valid block with only a coinbase, tagged so each one differs.
     static func block(on parent: BlockHeader, height: UInt32, tag: String) -> Block {
-        let coinbase = Transaction.coinbase(CoinbaseData(height: height, tag: Array(tag.utf8)),
-                                            outputs: [TxOutput(amount: 1_000, address: TestChain.address(TestChain.key(5)))])
-        return TestChain.solved(Block(header: BlockHeader(version: 1, previousBlockHash: parent.hash, merkleRoot: coinbase.wtxid,
-                                                          time: parent.time + 1, bits: 0x207f_ffff, nonce: 0),
-                                      transactions: [coinbase]))
+        let coinbase = Transaction.coinbase(
+            CoinbaseData(height: height, tag: Array(tag.utf8)),
+            outputs: [TxOutput(amount: 1_000, address: TestChain.address(TestChain.key(5)))])
+        return TestChain.solved(
+            Block(
+                header: BlockHeader(
+                    version: 1, previousBlockHash: parent.hash, merkleRoot: coinbase.wtxid,
+                    time: parent.time + 1, bits: 0x207f_ffff, nonce: 0),
+                transactions: [coinbase]))
     }
 
     /// `count` solved headers on `parent` (the merkle root only makes them differ).
@@ -170,9 +191,10 @@ import TallyWire
         var headers: [BlockHeader] = []
         var previous = parent
         for i in 0..<count {
-            var header = BlockHeader(version: 1, previousBlockHash: previous.hash,
-                                     merkleRoot: Hash256(w0: UInt64(tag), w1: UInt64(i), w2: 0, w3: 0),
-                                     time: previous.time + 1, bits: 0x207f_ffff, nonce: 0)
+            var header = BlockHeader(
+                version: 1, previousBlockHash: previous.hash,
+                merkleRoot: Hash256(w0: UInt64(tag), w1: UInt64(i), w2: 0, w3: 0),
+                time: previous.time + 1, bits: 0x207f_ffff, nonce: 0)
             while Target.decode(bits: header.bits)! < UInt256(header.hash) { header.nonce += 1 }
             headers.append(header)
             previous = header
@@ -223,7 +245,8 @@ extension TestNode {
     /// Resident and peak resident memory, from /proc.
     func memory() -> (residentKiB: Int, peakKiB: Int) {
         guard let pid = process?.processIdentifier,
-              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        else { return (0, 0) }
         func field(_ name: String) -> Int {
             status.split(separator: "\n").first { $0.hasPrefix(name + ":") }
                 .flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } } ?? 0

@@ -1,10 +1,10 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyNet
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// A TCP connection that sends whatever bytes it is told, from a chosen loopback address (each
 /// hostile case uses its own 127.0.0.x, so a ban hits that "host" alone).
@@ -22,16 +22,25 @@ final class RawPeer {
         remote.sin_port = UInt16(port).bigEndian
         let ok = withUnsafePointer(to: &local) { l in
             withUnsafePointer(to: &remote) { r in
-                l.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } == 0 &&
-                    r.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } == 0
+                l.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                } == 0
+                    && r.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    } == 0
             }
         }
-        guard ok else { close(fd); throw POSIXError(.ECONNREFUSED) }
+        guard ok else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
     }
 
     deinit { close(fd) }
 
-    func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
 
     /// Whether the node has closed the connection; drops what is waiting, never blocks.
     func isClosed() -> Bool {
@@ -61,10 +70,13 @@ final class RawPeer {
     static let codec = MessageCodec(network: .regtest)
 
     @Test func misbehavingPeersAreDisconnectedAndBannedWhileOthersAreServed() throws {
-        let node = try TestNode("target"), friend = try TestNode("friend")
+        let node = try TestNode("target")
+        let friend = try TestNode("friend")
         try node.start(["--mine", "--threads", "1", "--mine-interval", "0.3"])
         try friend.start(["--peer", node.target])
-        try waitUntil("the friend connected", timeout: 10) { try node.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") } }
+        try waitUntil("the friend connected", timeout: 10) {
+            try node.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") }
+        }
 
         let ping = Self.codec.encode(.ping(PingMessage(nonce: 7)))
         var badChecksum = ping
@@ -79,10 +91,17 @@ final class RawPeer {
             ("oversize for its command", "127.0.0.4", Array(oversize.prefix(24))),
             ("4 GB length", "127.0.0.5", Array(hugeLength.prefix(24))),
             // The envelope is right, checksum and all; the payload claims 5 vectors and has none.
-            ("valid envelope, invalid payload", "127.0.0.8", MessageHeader(network: .regtest, command: "inv", payload: [5]).encoded + [5]),
+            (
+                "valid envelope, invalid payload", "127.0.0.8",
+                MessageHeader(network: .regtest, command: "inv", payload: [5]).encoded + [5]
+            ),
             // Ten headers are a fine message, but not before the handshake: over the 400 bytes allowed then.
-            ("headers before the handshake", "127.0.0.9",
-             Self.codec.encode(.headers(HeadersMessage(headers: Array(repeating: ChainParameters.regtest.genesis.header, count: 10))))),
+            (
+                "headers before the handshake", "127.0.0.9",
+                Self.codec.encode(
+                    .headers(
+                        HeadersMessage(headers: Array(repeating: ChainParameters.regtest.genesis.header, count: 10))))
+            ),
         ]
         for (name, address, bytes) in cases {
             let hostile = try RawPeer(from: address, to: node.port)
@@ -103,20 +122,29 @@ final class RawPeer {
         for _ in 0..<5 where !banned {
             let headers = try client.headers(after: [ChainParameters.regtest.genesisHash])
             let tip = try #require(headers.last)
-            let coinbase = Transaction.coinbase(CoinbaseData(height: UInt32(headers.count + 1)),
-                                                outputs: [TxOutput(amount: 51 * ChainParameters.coin, address: TestChain.address(TestChain.key(9)))])
-            let invalid = TestChain.solved(Block(header: BlockHeader(version: 1, previousBlockHash: tip.hash, merkleRoot: coinbase.wtxid,
-                                                                     time: tip.time + 1, bits: 0x207f_ffff, nonce: 0), transactions: [coinbase]))
+            let coinbase = Transaction.coinbase(
+                CoinbaseData(height: UInt32(headers.count + 1)),
+                outputs: [TxOutput(amount: 51 * ChainParameters.coin, address: TestChain.address(TestChain.key(9)))])
+            let invalid = TestChain.solved(
+                Block(
+                    header: BlockHeader(
+                        version: 1, previousBlockHash: tip.hash, merkleRoot: coinbase.wtxid,
+                        time: tip.time + 1, bits: 0x207f_ffff, nonce: 0), transactions: [coinbase]))
             client.send(.block(invalid))
             banned = client.closedByNode(within: 2)
         }
         #expect(banned)
-        #expect(throws: PeerClient.Failure.self) { try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, timeout: 2, bindTo: "127.0.0.6").status() }
+        #expect(throws: PeerClient.Failure.self) {
+            try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, timeout: 2, bindTo: "127.0.0.6")
+                .status()
+        }
 
         // Through all of it the node kept its honest peer and kept answering.
         let status = try node.status()
         #expect(status.peers.contains { $0.userAgent.hasPrefix("/tallyd") })
-        try waitUntil("the friend still following", timeout: 10) { try friend.status().tipHash == node.status().tipHash }
+        try waitUntil("the friend still following", timeout: 10) {
+            try friend.status().tipHash == node.status().tipHash
+        }
         #expect(node.log.contains("banned 127.0.0.2"))
         #expect(node.log.contains("banned 127.0.0.6"))
     }

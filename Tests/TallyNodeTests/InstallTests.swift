@@ -1,16 +1,18 @@
 import Foundation
-import Testing
 import TallyNet
 import TallyWire
+import Testing
 
 /// `scripts/install` into a temporary prefix: every binary runs from there, anywhere, with nothing
 /// of the build beside it (the wallet's word list is compiled in). The test installs the debug build
 /// the tests already have (`--from`): a release build here would cost minutes of CI.
 @Suite(.serialized) struct InstallTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test func installedBinariesRunFromAnywhere() throws {
-        let prefix = try temporaryDirectory("prefix"), elsewhere = try temporaryDirectory("elsewhere")
+        let prefix = try temporaryDirectory("prefix")
+        let elsewhere = try temporaryDirectory("elsewhere")
         defer { for url in [prefix, elsewhere] { try? FileManager.default.removeItem(at: url) } }
         let install = Process()
         install.executableURL = Self.packageRoot.appendingPathComponent("scripts/install")
@@ -32,13 +34,16 @@ import TallyWire
         }
         let created = try run("tally-wallet", ["create", "--regtest", "--key-cost", "interactive", "--json"])
         #expect(created.status == 0 && created.output.contains("\"mnemonic\""), "\(created.output)")
-        #expect(FileManager.default.fileExists(atPath: elsewhere.appendingPathComponent(".tally/wallets/regtest.wallet").path))
+        #expect(
+            FileManager.default.fileExists(
+                atPath: elsewhere.appendingPathComponent(".tally/wallets/regtest.wallet").path))
 
         // A regtest node from the prefix, with its configuration file, answering the installed probe.
         let port = try freePort()
         let data = elsewhere.appendingPathComponent("node")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try "regtest = true\nport = \(port)\nno-discovery = true\n".write(to: data.appendingPathComponent("tally.conf"), atomically: true, encoding: .utf8)
+        try "regtest = true\nport = \(port)\nno-discovery = true\n".write(
+            to: data.appendingPathComponent("tally.conf"), atomically: true, encoding: .utf8)
         let node = Process()
         node.executableURL = bin.appendingPathComponent("tallyd")
         node.arguments = ["--regtest", "--datadir", data.path]
@@ -46,10 +51,19 @@ import TallyWire
         node.standardOutput = FileHandle.nullDevice
         node.standardError = FileHandle.nullDevice
         try node.run()
-        defer { if node.isRunning { node.terminate(); node.waitUntilExit() } }
-        try waitUntil("the installed node answers", timeout: 20) { (try? run("tally-probe", ["127.0.0.1:\(port)"]).status) == 0 }
+        defer {
+            if node.isRunning {
+                node.terminate()
+                node.waitUntilExit()
+            }
+        }
+        try waitUntil("the installed node answers", timeout: 20) {
+            (try? run("tally-probe", ["127.0.0.1:\(port)"]).status) == 0
+        }
         let probe = try run("tally-probe", ["--json", "127.0.0.1:\(port)"])
-        #expect(probe.output.contains("\"network\":\"regtest\"") && probe.output.contains("tallyd:\(TallyVersion.current)"), "\(probe.output)")
+        #expect(
+            probe.output.contains("\"network\":\"regtest\"") && probe.output.contains("tallyd:\(TallyVersion.current)"),
+            "\(probe.output)")
         node.terminate()
         node.waitUntilExit()
         #expect(node.terminationStatus == 0)

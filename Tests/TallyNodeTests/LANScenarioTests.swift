@@ -1,11 +1,11 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyNet
 import TallyNode
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// The LAN of `scripts/lan` under trouble: a partition healed (plain, with 5 % packet loss, with
 /// 50 ms more latency each way), and nodes killed with SIGKILL at random instants while they mine
@@ -32,7 +32,8 @@ extension LANTests {
     func partitionHealsWithFiftyMillisecondsMoreLatency() throws { try Self.partition(.latency) }
 
     static var hasNftables: Bool {
-        FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft") || FileManager.default.isExecutableFile(atPath: "/sbin/nft")
+        FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft")
+            || FileManager.default.isExecutableFile(atPath: "/sbin/nft")
     }
 
     // MARK: - Partition
@@ -45,7 +46,8 @@ extension LANTests {
         let directory = try temporaryDirectory("lan-\(trouble.rawValue)")
         defer { tearDown(directory) }
         let builder = try TestChain()
-        let alice = TestChain.key(1), bob = TestChain.key(2)
+        let alice = TestChain.key(1)
+        let bob = TestChain.key(2)
         let premined = try builder.mine(120, payTo: TestChain.address(alice))
         try seed(premined, hosts: 1...5, directory: directory)
 
@@ -62,7 +64,9 @@ extension LANTests {
             #expect(delayed.contains("+50 ms"), "\(delayed)")
             roundTrip = try medianRoundTrip(from: 1, to: 2)
             // One relay per connection: 50 ms on the way out, 50 ms on the way back.
-            #expect(roundTrip - baselineRoundTrip! >= 0.095, "round trip \(roundTrip) s, \(baselineRoundTrip!) s without the relay")
+            #expect(
+                roundTrip - baselineRoundTrip! >= 0.095,
+                "round trip \(roundTrip) s, \(baselineRoundTrip!) s without the relay")
             try waitForMesh(directory: directory, minimumHeight: 121)
             // The nodes' own connections now go through the relays: each connection passes the relay
             // of the host that opened it, so a mesh of five needs at least four of them in all.
@@ -75,13 +79,15 @@ extension LANTests {
         // one payment also has a child spending its output.
         func pay(_ height: Int, fee: UInt64 = 50_000) -> Transaction {
             let coinbase = premined[height - 1].transactions[0]
-            return builder.spend([(TestChain.outpoint(coinbase), alice)],
-                                 to: [TxOutput(amount: coinbase.outputs[0].amount - fee, address: TestChain.address(bob))])
+            return builder.spend(
+                [(TestChain.outpoint(coinbase), alice)],
+                to: [TxOutput(amount: coinbase.outputs[0].amount - fee, address: TestChain.address(bob))])
         }
         let heavyPayments = (1...5).map { pay($0) }
         var lightPayments = (6...11).map { pay($0) }
-        let child = builder.spend([(TestChain.outpoint(lightPayments[0]), bob)],
-                                  to: [TxOutput(amount: lightPayments[0].outputs[0].amount - 50_000, address: TestChain.address(alice))])
+        let child = builder.spend(
+            [(TestChain.outpoint(lightPayments[0]), bob)],
+            to: [TxOutput(amount: lightPayments[0].outputs[0].amount - 50_000, address: TestChain.address(alice))])
         lightPayments.insert(child, at: 1)
 
         // No block may be half-way across the cut: a node that has a header and not its block
@@ -109,7 +115,9 @@ extension LANTests {
         #expect(split.contains("split"), "\(split)")
         let splitAt = Date()
         try restart([1, 4], directory: directory)
-        try waitUntil("the miners answering again", timeout: 20) { try [1, 4].allSatisfy { Int(try status($0).height) >= splitHeight } }
+        try waitUntil("the miners answering again", timeout: 20) {
+            try [1, 4].allSatisfy { Int(try status($0).height) >= splitHeight }
+        }
         // Most payments early (so that they are mined on their side), the last ones late.
         for (index, tx) in heavyPayments.enumerated() where index < 4 { try submit(tx, to: [1, 2, 3][index % 3]) }
         for (index, tx) in lightPayments.enumerated() where index < 5 { try submit(tx, to: [4, 5][index % 2]) }
@@ -139,7 +147,8 @@ extension LANTests {
         light = try status(4)
         #expect(heavy.height > light.height, "heavy side \(heavy.height), light side \(light.height)")
         #expect(Int(light.height) > splitHeight, "the light side mined nothing during the split")
-        let lightChain = try activeChain(4), heavyChain = try activeChain(1)
+        let lightChain = try activeChain(4)
+        let heavyChain = try activeChain(1)
         #expect(!lightChain.contains(heavy.tipHash) && !heavyChain.contains(light.tipHash))
         let minedOnLightSide = try transactions(in: 4, after: splitHeight)
         let lightMined = lightPayments.filter { minedOnLightSide.contains($0.txid) }.count
@@ -164,7 +173,8 @@ extension LANTests {
         // Nothing is lost: every light-side payment is in the joint chain or in a mempool …
         var missing: [Hash256] = []
         var lost: [String] = []
-        let names = Dictionary(uniqueKeysWithValues: lightPayments.enumerated().map { ($1.txid, $0 == 1 ? "the child" : "payment \($0)") })
+        let names = Dictionary(
+            uniqueKeysWithValues: lightPayments.enumerated().map { ($1.txid, $0 == 1 ? "the child" : "payment \($0)") })
         try? waitUntil("every light-side payment in the chain or a mempool", timeout: 30) {
             let mined = try transactions(in: 1, after: splitHeight)
             var pooled = Set<Hash256>()
@@ -184,15 +194,18 @@ extension LANTests {
             return (heavyPayments + lightPayments).allSatisfy { mined.contains($0.txid) }
         }
 
-        let summary = String(format: "partition (%@): heal → one chain in %.1f s; heavy +%d, light +%d blocks; %d of %d light-side payments mined on the light side, all in the joint chain %.1f s after the heal; round trip %.1f ms%@",
-                             trouble.rawValue, convergence, Int(heavy.height) - splitHeight, Int(light.height) - splitHeight,
-                             lightMined, lightPayments.count, minedAgainAt.timeIntervalSince(healAt), roundTrip * 1000,
-                             baselineRoundTrip.map { String(format: " (%.1f ms without the relay)", $0 * 1000) } ?? "")
+        let summary = String(
+            format:
+                "partition (%@): heal → one chain in %.1f s; heavy +%d, light +%d blocks; %d of %d light-side payments mined on the light side, all in the joint chain %.1f s after the heal; round trip %.1f ms%@",
+            trouble.rawValue, convergence, Int(heavy.height) - splitHeight, Int(light.height) - splitHeight,
+            lightMined, lightPayments.count, minedAgainAt.timeIntervalSince(healAt), roundTrip * 1000,
+            baselineRoundTrip.map { String(format: " (%.1f ms without the relay)", $0 * 1000) } ?? "")
         print(summary)
         _ = try Self.lan(["down"], directory: directory)
         var figures: [String: Any] = [
             "scenario": "partition", "trouble": trouble.rawValue, "healSeconds": convergence,
-            "splitSeconds": splitSeconds, "heavyBlocks": Int(heavy.height) - splitHeight, "lightBlocks": Int(light.height) - splitHeight,
+            "splitSeconds": splitSeconds, "heavyBlocks": Int(heavy.height) - splitHeight,
+            "lightBlocks": Int(light.height) - splitHeight,
             "lightPayments": lightPayments.count, "lightPaymentsMinedOnLightSide": lightMined,
             "minedAgainSeconds": minedAgainAt.timeIntervalSince(healAt), "roundTripMs": roundTrip * 1000,
             "peakMemoryKB": peakMemory(directory),
@@ -213,13 +226,19 @@ extension LANTests {
         let directory = try temporaryDirectory("lan-crash")
         defer { Self.tearDown(directory) }
         let builder = try TestChain()
-        try Self.seed(try builder.mine(300, payTo: TestChain.address(TestChain.key(1))), hosts: 1...2, directory: directory)
+        try Self.seed(
+            try builder.mine(300, payTo: TestChain.address(TestChain.key(1))), hosts: 1...2, directory: directory)
         let up = try Self.lan(["up", "5"], directory: directory, environment: ["TALLY_LAN_MINE": "1:0.3,2:0.7"])
         #expect(up.contains("5 hosts up"), "\(up)")
-        try waitUntil("five hosts answering", timeout: 30) { try (1...5).allSatisfy { try Self.status($0).height >= 0 } }
+        try waitUntil("five hosts answering", timeout: 30) {
+            try (1...5).allSatisfy { try Self.status($0).height >= 0 }
+        }
 
         var random = SystemRandomNumberGenerator()
-        var kills = 0, killsWhileSyncing = 0, checks = 0, catchUps = 0
+        var kills = 0
+        var killsWhileSyncing = 0
+        var checks = 0
+        var catchUps = 0
         var catchUpSeconds: [Double] = []
         var lastRestarted: Int?
         var running = Set(1...5)
@@ -236,18 +255,23 @@ extension LANTests {
                 Thread.sleep(forTimeInterval: Double.random(in: 0.2...2.0, using: &random))
             }
             let killed = try Self.run(["kill", "\(host)"], directory: directory)
-            #expect(killed.status == 0 && killed.output.contains("stopped (SIGKILL)"), "round \(round): \(killed.output)")
+            #expect(
+                killed.status == 0 && killed.output.contains("stopped (SIGKILL)"), "round \(round): \(killed.output)")
             if killed.status == 0 { kills += 1 }
             running.remove(host)
 
             let check = try Self.run(["check", "\(host)"], directory: directory)
-            #expect(check.status == 0 && check.output.contains(#""consistent":true"#), "round \(round), host \(host): \(check.output)")
+            #expect(
+                check.status == 0 && check.output.contains(#""consistent":true"#),
+                "round \(round), host \(host): \(check.output)")
             if check.status == 0 { checks += 1 }
 
             // What the others have now; the restarted node must reach it.
             let target = running.compactMap { try? Self.status($0).height }.max() ?? 0
             // Some nodes stay down a while, so that they have blocks to catch up on.
-            if Int.random(in: 0..<4, using: &random) == 0 { Thread.sleep(forTimeInterval: Double.random(in: 1...3, using: &random)) }
+            if Int.random(in: 0..<4, using: &random) == 0 {
+                Thread.sleep(forTimeInterval: Double.random(in: 1...3, using: &random))
+            }
             let start = try Self.run(["start", "\(host)"], directory: directory)
             #expect(start.status == 0, "round \(round): \(start.output)")
             running.insert(host)
@@ -256,7 +280,9 @@ extension LANTests {
                 lastRestarted = host
             } else {
                 lastRestarted = nil
-                try waitUntil("host \(host) to catch up to height \(target)", timeout: 60) { try Self.status(host).height >= target }
+                try waitUntil("host \(host) to catch up to height \(target)", timeout: 60) {
+                    try Self.status(host).height >= target
+                }
                 catchUpSeconds.append(Date().timeIntervalSince(restartedAt))
                 catchUps += 1
             }
@@ -274,7 +300,9 @@ extension LANTests {
         }
         try waitUntil("host 1 mining on alone", timeout: 30) { Int(try Self.status(1).height) >= heightThen + 2 }
         let tip = try Self.status(1).tipHash
-        try waitUntil("every node on host 1's chain", timeout: 60) { try (1...5).allSatisfy { try Self.activeChain($0).contains(tip) } }
+        try waitUntil("every node on host 1's chain", timeout: 60) {
+            try (1...5).allSatisfy { try Self.activeChain($0).contains(tip) }
+        }
         // Every store, stopped cleanly, is consistent too.
         for host in 1...5 {
             let stop = try Self.run(["stop", "\(host)"], directory: directory)
@@ -285,13 +313,19 @@ extension LANTests {
         #expect(kills == Self.kills)
         #expect(checks == kills)
         let finalHeight = try Self.chainHeight(directory, host: 1)
-        print(String(format: "crash: %d kills (%d while starting or syncing), %d consistent checks, %d catch-ups (longest %.1f s), %.0f s, final height %d",
-                     kills, killsWhileSyncing, checks, catchUps, catchUpSeconds.max() ?? 0, killPhase, finalHeight))
+        print(
+            String(
+                format:
+                    "crash: %d kills (%d while starting or syncing), %d consistent checks, %d catch-ups (longest %.1f s), %.0f s, final height %d",
+                kills, killsWhileSyncing, checks, catchUps, catchUpSeconds.max() ?? 0, killPhase, finalHeight))
         _ = try Self.lan(["down"], directory: directory)
-        Self.record(["scenario": "crash", "kills": kills, "killsWhileSyncing": killsWhileSyncing, "consistentChecks": checks,
-                "catchUps": catchUps, "longestCatchUpSeconds": catchUpSeconds.max() ?? 0,
-                "meanCatchUpSeconds": catchUpSeconds.isEmpty ? 0 : catchUpSeconds.reduce(0, +) / Double(catchUpSeconds.count),
-                "seconds": killPhase, "finalHeight": finalHeight, "peakMemoryKB": Self.peakMemory(directory)])
+        Self.record([
+            "scenario": "crash", "kills": kills, "killsWhileSyncing": killsWhileSyncing, "consistentChecks": checks,
+            "catchUps": catchUps, "longestCatchUpSeconds": catchUpSeconds.max() ?? 0,
+            "meanCatchUpSeconds": catchUpSeconds.isEmpty
+                ? 0 : catchUpSeconds.reduce(0, +) / Double(catchUpSeconds.count),
+            "seconds": killPhase, "finalHeight": finalHeight, "peakMemoryKB": Self.peakMemory(directory),
+        ])
     }
 
     // MARK: - Helpers
@@ -321,14 +355,20 @@ extension LANTests {
         let file = directory.appendingPathComponent("premined.dat")
         try BlockFile.write(blocks, to: file)
         let first = directory.appendingPathComponent("host\(hosts.lowerBound)/data")
-        let imported = try Tallyd.run(["import-blocks", "--regtest", "--datadir", first.path, file.path, "--log-level", "error"])
-        #expect(imported.status == 0 && imported.output.contains("imported \(blocks.count) of \(blocks.count)"), "\(imported.output)")
+        let imported = try Tallyd.run([
+            "import-blocks", "--regtest", "--datadir", first.path, file.path, "--log-level", "error",
+        ])
+        #expect(
+            imported.status == 0 && imported.output.contains("imported \(blocks.count) of \(blocks.count)"),
+            "\(imported.output)")
         // The others get a copy of the store (not of the reward key).
         for host in hosts.dropFirst() {
             let data = directory.appendingPathComponent("host\(host)/data")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            for name in try FileManager.default.contentsOfDirectory(atPath: first.path) where name.hasPrefix("chain.sqlite") {
-                try FileManager.default.copyItem(at: first.appendingPathComponent(name), to: data.appendingPathComponent(name))
+            for name in try FileManager.default.contentsOfDirectory(atPath: first.path)
+            where name.hasPrefix("chain.sqlite") {
+                try FileManager.default.copyItem(
+                    at: first.appendingPathComponent(name), to: data.appendingPathComponent(name))
             }
         }
     }
@@ -338,7 +378,8 @@ extension LANTests {
         try waitUntil("five hosts meshed by discovery", timeout: 60) {
             try (1...5).allSatisfy { host in
                 let status = try status(host)
-                return status.height >= minimumHeight && status.peers.filter { $0.userAgent.hasPrefix("/tallyd") }.count >= 4
+                return status.height >= minimumHeight
+                    && status.peers.filter { $0.userAgent.hasPrefix("/tallyd") }.count >= 4
             }
         }
     }
@@ -366,7 +407,9 @@ extension LANTests {
 
     /// A wire-protocol client of host `host`'s node, from inside that host.
     static func client(_ host: Int, to target: Int? = nil) throws -> PeerClient {
-        try inHost(host) { try PeerClient(host: "10.77.0.\(target ?? host)", port: nodePort, network: .regtest, timeout: 5) }
+        try inHost(host) {
+            try PeerClient(host: "10.77.0.\(target ?? host)", port: nodePort, network: .regtest, timeout: 5)
+        }
     }
 
     static func withClient<T>(_ host: Int, _ body: (PeerClient) throws -> T) throws -> T {
@@ -415,7 +458,9 @@ extension LANTests {
     static func relayedConnections(host: Int) throws -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", "tally-lan-\(host)", "ss", "-Htn", "state", "established", "( sport = :18799 )"]
+        process.arguments = [
+            "netns", "exec", "tally-lan-\(host)", "ss", "-Htn", "state", "established", "( sport = :18799 )",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -440,8 +485,11 @@ extension LANTests {
     /// Appends `figures` as one line of JSON to TALLY_LAN_RESULTS, when set (scripts/lan report).
     static func record(_ figures: [String: Any]) {
         guard let path = ProcessInfo.processInfo.environment["TALLY_LAN_RESULTS"],
-              let data = try? JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys]) else { return }
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            let data = try? JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
+        else { return }
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
         guard let handle = FileHandle(forWritingAtPath: path) else { return }
         defer { try? handle.close() }
         handle.seekToEndOfFile()

@@ -5,7 +5,8 @@ import Testing
 /// private bridge, and the nodes must find each other by UDP broadcast alone (no --peer).
 /// Needs root (CI has it); elsewhere the test says why it did not run.
 @Suite(.serialized) struct LANTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let script = packageRoot.appendingPathComponent("scripts/lan")
 
     static var canMakeNamespaces: Bool {
@@ -18,15 +19,19 @@ import Testing
     }
 
     /// Runs `scripts/lan` with `arguments`; its exit status and what it printed (both streams).
-    static func run(_ arguments: [String], directory: URL, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    static func run(
+        _ arguments: [String], directory: URL, environment: [String: String] = [:]
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = script
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging([
-            "TALLYD": Tallyd.binary.path,
-            "PROBE": Tallyd.binary.deletingLastPathComponent().appendingPathComponent("tally-probe").path,
-            "TALLY_LAN_DIR": directory.path,
-        ].merging(environment) { _, new in new }) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            [
+                "TALLYD": Tallyd.binary.path,
+                "PROBE": Tallyd.binary.deletingLastPathComponent().appendingPathComponent("tally-probe").path,
+                "TALLY_LAN_DIR": directory.path,
+            ].merging(environment) { _, new in new }
+        ) { _, new in new }
         // A file, not a pipe: the nodes the script starts in the background would inherit a pipe
         // and keep it open, and reading it to the end would never finish.
         let output = directory.appendingPathComponent("lan-\(arguments[0]).out")

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyNet
 import TallyWire
+import Testing
 
 /// One real `tallyd` on main, mining with one thread from an empty chain, started today: years
 /// after the genesis time, as any network is.
@@ -58,8 +58,9 @@ import TallyWire
         try #require(!logged.isEmpty)
         let loggedMean = logged.reduce(0, +) / Double(logged.count)
         #expect(abs(implied / loggedMean - 1) <= 0.25, "implied \(implied) H/s, logged \(loggedMean) H/s")
-        print("main node: blocks 61-100 \(mean) s apart; implied \(implied) H/s, logged \(loggedMean) H/s; "
-              + "block 60 after \(headers[60].time - headers[1].time) s, block 100 after \(elapsed) s")
+        print(
+            "main node: blocks 61-100 \(mean) s apart; implied \(implied) H/s, logged \(loggedMean) H/s; "
+                + "block 60 after \(headers[60].time - headers[1].time) s, block 100 after \(elapsed) s")
     }
 
     /// The `hashrate N H/s` lines tallyd logs every 5 s, with their Unix times.
@@ -70,7 +71,7 @@ import TallyWire
         return log.split(separator: "\n").compactMap { line in
             let words = line.split(separator: " ")
             guard let at = words.firstIndex(of: "hashrate"), at + 2 < words.count, words[at + 2] == "H/s",
-                  let rate = Double(words[at + 1]), let first = words.first, let date = format.date(from: String(first))
+                let rate = Double(words[at + 1]), let first = words.first, let date = format.date(from: String(first))
             else { return nil }
             return (date.timeIntervalSince1970, rate)
         }

@@ -10,8 +10,11 @@ import Testing
         let directory = try temporaryDirectory("mining")
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = directory.appendingPathComponent("tallyd.log")
-        let node = try Tallyd.start(["--regtest", "--datadir", directory.appendingPathComponent("data").path, "--mine", "--threads", "2",
-                                     "--mine-interval", "0.2", "--log-level", "info"], log: log)
+        let node = try Tallyd.start(
+            [
+                "--regtest", "--datadir", directory.appendingPathComponent("data").path, "--mine", "--threads", "2",
+                "--mine-interval", "0.2", "--log-level", "info",
+            ], log: log)
         var heights: [Int] = []
         let started = Date()
         while Date().timeIntervalSince(started) < seconds {
@@ -30,7 +33,9 @@ import Testing
         #expect(output.contains("stopped at tip"))
         // Blocks kept coming: every quarter of the run saw the height grow.
         #expect(zip(heights, heights.dropFirst()).allSatisfy { $0 < $1 }, "heights \(heights)")
-        let check = try Tallyd.run(["check", "--regtest", "--datadir", directory.appendingPathComponent("data").path, "--json"])
+        let check = try Tallyd.run([
+            "check", "--regtest", "--datadir", directory.appendingPathComponent("data").path, "--json",
+        ])
         #expect(check.status == 0)
         #expect(check.output.contains(#""consistent":true"#), "\(check.output)")
     }

@@ -1,11 +1,11 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyNet
 import TallyNode
 import TallyTestSupport
 import TallyWire
+import Testing
 
 /// Real `tallyd` processes on 127.0.0.1: convergence, late sync, heaviest chain after a partition,
 /// transaction relay, discovery.
@@ -16,7 +16,8 @@ import TallyWire
     /// A bootstrap file of `count` regtest blocks whose coinbases pay alice (or `payee`: another chain).
     static func chainFile(_ count: Int, in directory: URL, payee: Ed25519.PrivateKey = alice) throws -> URL {
         let builder = try TestChain()
-        let url = directory.appendingPathComponent("chain-\(count)-\(TestChain.address(payee).bytes.prefix(4).map(String.init).joined()).dat")
+        let url = directory.appendingPathComponent(
+            "chain-\(count)-\(TestChain.address(payee).bytes.prefix(4).map(String.init).joined()).dat")
         try BlockFile.write(try builder.mine(count, payTo: TestChain.address(payee)), to: url)
         return url
     }
@@ -31,8 +32,9 @@ import TallyWire
         let headers = try client.headers(after: [ChainParameters.regtest.genesisHash])
         let block = try client.blocks([headers[Int(coinbaseHeight) - 1].hash])[0]
         let coinbase = block.transactions[0]
-        let tx = Transaction(inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: alice.publicKey)],
-                             outputs: [TxOutput(amount: coinbase.outputs[0].amount - fee, address: TestChain.address(bob))])
+        let tx = Transaction(
+            inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: alice.publicKey)],
+            outputs: [TxOutput(amount: coinbase.outputs[0].amount - fee, address: TestChain.address(bob))])
         return tx.signed(with: [alice], parameters: .regtest)
     }
 
@@ -44,7 +46,9 @@ import TallyWire
     }
 
     @Test func threeNodesJoinedByPeerConvergeWhileOneMines() throws {
-        let n1 = try TestNode("n1"), n2 = try TestNode("n2"), n3 = try TestNode("n3")
+        let n1 = try TestNode("n1")
+        let n2 = try TestNode("n2")
+        let n3 = try TestNode("n3")
         try n1.start(["--mine", "--threads", "1", "--mine-interval", "0.2"])
         try n2.start(["--peer", n1.target])
         try n3.start(["--peer", n2.target])
@@ -60,7 +64,8 @@ import TallyWire
     }
 
     @Test func aNodeStartedAfterFiveHundredBlocksSyncsToTheTip() throws {
-        let n1 = try TestNode("source"), late = try TestNode("late")
+        let n1 = try TestNode("source")
+        let late = try TestNode("late")
         try Self.importChain(try Self.chainFile(500, in: n1.directory), into: n1)
         try n1.start()
         #expect(n1.height() == 500)
@@ -72,7 +77,8 @@ import TallyWire
     }
 
     @Test func separatedMinersJoinOnTheHeavierChainAndTheLosersTransactionsAreMinedAgain() throws {
-        let heavy = try TestNode("heavy"), light = try TestNode("light")
+        let heavy = try TestNode("heavy")
+        let light = try TestNode("light")
         let file = try Self.chainFile(110, in: heavy.directory)
         try Self.importChain(file, into: heavy)
         try Self.importChain(file, into: light)
@@ -82,25 +88,34 @@ import TallyWire
         let lightClient = try light.client()
         let tx = try Self.payment(from: lightClient, coinbaseHeight: 1)
         #expect(try lightClient.submit(tx) == nil)
-        try waitUntil("the payment mined on the light side", timeout: 20) { try Self.confirmations(of: tx.txid, in: lightClient) == 1 }
+        try waitUntil("the payment mined on the light side", timeout: 20) {
+            try Self.confirmations(of: tx.txid, in: lightClient) == 1
+        }
         lightClient.close()
         try waitUntil("the heavy side to pull ahead", timeout: 30) { heavy.height() >= light.height() + 10 }
 
         light.stop()
         try light.start(["--mine", "--threads", "1", "--mine-interval", "0.6", "--peer", heavy.target])
         try waitUntil("both on the heavy tip", timeout: 30) {
-            let h = try heavy.status(), l = try light.status()
+            let h = try heavy.status()
+            let l = try light.status()
             return h.tipHash == l.tipHash
         }
         #expect(light.log.contains("reorganised"))
         // The payment left with the light branch, came back to a mempool and was mined again.
         let heavyClient = try heavy.client()
-        try waitUntil("the payment mined on the joint chain", timeout: 30) { try Self.confirmations(of: tx.txid, in: heavyClient) == 1 }
-        try waitUntil("the light node to follow", timeout: 15) { try Self.confirmations(of: tx.txid, in: light.client()) == 1 }
+        try waitUntil("the payment mined on the joint chain", timeout: 30) {
+            try Self.confirmations(of: tx.txid, in: heavyClient) == 1
+        }
+        try waitUntil("the light node to follow", timeout: 15) {
+            try Self.confirmations(of: tx.txid, in: light.client()) == 1
+        }
     }
 
     @Test func aTransactionReachesEveryMempoolThenExactlyOneBlock() throws {
-        let n1 = try TestNode("miner"), n2 = try TestNode("middle"), n3 = try TestNode("edge")
+        let n1 = try TestNode("miner")
+        let n2 = try TestNode("middle")
+        let n3 = try TestNode("edge")
         let file = try Self.chainFile(110, in: n1.directory)
         for node in [n1, n2, n3] { try Self.importChain(file, into: node) }
         try n2.start()
@@ -129,8 +144,11 @@ import TallyWire
     @Test func blocksAPeerLacksAreAskedElsewhereAtOnce() throws {
         let directory = try temporaryDirectory("forks")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let shorter = try Self.chainFile(250, in: directory), longer = try Self.chainFile(280, in: directory, payee: Self.bob)
-        let p = try TestNode("short-fork"), q = try TestNode("long-fork"), n = try TestNode("joining")
+        let shorter = try Self.chainFile(250, in: directory)
+        let longer = try Self.chainFile(280, in: directory, payee: Self.bob)
+        let p = try TestNode("short-fork")
+        let q = try TestNode("long-fork")
+        let n = try TestNode("joining")
         try Self.importChain(shorter, into: p)
         try Self.importChain(longer, into: q)
         try Self.importChain(shorter, into: n)
@@ -157,14 +175,17 @@ import TallyWire
         var headers: [BlockHeader] = []
         var parent = chain[chain.count - 1]
         for i in 0..<3 {  // three headers on the tip: more work than the node's chain until it mines three more
-            var header = BlockHeader(version: 1, previousBlockHash: parent.hash, merkleRoot: Hash256(w0: UInt64(i), w1: 9, w2: 9, w3: 9),
-                                     time: parent.time + 1, bits: 0x207f_ffff, nonce: 0)
+            var header = BlockHeader(
+                version: 1, previousBlockHash: parent.hash, merkleRoot: Hash256(w0: UInt64(i), w1: 9, w2: 9, w3: 9),
+                time: parent.time + 1, bits: 0x207f_ffff, nonce: 0)
             while Target.decode(bits: header.bits)! < UInt256(header.hash) { header.nonce += 1 }
             headers.append(header)
             parent = header
         }
         liar.send(.headers(HeadersMessage(headers: headers)))
-        try waitUntil("the headers known", timeout: 10) { try node.status().bestHeaderHeight == UInt32(chain.count + 3) }
+        try waitUntil("the headers known", timeout: 10) {
+            try node.status().bestHeaderHeight == UInt32(chain.count + 3)
+        }
         let stalledAt = try node.status().height
         Thread.sleep(forTimeInterval: 3)
         #expect(try node.status().height <= stalledAt + 1, "mined on while the better chain was arriving")
@@ -174,11 +195,13 @@ import TallyWire
 
     @Test func twoNodesFindEachOtherByBroadcast() throws {
         let discoveryPort = try freePort(udp: true)
-        let a = try TestNode("a", discoveryPort: discoveryPort), b = try TestNode("b", discoveryPort: discoveryPort)
+        let a = try TestNode("a", discoveryPort: discoveryPort)
+        let b = try TestNode("b", discoveryPort: discoveryPort)
         try a.start(discovery: true)
         try b.start(discovery: true)
         try waitUntil("a and b connected by discovery", timeout: 20) {
-            try a.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") } && b.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") }
+            try a.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") }
+                && b.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") }
         }
         let heard = try Probe.scan(network: .regtest, port: discoveryPort, seconds: 4)
         #expect(Set(heard.map(\.announcement.port)) == [UInt16(a.port), UInt16(b.port)])
@@ -188,7 +211,8 @@ import TallyWire
         let node = try TestNode("probed")
         try node.start(["--mine", "--threads", "1", "--mine-interval", "0.2"])
         try waitUntil("a few blocks", timeout: 20) { node.height() >= 3 }
-        let probe = URL(fileURLWithPath: Tallyd.binary.deletingLastPathComponent().appendingPathComponent("tally-probe").path)
+        let probe = URL(
+            fileURLWithPath: Tallyd.binary.deletingLastPathComponent().appendingPathComponent("tally-probe").path)
         let process = Process()
         process.executableURL = probe
         process.arguments = ["--regtest", "--json", node.target]
@@ -199,8 +223,10 @@ import TallyWire
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["userAgent", "protocolVersion", "network", "height", "tip", "work", "peers", "mempool", "mining",
-                    "hashrate", "syncing", "uptime", "nextBits", "hashesPerBlock", "recentBlocks", "meanSpacing"] {
+        for key in [
+            "userAgent", "protocolVersion", "network", "height", "tip", "work", "peers", "mempool", "mining",
+            "hashrate", "syncing", "uptime", "nextBits", "hashesPerBlock", "recentBlocks", "meanSpacing",
+        ] {
             #expect(object[key] != nil, "missing \(key)")
         }
         // The difficulty and the spacing of the blocks the probe walked back through.

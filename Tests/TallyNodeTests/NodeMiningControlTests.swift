@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyNode
 import TallyWire
+import Testing
 
 /// Mining turned off and on in a running node (what `POST /api/mining` does): the hash rate reads
 /// zero when stopped and never traps on a counter that started again from zero (it did: the samples

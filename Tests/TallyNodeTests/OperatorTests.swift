@@ -1,5 +1,4 @@
 import Foundation
-import Testing
 import TallyChain
 import TallyCommandLine
 import TallyCrypto
@@ -8,17 +7,24 @@ import TallyNode
 import TallyTestSupport
 import TallyWallet
 import TallyWire
+import Testing
 
 /// Runs one of the binaries built beside `tallyd`; returns its exit status and what it printed.
 @discardableResult
-func runTool(_ name: String, _ arguments: [String], environment: [String: String] = [:], passphrase: String = "correct horse")
-    throws -> (status: Int32, output: String, error: String) {
+func runTool(
+    _ name: String, _ arguments: [String], environment: [String: String] = [:], passphrase: String = "correct horse"
+)
+    throws -> (status: Int32, output: String, error: String)
+{
     let process = Process()
     process.executableURL = Tallyd.binary.deletingLastPathComponent().appendingPathComponent(name)
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_WALLET_PASSPHRASE": passphrase]) { _, new in new }
-        .merging(environment) { _, new in new }
-    let out = Pipe(), err = Pipe()
+    process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_WALLET_PASSPHRASE": passphrase]) {
+        _, new in new
+    }
+    .merging(environment) { _, new in new }
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
@@ -30,7 +36,10 @@ func runTool(_ name: String, _ arguments: [String], environment: [String: String
     process.waitUntilExit()
     let deadline = Date().addingTimeInterval(10)
     while !reader.isFinished && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errorData.get(), as: UTF8.self))
+    return (
+        process.terminationStatus, String(decoding: output, as: UTF8.self),
+        String(decoding: errorData.get(), as: UTF8.self)
+    )
 }
 
 final class Locked<T>: @unchecked Sendable {
@@ -77,23 +86,42 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         defer { client.close() }
 
         let lowFee = try NetworkTests.payment(from: client, coinbaseHeight: 1, fee: 10)
-        guard case .reject(let fee) = try verdict(on: lowFee, from: client) else { Issue.record("no reject for a low fee"); return }
-        #expect(fee.code == .insufficientFee && fee.message == "tx" && fee.reason.contains("below the minimum"), "\(fee.reason)")
+        guard case .reject(let fee) = try verdict(on: lowFee, from: client) else {
+            Issue.record("no reject for a low fee")
+            return
+        }
+        #expect(
+            fee.code == .insufficientFee && fee.message == "tx" && fee.reason.contains("below the minimum"),
+            "\(fee.reason)")
 
         let headers = try client.headers(after: [ChainParameters.regtest.genesisHash])
         let coinbase = try client.blocks([headers[1].hash])[0].transactions[0]
-        let dust = Transaction(inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: Self.alice.publicKey)],
-                               outputs: [TxOutput(amount: 999, address: TestChain.address(Self.bob)),
-                                         TxOutput(amount: coinbase.outputs[0].amount - 30_000, address: TestChain.address(Self.alice))])
-            .signed(with: [Self.alice], parameters: .regtest)
-        guard case .reject(let nonstandard) = try verdict(on: dust, from: client) else { Issue.record("no reject for dust"); return }
+        let dust = Transaction(
+            inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: Self.alice.publicKey)],
+            outputs: [
+                TxOutput(amount: 999, address: TestChain.address(Self.bob)),
+                TxOutput(amount: coinbase.outputs[0].amount - 30_000, address: TestChain.address(Self.alice)),
+            ]
+        )
+        .signed(with: [Self.alice], parameters: .regtest)
+        guard case .reject(let nonstandard) = try verdict(on: dust, from: client) else {
+            Issue.record("no reject for dust")
+            return
+        }
         #expect(nonstandard.code == .nonstandard && nonstandard.reason.contains("dust"), "\(nonstandard.reason)")
 
         let taken = try NetworkTests.payment(from: client, coinbaseHeight: 3)
-        guard case .tx = try verdict(on: taken, from: client) else { Issue.record("a valid payment was not taken"); return }
+        guard case .tx = try verdict(on: taken, from: client) else {
+            Issue.record("a valid payment was not taken")
+            return
+        }
         let conflict = try NetworkTests.payment(from: client, coinbaseHeight: 3, fee: 40_000)
-        guard case .reject(let duplicate) = try verdict(on: conflict, from: client) else { Issue.record("no reject for a conflict"); return }
-        #expect(duplicate.code == .duplicate && duplicate.reason.contains(taken.txid.description), "\(duplicate.reason)")
+        guard case .reject(let duplicate) = try verdict(on: conflict, from: client) else {
+            Issue.record("no reject for a conflict")
+            return
+        }
+        #expect(
+            duplicate.code == .duplicate && duplicate.reason.contains(taken.txid.description), "\(duplicate.reason)")
 
         // Refusals by policy are not the sender's fault: still connected, nothing banned.
         #expect(try client.mempool() == [taken.txid])
@@ -111,22 +139,30 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         init(_ name: String) throws {
             work = try temporaryDirectory(name)
             path = work.appendingPathComponent("a.wallet").path
-            let created = try WalletEndToEndTests.json(try runTool("tally-wallet", ["create", "--regtest", "--wallet", path, "--key-cost", "interactive", "--json"]).output)
+            let created = try WalletEndToEndTests.json(
+                try runTool(
+                    "tally-wallet", ["create", "--regtest", "--wallet", path, "--key-cost", "interactive", "--json"]
+                ).output)
             words = try #require(created["mnemonic"] as? String)
             address = try #require(created["address"] as? String)
             node = try TestNode(name)
             let file = work.appendingPathComponent("chain.dat")
-            try BlockFile.write(try TestChain().mine(400, payTo: try Address(parsing: address, network: .regtest).hash), to: file)
+            try BlockFile.write(
+                try TestChain().mine(400, payTo: try Address(parsing: address, network: .regtest).hash), to: file)
             try NetworkTests.importChain(file, into: node)
             try node.start()
             let synced = try runTool("tally-wallet", ["sync", "--regtest", "--wallet", path, "--node", node.target])
             #expect(synced.status == 0, "\(synced.error)")
         }
 
-        func wallet(_ arguments: [String], file: String? = nil, node: String? = nil) throws -> (status: Int32, output: String, error: String) {
+        func wallet(
+            _ arguments: [String], file: String? = nil, node: String? = nil
+        ) throws -> (status: Int32, output: String, error: String) {
             let needsNode = ["send", "sync", "restore"].contains(arguments[0])
-            return try runTool("tally-wallet", [arguments[0], "--regtest", "--wallet", file ?? path]
-                               + (needsNode ? ["--node", node ?? self.node.target] : []) + arguments.dropFirst())
+            return try runTool(
+                "tally-wallet",
+                [arguments[0], "--regtest", "--wallet", file ?? path]
+                    + (needsNode ? ["--node", node ?? self.node.target] : []) + arguments.dropFirst())
         }
 
         /// `list --json`.
@@ -165,14 +201,17 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let sent = try funded.wallet(["send", "any", "1.25", recipient, "--json"])
         #expect(sent.status == 0, "\(sent.error)")
         let receipt = try WalletEndToEndTests.json(sent.output)
-        let fee = Self.units(receipt["fee"]), txid = try #require(receipt["txid"] as? String)
+        let fee = Self.units(receipt["fee"])
+        let txid = try #require(receipt["txid"] as? String)
         let after = try funded.list()
         let afterWallet = try #require(after["wallet"] as? [String: Any])
         let row = try #require((after["addresses"] as? [[String: Any]])?.first)
         #expect(Self.units(row["pendingOut"]) == 125_000_000 + fee)
         #expect(Self.units(afterWallet["pendingOut"]) == 125_000_000 + fee)
         #expect(Self.units(afterWallet["spendable"]) == Self.subsidies(1...301) - 50 * ChainParameters.coin)
-        #expect(Self.units((after["change"] as? [String: Any])?["pendingIn"]) == 50 * ChainParameters.coin - 125_000_000 - fee)
+        #expect(
+            Self.units((after["change"] as? [String: Any])?["pendingIn"]) == 50 * ChainParameters.coin - 125_000_000
+                - fee)
         #expect(Self.units(afterWallet["total"]) == Self.subsidies(1...400) - 125_000_000 - fee)
         #expect(try funded.node.client().mempool().map(\.description) == [txid])
 
@@ -180,7 +219,9 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let staleBefore = try funded.list(stale)
         let conflict = try funded.wallet(["send", "--no-sync", "any", "2", recipient], file: stale)
         #expect(conflict.status == 1, "\(conflict.error)")
-        #expect(conflict.error.contains("refused the payment") && conflict.error.contains("conflicts with mempool transaction \(txid)"), "\(conflict.error)")
+        #expect(
+            conflict.error.contains("refused the payment")
+                && conflict.error.contains("conflicts with mempool transaction \(txid)"), "\(conflict.error)")
         #expect(NSDictionary(dictionary: try funded.list(stale)) == NSDictionary(dictionary: staleBefore))
         #expect(try funded.node.client().mempool().map(\.description) == [txid])
 
@@ -195,8 +236,10 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let blocker = stale + ".tmp"
         try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: false)
         let unwritable = try funded.wallet(["send", "any", "1", recipient], file: stale)
-        #expect(unwritable.status == 1 && unwritable.error.contains("cannot write the wallet") && unwritable.error.contains("nothing was sent"),
-                "\(unwritable.error)")
+        #expect(
+            unwritable.status == 1 && unwritable.error.contains("cannot write the wallet")
+                && unwritable.error.contains("nothing was sent"),
+            "\(unwritable.error)")
         #expect(try funded.node.client().mempool().map(\.description) == [txid])
         try FileManager.default.removeItem(atPath: blocker)
 
@@ -205,7 +248,8 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let cut = try funded.wallet(["send", "--no-sync", "any", "3", recipient], file: stale, node: dead)
         #expect(cut.status == 2 && cut.error.contains("unbroadcast"), "\(cut.error)")
         let saved = try #require(cut.error.firstMatch(of: /Payment ([0-9a-f]{64}) is saved/)?.1)
-        #expect(Self.units((try funded.list(stale)["wallet"] as? [String: Any])?["pendingOut"]) > 3 * ChainParameters.coin)
+        #expect(
+            Self.units((try funded.list(stale)["wallet"] as? [String: Any])?["pendingOut"]) > 3 * ChainParameters.coin)
         let abandoned = try funded.wallet(["abandon", String(saved), "--json"], file: stale)
         #expect(abandoned.status == 0, "\(abandoned.error)")
         #expect(Self.units(try WalletEndToEndTests.json(abandoned.output)["released"]) == 50 * ChainParameters.coin)
@@ -224,20 +268,26 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let island = try TestNode("verdict-island")
         try NetworkTests.importChain(funded.work.appendingPathComponent("chain.dat"), into: island)
         try island.start()
-        let away = try funded.wallet(["send", "--no-sync", "any", "4", recipient, "--json"], file: elsewhere, node: island.target)
+        let away = try funded.wallet(
+            ["send", "--no-sync", "any", "4", recipient, "--json"], file: elsewhere, node: island.target)
         #expect(away.status == 0, "\(away.error)")
         let awayTxid = try #require(try WalletEndToEndTests.json(away.output)["txid"] as? String)
         let back = try funded.wallet(["sync", "--json"], file: elsewhere)
         #expect(back.status == 0, "\(back.error)")
         let refused = try #require((try WalletEndToEndTests.json(back.output)["refused"] as? [[String: Any]])?.first)
-        #expect(refused["txid"] as? String == awayTxid && (refused["reason"] as? String)?.contains("conflicts with mempool transaction \(txid)") == true,
-                "\(back.output)")
+        #expect(
+            refused["txid"] as? String == awayTxid
+                && (refused["reason"] as? String)?.contains("conflicts with mempool transaction \(txid)") == true,
+            "\(back.output)")
         let told = try funded.wallet(["sync"], file: elsewhere)
-        #expect(told.output.contains("the node refuses payment \(awayTxid)") && told.output.contains("tally-wallet abandon \(awayTxid)"), "\(told.output)")
+        #expect(
+            told.output.contains("the node refuses payment \(awayTxid)")
+                && told.output.contains("tally-wallet abandon \(awayTxid)"), "\(told.output)")
 
         // Restore reports the blocks it read once each, not once per pass.
-        let restored = try funded.wallet(["restore", "--mnemonic", funded.words, "--key-cost", "interactive", "--json"],
-                                         file: funded.work.appendingPathComponent("restored.wallet").path)
+        let restored = try funded.wallet(
+            ["restore", "--mnemonic", funded.words, "--key-cost", "interactive", "--json"],
+            file: funded.work.appendingPathComponent("restored.wallet").path)
         #expect(restored.status == 0, "\(restored.error)")
         let report = try WalletEndToEndTests.json(restored.output)
         #expect(report["blocksScanned"] as? Int == 400 && report["height"] as? Int == 400, "\(restored.output)")
@@ -246,24 +296,34 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
     @Test func labelsNameOneAddressAndHomeIsHonoured() throws {
         let home = try temporaryDirectory("home")
         defer { try? FileManager.default.removeItem(at: home) }
-        let created = try runTool("tally-wallet", ["create", "--regtest", "--key-cost", "interactive"], environment: ["HOME": home.path])
+        let created = try runTool(
+            "tally-wallet", ["create", "--regtest", "--key-cost", "interactive"], environment: ["HOME": home.path])
         #expect(created.status == 0, "\(created.error)")
         let file = home.appendingPathComponent(".tally/wallets/regtest.wallet").path
         #expect(FileManager.default.fileExists(atPath: file))
-        #expect(try runTool("tally-wallet", ["new-address", "--regtest", "savings"], environment: ["HOME": home.path]).status == 0)
-        let again = try runTool("tally-wallet", ["new-address", "--regtest", "savings"], environment: ["HOME": home.path])
+        #expect(
+            try runTool("tally-wallet", ["new-address", "--regtest", "savings"], environment: ["HOME": home.path])
+                .status == 0)
+        let again = try runTool(
+            "tally-wallet", ["new-address", "--regtest", "savings"], environment: ["HOME": home.path])
         #expect(again.status == 1 && again.error.contains("'savings' is already used by address 1"), "\(again.error)")
-        let list = try WalletEndToEndTests.json(try runTool("tally-wallet", ["list", "--regtest", "--json"], environment: ["HOME": home.path]).output)
+        let list = try WalletEndToEndTests.json(
+            try runTool("tally-wallet", ["list", "--regtest", "--json"], environment: ["HOME": home.path]).output)
         #expect((list["addresses"] as? [Any])?.count == 2)
     }
 
     @Test func inspectTakesTheMnemonicPassphraseByCreatesName() throws {
         let words = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
-        let withPassphrase = try runTool("tally-wallet", ["inspect", "--mnemonic", words, "--mnemonic-passphrase", "TREZOR", "--show-secrets", "--json"])
+        let withPassphrase = try runTool(
+            "tally-wallet",
+            ["inspect", "--mnemonic", words, "--mnemonic-passphrase", "TREZOR", "--show-secrets", "--json"])
         #expect(withPassphrase.status == 0, "\(withPassphrase.error)")
         // BIP-39's published seed of these words under the passphrase "TREZOR".
-        #expect((try WalletEndToEndTests.json(withPassphrase.output)["seed"] as? String)?
-            .hasPrefix("c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141630c7a3c4ab7c81b2f001698e7463b04") == true)
+        #expect(
+            (try WalletEndToEndTests.json(withPassphrase.output)["seed"] as? String)?
+                .hasPrefix(
+                    "c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141630c7a3c4ab7c81b2f001698e7463b04"
+                ) == true)
         #expect(try runTool("tally-wallet", ["inspect", "--mnemonic", words, "--passphrase", "TREZOR"]).status == 64)
     }
 
@@ -274,7 +334,9 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let node = try TestNode("failures")
         try node.start()
         let walletPath = work.appendingPathComponent("w.wallet").path
-        #expect(try runTool("tally-wallet", ["create", "--regtest", "--wallet", walletPath, "--key-cost", "interactive"]).status == 0)
+        #expect(
+            try runTool("tally-wallet", ["create", "--regtest", "--wallet", walletPath, "--key-cost", "interactive"])
+                .status == 0)
         let garbage = work.appendingPathComponent("garbage.wallet").path
         _ = FileManager.default.createFile(atPath: garbage, contents: Data("hello".utf8))
         let notADirectory = work.appendingPathComponent("file")
@@ -283,41 +345,103 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         try "port = 0\n\nthreds = 2\n".write(to: conf, atomically: true, encoding: .utf8)
         // A directory where the store's file goes: SQLite cannot open it, whoever runs the node.
         let blockedStore = work.appendingPathComponent("d5")
-        try FileManager.default.createDirectory(at: blockedStore.appendingPathComponent("chain.sqlite"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: blockedStore.appendingPathComponent("chain.sqlite"), withIntermediateDirectories: true)
         let deadNode = "127.0.0.1:\(try freePort())"
         let w = ["--regtest", "--wallet", walletPath]
         let someone = Address(network: .regtest, hash: TestChain.address(Self.bob)).description
 
         let cases: [(tool: String, arguments: [String], passphrase: String, code: Int32, says: [String])] = [
-            ("tallyd", ["--regtest", "--datadir", work.appendingPathComponent("d1").path, "--port", "\(node.port)", "--no-discovery"], "", 1,
-             ["port \(node.port) (P2P)", "in use", "--port"]),
-            ("tallyd", ["--regtest", "--datadir", work.appendingPathComponent("d2").path, "--port", "0", "--no-discovery",
-                        "--http", "127.0.0.1:\(node.port)"], "", 1, ["port \(node.port) (HTTP)", "in use", "--http"]),
-            ("tallyd", ["--regtest", "--datadir", notADirectory.appendingPathComponent("data").path, "--no-network"], "", 1,
-             ["data directory", "writable"]),
-            ("tallyd", ["--regtest", "--datadir", work.appendingPathComponent("d3").path, "--mine", "--threads", "0"], "", 64, ["--threads"]),
-            ("tallyd", ["--regtest", "--datadir", blockedStore.path, "--no-network"], "", 1, ["cannot open the chain store", "writable"]),
+            (
+                "tallyd",
+                [
+                    "--regtest", "--datadir", work.appendingPathComponent("d1").path, "--port", "\(node.port)",
+                    "--no-discovery",
+                ], "", 1,
+                ["port \(node.port) (P2P)", "in use", "--port"]
+            ),
+            (
+                "tallyd",
+                [
+                    "--regtest", "--datadir", work.appendingPathComponent("d2").path, "--port", "0", "--no-discovery",
+                    "--http", "127.0.0.1:\(node.port)",
+                ], "", 1, ["port \(node.port) (HTTP)", "in use", "--http"]
+            ),
+            (
+                "tallyd",
+                ["--regtest", "--datadir", notADirectory.appendingPathComponent("data").path, "--no-network"], "", 1,
+                ["data directory", "writable"]
+            ),
+            (
+                "tallyd",
+                ["--regtest", "--datadir", work.appendingPathComponent("d3").path, "--mine", "--threads", "0"], "", 64,
+                ["--threads"]
+            ),
+            (
+                "tallyd", ["--regtest", "--datadir", blockedStore.path, "--no-network"], "", 1,
+                ["cannot open the chain store", "writable"]
+            ),
             ("tallyd", ["--regtest", "--conf", conf.path], "", 1, ["line 3", "unknown option 'threds'"]),
-            ("tallyd", ["--regtest", "--datadir", work.appendingPathComponent("d4").path, "--reward-address", "tlyrt1qnothing"], "", 1,
-             ["--reward-address", "not a regtest address"]),
-            ("tallyd", ["check", "--regtest", "--datadir", work.appendingPathComponent("none").path], "", 1, ["no chain store"]),
-            ("tally-wallet", ["list", "--regtest", "--wallet", work.appendingPathComponent("none.wallet").path], "correct horse", 1,
-             ["there is no wallet", "create"]),
-            ("tally-wallet", ["list", "--regtest", "--wallet", garbage], "correct horse", 1, ["not a Tally wallet file"]),
+            (
+                "tallyd",
+                [
+                    "--regtest", "--datadir", work.appendingPathComponent("d4").path, "--reward-address",
+                    "tlyrt1qnothing",
+                ], "", 1,
+                ["--reward-address", "not a regtest address"]
+            ),
+            (
+                "tallyd", ["check", "--regtest", "--datadir", work.appendingPathComponent("none").path], "", 1,
+                ["no chain store"]
+            ),
+            (
+                "tally-wallet", ["list", "--regtest", "--wallet", work.appendingPathComponent("none.wallet").path],
+                "correct horse", 1,
+                ["there is no wallet", "create"]
+            ),
+            (
+                "tally-wallet", ["list", "--regtest", "--wallet", garbage], "correct horse", 1,
+                ["not a Tally wallet file"]
+            ),
             ("tally-wallet", ["new-address"] + w, "wrong", 1, ["wrong passphrase", "nothing was changed"]),
-            ("tally-wallet", ["sync"] + w + ["--node", deadNode], "correct horse", 2, ["cannot reach the node at \(deadNode)", "connection refused", "--node"]),
-            ("tally-wallet", ["send"] + w + ["--node", node.target, "any", "1", someone], "correct horse", 1, ["insufficient funds"]),
-            ("tally-wallet", ["send"] + w + ["--node", node.target, "any", "1", "tlyrt1qnotanaddress"], "correct horse", 1,
-             ["recipient 'tlyrt1qnotanaddress'", "neither a label"]),
-            ("tally-wallet", ["send"] + w + ["--node", node.target, "any", "1", "tly1qslx09qs2catmf82whmuk7udfajxahwczkyv35z"], "correct horse", 1,
-             ["another network"]),
+            (
+                "tally-wallet", ["sync"] + w + ["--node", deadNode], "correct horse", 2,
+                ["cannot reach the node at \(deadNode)", "connection refused", "--node"]
+            ),
+            (
+                "tally-wallet", ["send"] + w + ["--node", node.target, "any", "1", someone], "correct horse", 1,
+                ["insufficient funds"]
+            ),
+            (
+                "tally-wallet", ["send"] + w + ["--node", node.target, "any", "1", "tlyrt1qnotanaddress"],
+                "correct horse", 1,
+                ["recipient 'tlyrt1qnotanaddress'", "neither a label"]
+            ),
+            (
+                "tally-wallet",
+                ["send"] + w + ["--node", node.target, "any", "1", "tly1qslx09qs2catmf82whmuk7udfajxahwczkyv35z"],
+                "correct horse", 1,
+                ["another network"]
+            ),
             ("tally-wallet", ["send"] + w + ["any", "-1", someone], "correct horse", 64, ["'-1' is negative"]),
             ("tally-wallet", ["send"] + w + ["any", "1.123456789", someone], "correct horse", 64, ["not an amount"]),
             ("tally-wallet", ["create"] + w, "correct horse", 1, ["exists", "nothing was changed"]),
-            ("tally-wallet", ["create", "--regtest", "--wallet", notADirectory.appendingPathComponent("w.wallet").path, "--key-cost", "interactive"],
-             "correct horse", 1, ["cannot write the wallet", "check the directory"]),
-            ("tally-wallet", ["restore", "--regtest", "--wallet", work.appendingPathComponent("r.wallet").path, "--mnemonic", "abandon abandon"],
-             "correct horse", 1, ["12, 15, 18, 21 or 24"]),
+            (
+                "tally-wallet",
+                [
+                    "create", "--regtest", "--wallet", notADirectory.appendingPathComponent("w.wallet").path,
+                    "--key-cost", "interactive",
+                ],
+                "correct horse", 1, ["cannot write the wallet", "check the directory"]
+            ),
+            (
+                "tally-wallet",
+                [
+                    "restore", "--regtest", "--wallet", work.appendingPathComponent("r.wallet").path, "--mnemonic",
+                    "abandon abandon",
+                ],
+                "correct horse", 1, ["12, 15, 18, 21 or 24"]
+            ),
             ("tally-probe", [deadNode], "", 2, ["cannot reach \(deadNode)", "connection refused"]),
             ("tally-probe", ["--network", "main", node.target], "", 3, ["closed the connection", "regtest"]),
             ("tally-probe", ["127.0.0.1"], "", 64, ["host:port"]),
@@ -341,18 +465,26 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         defer { try? FileManager.default.removeItem(at: work) }
         let data = work.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let port = try freePort(), other = try freePort(), discovery = try freePort(udp: true)
+        let port = try freePort()
+        let other = try freePort()
+        let discovery = try freePort(udp: true)
         try """
-            # a node on the LAN
-            port = \(port)
-            discovery-port = \(discovery)
-            no-discovery = true
-            peer = 127.0.0.1:1
-            peer = 127.0.0.1:2
-            snapshot-every = 0
-            """.write(to: data.appendingPathComponent("tally.conf"), atomically: true, encoding: .utf8)
-        let fromFile = try Tallyd.start(["--regtest", "--datadir", data.path], log: work.appendingPathComponent("1.log"))
-        defer { if fromFile.isRunning { fromFile.terminate(); fromFile.waitUntilExit() } }
+        # a node on the LAN
+        port = \(port)
+        discovery-port = \(discovery)
+        no-discovery = true
+        peer = 127.0.0.1:1
+        peer = 127.0.0.1:2
+        snapshot-every = 0
+        """.write(to: data.appendingPathComponent("tally.conf"), atomically: true, encoding: .utf8)
+        let fromFile = try Tallyd.start(
+            ["--regtest", "--datadir", data.path], log: work.appendingPathComponent("1.log"))
+        defer {
+            if fromFile.isRunning {
+                fromFile.terminate()
+                fromFile.waitUntilExit()
+            }
+        }
         try waitUntil("the node on the file's port", timeout: 20) {
             (try? Probe.query(host: "127.0.0.1", port: port, network: .regtest, timeout: 2)) != nil
         }
@@ -360,8 +492,14 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         fromFile.waitUntilExit()
         #expect(fromFile.terminationStatus == 0)
 
-        let overridden = try Tallyd.start(["--regtest", "--datadir", data.path, "--port", "\(other)"], log: work.appendingPathComponent("2.log"))
-        defer { if overridden.isRunning { overridden.terminate(); overridden.waitUntilExit() } }
+        let overridden = try Tallyd.start(
+            ["--regtest", "--datadir", data.path, "--port", "\(other)"], log: work.appendingPathComponent("2.log"))
+        defer {
+            if overridden.isRunning {
+                overridden.terminate()
+                overridden.waitUntilExit()
+            }
+        }
         try waitUntil("the node on the command line's port", timeout: 20) {
             (try? Probe.query(host: "127.0.0.1", port: other, network: .regtest, timeout: 2)) != nil
         }
@@ -371,23 +509,34 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
         let bad = work.appendingPathComponent("bad.conf")
         try "mine = sometimes\n".write(to: bad, atomically: true, encoding: .utf8)
         let refused = try runTool("tallyd", ["--regtest", "--conf", bad.path])
-        #expect(refused.status == 1 && refused.error.contains("bad.conf line 1: 'mine' is true or false"), "\(refused.error)")
+        #expect(
+            refused.status == 1 && refused.error.contains("bad.conf line 1: 'mine' is true or false"),
+            "\(refused.error)")
     }
 
     @Test func everyOptionOfTheNodeCanBeSetInTallyConf() throws {
         // Help of every command is the parser's, exit 0 (not taken for a failure).
-        let commands = [("tallyd", ["check", "import-blocks", "run"]), ("tally-bench", ["validate", "hash"]),
-                        ("tally-wallet", ["create", "restore", "new-address", "list", "send", "abandon", "sync", "history", "inspect"])]
+        let commands = [
+            ("tallyd", ["check", "import-blocks", "run"]), ("tally-bench", ["validate", "hash"]),
+            (
+                "tally-wallet",
+                ["create", "restore", "new-address", "list", "send", "abandon", "sync", "history", "inspect"]
+            ),
+        ]
         for (tool, subcommands) in commands {
             for subcommand in subcommands {
                 let result = try runTool(tool, [subcommand, "--help"])
-                #expect(result.status == 0 && result.output.hasPrefix("OVERVIEW:"), "\(tool) \(subcommand) --help: \(result.error)")
+                #expect(
+                    result.status == 0 && result.output.hasPrefix("OVERVIEW:"),
+                    "\(tool) \(subcommand) --help: \(result.error)")
             }
         }
         let negativePort = try runTool("tallyd", ["--regtest", "--port", "-1"])
         #expect(negativePort.status == 64 && negativePort.error.contains("'-1' is negative"), "\(negativePort.error)")
         let help = try runTool("tallyd", ["--help"]).output
-        let flags = Set(help.matches(of: /\n  --([a-z-]+)/).map { String($0.1) }).subtracting(["conf", "version", "help"])
+        let flags = Set(help.matches(of: /\n  --([a-z-]+)/).map { String($0.1) }).subtracting([
+            "conf", "version", "help",
+        ])
         #expect(flags.count > 15 && flags.contains("mine") && flags.contains("threads"), "\(help)")
         let conf = try temporaryDirectory("every-option")
         defer { try? FileManager.default.removeItem(at: conf) }
@@ -396,8 +545,12 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
             let file = conf.appendingPathComponent("\(flag).conf")
             try "\(flag) = @\n".write(to: file, atomically: true, encoding: .utf8)
             // --threads 0 makes every run stop at validation, after the file was read.
-            let result = try runTool("tallyd", ["--regtest", "--conf", file.path, "--datadir", conf.appendingPathComponent("d").path,
-                                                "--no-network", "--threads", "0"])
+            let result = try runTool(
+                "tallyd",
+                [
+                    "--regtest", "--conf", file.path, "--datadir", conf.appendingPathComponent("d").path,
+                    "--no-network", "--threads", "0",
+                ])
             #expect(result.status != 0, "\(flag): \(result.error)")
             #expect(!result.error.contains("unknown option"), "\(flag): \(result.error)")
         }
@@ -406,10 +559,14 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
     @Test func versionsHelpAndTheProbeFindingTheNetworkItself() throws {
         for tool in ["tallyd", "tally-wallet", "tally-probe", "tally-bench"] {
             let result = try runTool(tool, ["--version"])
-            #expect(result.status == 0 && result.output == "\(TallyVersion.current)\n", "\(tool): \(result.output)\(result.error)")
+            #expect(
+                result.status == 0 && result.output == "\(TallyVersion.current)\n",
+                "\(tool): \(result.output)\(result.error)")
         }
         let help = try runTool("tallyd", ["--help"])
-        #expect(help.status == 0 && help.output.contains("--mine") && help.output.contains("--threads") && help.output.contains("--conf"))
+        #expect(
+            help.status == 0 && help.output.contains("--mine") && help.output.contains("--threads")
+                && help.output.contains("--conf"))
         #expect(!help.output.contains("given. (default:"), "\(help.output)")
         #expect(!help.output.contains("one per core). (default"), "\(help.output)")
 

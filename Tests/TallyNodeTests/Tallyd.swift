@@ -9,7 +9,8 @@ enum Tallyd {
             let candidate = directory.appendingPathComponent("tallyd")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return packageRoot.appendingPathComponent(".build/debug/tallyd")
     }()
 

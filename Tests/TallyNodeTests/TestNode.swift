@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TallyNet
 import TallyWire
+import Testing
 
 /// A real `tallyd` on 127.0.0.1 with free ports and its own data directory, for integration tests.
 final class TestNode: @unchecked Sendable {
@@ -29,8 +29,10 @@ final class TestNode: @unchecked Sendable {
     /// Starts the node with `extra` arguments (discovery off unless `discovery`).
     func start(_ extra: [String] = [], discovery: Bool = false, binary: URL = Tallyd.binary) throws {
         var arguments = network == .regtest ? ["--regtest"] : []
-        arguments += ["--datadir", dataDirectory, "--port", "\(port)", "--discovery-port", "\(discoveryPort)",
-                      "--log-level", "debug"]
+        arguments += [
+            "--datadir", dataDirectory, "--port", "\(port)", "--discovery-port", "\(discoveryPort)",
+            "--log-level", "debug",
+        ]
         if !discovery { arguments.append("--no-discovery") }
         process = try Tallyd.start(arguments + extra, log: logPath, binary: binary)
         try waitUntil("\(name) answers", timeout: 20) { (try? self.status()) != nil }
@@ -92,7 +94,9 @@ func freePort(udp: Bool = false) throws -> Int {
     address.sin_port = 0
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
     }
     guard bound else { throw POSIXError(.EADDRINUSE) }
     return Int(UInt16(bigEndian: address.sin_port))

@@ -1,11 +1,11 @@
 import Foundation
-import Testing
 import TallyChain
+import TallyCrypto
 import TallyNode
 import TallyTestSupport
 import TallyWallet
 import TallyWire
-import TallyCrypto
+import Testing
 
 /// `tally-wallet` against real nodes: mining to a wallet, a payment through another node seen
 /// pending then confirmed, exact balances, clear failures that change nothing, and restore.
@@ -14,19 +14,26 @@ import TallyCrypto
 
     /// Runs tally-wallet; returns its exit status, standard output and standard error.
     @discardableResult
-    static func run(_ arguments: [String], passphrase: String = "correct horse") throws -> (status: Int32, output: String, error: String) {
+    static func run(
+        _ arguments: [String], passphrase: String = "correct horse"
+    ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = wallet
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_WALLET_PASSPHRASE": passphrase]) { _, new in new }
-        let out = Pipe(), err = Pipe()
+        process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_WALLET_PASSPHRASE": passphrase]) {
+            _, new in new
+        }
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let error = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self)
+        )
     }
 
     static func json(_ text: String) throws -> [String: Any] {
@@ -40,14 +47,19 @@ import TallyCrypto
     }
 
     static func total(_ file: String) throws -> UInt64 {
-        try #require(Coins.parse((try json(try run(["list", "--regtest", "--wallet", file, "--json"]).output)["wallet"] as? [String: Any])?["total"] as? String ?? ""))
+        try #require(
+            Coins.parse(
+                (try json(try run(["list", "--regtest", "--wallet", file, "--json"]).output)["wallet"] as? [String: Any])?[
+                    "total"] as? String ?? ""))
     }
 
     @Test func mineToAPayBThroughAnotherNodeThenRestore() throws {
         let work = try temporaryDirectory("wallets")
         defer { try? FileManager.default.removeItem(at: work) }
-        let a = work.appendingPathComponent("a.wallet").path, b = work.appendingPathComponent("b.wallet").path
-        let created = try Self.json(try Self.run(["create", "--regtest", "--wallet", a, "--key-cost", "interactive", "--json"]).output)
+        let a = work.appendingPathComponent("a.wallet").path
+        let b = work.appendingPathComponent("b.wallet").path
+        let created = try Self.json(
+            try Self.run(["create", "--regtest", "--wallet", a, "--key-cost", "interactive", "--json"]).output)
         let words = try #require(created["mnemonic"] as? String)
         #expect(words.split(separator: " ").count == 12)
         let addressA = try #require(created["address"] as? String)
@@ -55,7 +67,8 @@ import TallyCrypto
         let addressB = try #require(try Self.firstRow(b)["address"] as? String)
 
         // tallyd mines 110 blocks to A's address; then both nodes hold them and nobody mines.
-        let n1 = try TestNode("w1"), n2 = try TestNode("w2")
+        let n1 = try TestNode("w1")
+        let n2 = try TestNode("w2")
         try n1.start(["--mine", "--threads", "1", "--mine-interval", "0", "--reward-address", addressA])
         try waitUntil("110 blocks mined to A", timeout: 60) { n1.height() >= 110 }
         #expect(n1.stopsPromptly())
@@ -71,7 +84,9 @@ import TallyCrypto
         #expect(before == (1...mined).reduce(0) { $0 + Subsidy.amount(height: $1, parameters: .regtest) })
 
         // A pays B through the other node.
-        let sent = try Self.run(["send", "--regtest", "--wallet", a, "--node", n2.target, "any", "12.5", addressB, "--json"])
+        let sent = try Self.run([
+            "send", "--regtest", "--wallet", a, "--node", n2.target, "any", "12.5", addressB, "--json",
+        ])
         #expect(sent.status == 0, "\(sent.error)")
         let receipt = try Self.json(sent.output)
         let fee = try #require(Coins.parse(receipt["fee"] as? String ?? ""))
@@ -98,9 +113,13 @@ import TallyCrypto
 
         // Failures are clear and leave the file as it was.
         let untouched = try Data(contentsOf: URL(fileURLWithPath: a))
-        let overspend = try Self.run(["send", "--regtest", "--wallet", a, "--node", n1.target, "any", "100000", addressB])
+        let overspend = try Self.run([
+            "send", "--regtest", "--wallet", a, "--node", n1.target, "any", "100000", addressB,
+        ])
         #expect(overspend.status != 0 && overspend.error.contains("insufficient funds"), "\(overspend.error)")
-        let malformed = try Self.run(["send", "--regtest", "--wallet", a, "--node", n1.target, "any", "1", "tlyrt1qnotanaddress"])
+        let malformed = try Self.run([
+            "send", "--regtest", "--wallet", a, "--node", n1.target, "any", "1", "tlyrt1qnotanaddress",
+        ])
         #expect(malformed.status != 0 && malformed.error.contains("recipient"), "\(malformed.error)")
         let wrong = try Self.run(["new-address", "--regtest", "--wallet", a], passphrase: "wrong")
         #expect(wrong.status != 0 && wrong.error.contains("wrong passphrase"), "\(wrong.error)")
@@ -108,8 +127,10 @@ import TallyCrypto
 
         // The 12 words on a "fresh machine" find the same addresses and balance.
         let restoredPath = work.appendingPathComponent("restored.wallet").path
-        let restored = try Self.run(["restore", "--regtest", "--wallet", restoredPath, "--mnemonic", words, "--key-cost", "interactive",
-                                     "--node", n1.target])
+        let restored = try Self.run([
+            "restore", "--regtest", "--wallet", restoredPath, "--mnemonic", words, "--key-cost", "interactive",
+            "--node", n1.target,
+        ])
         #expect(restored.status == 0, "\(restored.error)")
         #expect(try Self.total(restoredPath) == Self.total(a))
         #expect(try Self.firstRow(restoredPath)["address"] as? String == addressA)
@@ -121,11 +142,18 @@ import TallyCrypto
         // Protocol.md §14's example, worked out in Python from BIP-39, SLIP-0010 and BIP-350.
         #expect(plain["address"] as? String == "tly1qslx09qs2catmf82whmuk7udfajxahwczkyv35z")
         #expect(plain["privateKey"] == nil && plain["seed"] == nil && plain["chainCode"] == nil)
-        let secret = try Self.json(try Self.run(["inspect", "--mnemonic", words, "--show-secrets", "--json", "--path", "m/44'/1'/0'/0'/0'", "--regtest"]).output)
+        let secret = try Self.json(
+            try Self.run([
+                "inspect", "--mnemonic", words, "--show-secrets", "--json", "--path", "m/44'/1'/0'/0'/0'", "--regtest",
+            ]).output)
         #expect(secret["address"] as? String == "tlyrt1qzsu4h2e7nkz2s4nmw5zz0jct7creflu2qn7nsw")
         // The BIP-39 seed of these words with no passphrase (the published vector, passphrase "" variant).
-        #expect((secret["seed"] as? String)?.hasPrefix("5eb00bbddcf069084889a8ab9155568165f5c453ccb85e70811aaed6f6da5fc1") == true)
-        for key in ["seed", "chainCode", "privateKey", "publicKey", "address"] { #expect(secret[key] != nil, "missing \(key)") }
+        #expect(
+            (secret["seed"] as? String)?.hasPrefix("5eb00bbddcf069084889a8ab9155568165f5c453ccb85e70811aaed6f6da5fc1")
+                == true)
+        for key in ["seed", "chainCode", "privateKey", "publicKey", "address"] {
+            #expect(secret[key] != nil, "missing \(key)")
+        }
         let bad = try Self.run(["inspect", "--mnemonic", "abandon abandon", "--json"])
         #expect(bad.status != 0 && bad.error.contains("words"), "\(bad.error)")
         let unhardened = try Self.run(["inspect", "--mnemonic", words, "--path", "m/44'/0"])
@@ -143,12 +171,16 @@ import TallyCrypto
         let work = try temporaryDirectory("wallet-kill")
         defer { try? FileManager.default.removeItem(at: work) }
         let path = work.appendingPathComponent("k.wallet").path
-        let created = try WalletEndToEndTests.json(try WalletEndToEndTests.run(["create", "--regtest", "--wallet", path, "--key-cost", "interactive", "--json"]).output)
+        let created = try WalletEndToEndTests.json(
+            try WalletEndToEndTests.run([
+                "create", "--regtest", "--wallet", path, "--key-cost", "interactive", "--json",
+            ]).output)
         let address = try #require(created["address"] as? String)
         let node = try TestNode("wallet-kill")
         let builder = try TestChain()
         let file = work.appendingPathComponent("chain.dat")
-        try BlockFile.write(try builder.mine(400, payTo: try Address(parsing: address, network: .regtest).hash), to: file)
+        try BlockFile.write(
+            try builder.mine(400, payTo: try Address(parsing: address, network: .regtest).hash), to: file)
         #expect(try Tallyd.run(["import-blocks", "--regtest", "--datadir", node.dataDirectory, file.path]).status == 0)
         try node.start()
         let recipient = Address(network: .regtest, hash: TestChain.address(TestChain.key(5))).description
@@ -160,10 +192,13 @@ import TallyCrypto
             let process = Process()
             process.executableURL = WalletEndToEndTests.wallet
             // Alternate syncs and sends, so kills land in both.
-            process.arguments = round % 2 == 0
+            process.arguments =
+                round % 2 == 0
                 ? ["sync", "--regtest", "--wallet", path, "--node", node.target]
                 : ["send", "--regtest", "--wallet", path, "--node", node.target, "any", "0.001", recipient]
-            process.environment = ProcessInfo.processInfo.environment.merging(["TALLY_WALLET_PASSPHRASE": "correct horse"]) { _, new in new }
+            process.environment = ProcessInfo.processInfo.environment.merging([
+                "TALLY_WALLET_PASSPHRASE": "correct horse"
+            ]) { _, new in new }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

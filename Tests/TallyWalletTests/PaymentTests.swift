@@ -1,10 +1,10 @@
-import Testing
 import TallyChain
 import TallyCrypto
 import TallyMempool
 import TallyTestSupport
 import TallyWallet
 import TallyWire
+import Testing
 
 /// Scanning blocks into a wallet's state, choosing coins and signing a payment the chain accepts.
 @Suite struct PaymentTests {
@@ -15,20 +15,30 @@ import TallyWire
 
     init() throws {
         t = try TestChain()
-        secret = WalletSecret(mnemonic: try Mnemonic(phrase: "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"))
+        secret = WalletSecret(
+            mnemonic: try Mnemonic(
+                phrase: "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about")
+        )
         master = try secret.masterKey()
         for index in 0..<3 {
-            let key = try master.derive(DerivationPath.tally(network: .regtest, account: 0, change: false, index: UInt32(index)))
-            state.addresses.append(WalletState.AddressRecord(label: "r\(index)", account: 0, change: false, index: UInt32(index),
-                                                             address: key.address(on: .regtest)))
+            let key = try master.derive(
+                DerivationPath.tally(network: .regtest, account: 0, change: false, index: UInt32(index)))
+            state.addresses.append(
+                WalletState.AddressRecord(
+                    label: "r\(index)", account: 0, change: false, index: UInt32(index),
+                    address: key.address(on: .regtest)))
         }
         let change = try master.derive(DerivationPath.tally(network: .regtest, account: 0, change: true, index: 0))
-        state.addresses.append(WalletState.AddressRecord(label: "change", account: 0, change: true, index: 0, address: change.address(on: .regtest)))
+        state.addresses.append(
+            WalletState.AddressRecord(
+                label: "change", account: 0, change: true, index: 0, address: change.address(on: .regtest)))
     }
 
     func keyFor(_ address: Address) -> Ed25519.PrivateKey? {
         guard let record = state.addresses.first(where: { $0.address == address }) else { return nil }
-        return try? master.derive(DerivationPath.tally(network: .regtest, account: record.account, change: record.change, index: record.index)).signingKey
+        return try? master.derive(
+            DerivationPath.tally(network: .regtest, account: record.account, change: record.change, index: record.index)
+        ).signingKey
     }
 
     /// Mines `count` blocks paying the wallet's first address and scans them.
@@ -42,7 +52,8 @@ import TallyWire
         try mineToWallet(3)
         #expect(state.utxos.count == 3)
         #expect(state.utxos.allSatisfy { $0.coinbase && $0.amount == 50 * ChainParameters.coin && $0.height != nil })
-        #expect(state.history.count == 3 && state.history.allSatisfy { $0.netAmount == Int64(50 * ChainParameters.coin) })
+        #expect(
+            state.history.count == 3 && state.history.allSatisfy { $0.netAmount == Int64(50 * ChainParameters.coin) })
         #expect(state.scannedHeight == 3 && state.scannedTip == t.chain.tip.hash)
     }
 
@@ -51,8 +62,9 @@ import TallyWire
         let mature = state.utxos.filter { $0.height.map { t.chain.height + 1 - $0 >= 100 } ?? false }
         let bob = TestChain.address(TestChain.key(2))
         let amount: UInt64 = 7 * ChainParameters.coin + 12_345
-        let tx = try PaymentBuilder.build(paying: amount, to: bob, from: mature, change: state.addresses[3].address,
-                                          feeRate: 1_000, parameters: .regtest, key: keyFor)
+        let tx = try PaymentBuilder.build(
+            paying: amount, to: bob, from: mature, change: state.addresses[3].address,
+            feeRate: 1_000, parameters: .regtest, key: keyFor)
         let fee = UInt64(tx.size)  // 1 unit per byte
         #expect(tx.outputs[0].amount == amount)
         #expect(tx.outputs[1].amount == 50 * ChainParameters.coin - amount - fee)
@@ -79,12 +91,14 @@ import TallyWire
         try mineToWallet(2)
         let bob = TestChain.address(TestChain.key(2))
         #expect(throws: PaymentBuilder.Failure.self) {
-            try PaymentBuilder.build(paying: 101 * ChainParameters.coin, to: bob, from: state.utxos, change: state.addresses[3].address,
-                                     feeRate: 1_000, parameters: .regtest, key: keyFor)
+            try PaymentBuilder.build(
+                paying: 101 * ChainParameters.coin, to: bob, from: state.utxos, change: state.addresses[3].address,
+                feeRate: 1_000, parameters: .regtest, key: keyFor)
         }
         #expect(throws: PaymentBuilder.Failure.amountTooSmall(999)) {
-            try PaymentBuilder.build(paying: 999, to: bob, from: state.utxos, change: state.addresses[3].address,
-                                     feeRate: 1_000, parameters: .regtest, key: keyFor)
+            try PaymentBuilder.build(
+                paying: 999, to: bob, from: state.utxos, change: state.addresses[3].address,
+                feeRate: 1_000, parameters: .regtest, key: keyFor)
         }
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import TallyCrypto
 import TallyTestSupport
-import Testing
 import TallyWire
+import Testing
+
 @testable import TallyWallet
 
 /// A version-1 wallet file written by a throwaway Python script from Protocol.md §14 alone (argon2-cffi
@@ -11,7 +12,8 @@ import TallyWire
 /// Regtest; Argon2id 1 pass over 8 KiB; salt a0…af; nonce b0…c7; passphrase "correct horse battery
 /// staple"; secret: entropy 7f × 16 with BIP-39 passphrase "TREZOR".
 enum PythonWallet {
-    static let hex = "54414c4c5957414c01fa1bc05e010000000020000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6"
+    static let hex =
+        "54414c4c5957414c01fa1bc05e010000000020000000000000a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6"
         + "b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7558e8c70ac50bdd89925819608ee7f8328c2ce5d262419aa2d58547915046c"
         + "c135a087cec42bebdbf5379406cfe6b26181c2607bc8e8d2bd0cfdd5027b226163636f756e7473223a5b7b22696e6465"
         + "78223a302c226c6162656c223a2264656661756c74222c226e6578744368616e6765496e646578223a302c226e657874"
@@ -50,7 +52,8 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
 }
 
 @Suite struct WalletFileTests {
-    static let secret = WalletSecret(mnemonic: try! Mnemonic(phrase: BIP39Vector.all[2].mnemonic), mnemonicPassphrase: "hunter2")
+    static let secret = WalletSecret(
+        mnemonic: try! Mnemonic(phrase: BIP39Vector.all[2].mnemonic), mnemonicPassphrase: "hunter2")
 
     static func sampleState(_ network: Network) throws -> WalletState {
         let key = try secret.key(network: network, index: 0)
@@ -58,14 +61,18 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
         return WalletState(
             accounts: [.init(index: 0, label: "default", nextReceiveIndex: 1, nextChangeIndex: 0)],
             addresses: [.init(label: "savings", account: 0, change: false, index: 0, address: address)],
-            utxos: [.init(outpoint: OutPoint(txid: Hash256(hex: PythonWallet.txid)!, index: 3), amount: 1_234_567,
-                          address: address, height: nil, coinbase: false)],
+            utxos: [
+                .init(
+                    outpoint: OutPoint(txid: Hash256(hex: PythonWallet.txid)!, index: 3), amount: 1_234_567,
+                    address: address, height: nil, coinbase: false)
+            ],
             history: [.init(txid: Hash256(hex: PythonWallet.txid)!, height: nil, netAmount: 1_234_567)],
             scannedHeight: 99, scannedTip: Hash256(hex: PythonWallet.tip)!)
     }
 
     static func make(network: Network = .regtest, passphrase: String = "pass phrase") throws -> WalletFile {
-        try WalletFile(sealing: secret, passphrase: passphrase, network: network, state: sampleState(network), cost: .minimum)
+        try WalletFile(
+            sealing: secret, passphrase: passphrase, network: network, state: sampleState(network), cost: .minimum)
     }
 
     // MARK: The Python-written file
@@ -87,10 +94,17 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
         let address = try Address(parsing: PythonWallet.address, network: .regtest)
         #expect(state.accounts == [.init(index: 0, label: "default", nextReceiveIndex: 1, nextChangeIndex: 0)])
         #expect(state.addresses == [.init(label: "first", account: 0, change: false, index: 0, address: address)])
-        #expect(state.utxos == [.init(outpoint: OutPoint(txid: Hash256(hex: PythonWallet.txid)!, index: 1),
-                                      amount: 5_000_000_000, address: address, height: 7, coinbase: true)])
-        #expect(state.history == [.init(txid: Hash256(hex: PythonWallet.txid)!, height: 7, netAmount: 5_000_000_000),
-                                  .init(txid: Hash256(hex: PythonWallet.pendingTxid)!, height: nil, netAmount: -1000)])
+        #expect(
+            state.utxos == [
+                .init(
+                    outpoint: OutPoint(txid: Hash256(hex: PythonWallet.txid)!, index: 1),
+                    amount: 5_000_000_000, address: address, height: 7, coinbase: true)
+            ])
+        #expect(
+            state.history == [
+                .init(txid: Hash256(hex: PythonWallet.txid)!, height: 7, netAmount: 5_000_000_000),
+                .init(txid: Hash256(hex: PythonWallet.pendingTxid)!, height: nil, netAmount: -1000),
+            ])
         #expect(state.scannedHeight == 120)
         #expect(state.scannedTip == Hash256(hex: PythonWallet.tip))
     }
@@ -114,7 +128,8 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
     }
 
     @Test func freshSaltAndNonceEveryTime() throws {
-        let a = try Self.make(), b = try Self.make()
+        let a = try Self.make()
+        let b = try Self.make()
         #expect(a.salt != b.salt)
         #expect(a.nonce != b.nonce)
         #expect(a.salt.count == 16 && a.nonce.count == 24)
@@ -122,7 +137,8 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
 
     @Test func mainNetworkAndEmptyBIP39Passphrase() throws {
         let secret = WalletSecret(mnemonic: try Mnemonic.generate())
-        let file = try WalletFile(sealing: secret, passphrase: "", network: .main, cost: .init(opsLimit: 2, memLimit: 64 << 10))
+        let file = try WalletFile(
+            sealing: secret, passphrase: "", network: .main, cost: .init(opsLimit: 2, memLimit: 64 << 10))
         let decoded = try WalletFile(decoding: file.encoded())
         #expect(decoded.network == .main)
         #expect(decoded.cost == .init(opsLimit: 2, memLimit: 64 << 10))
@@ -156,7 +172,9 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
 
     @Test func wrongPassphrase() throws {
         let file = try WalletFile(decoding: bytes(PythonWallet.hex))
-        for guess in ["", "correct horse battery stapl", "Correct horse battery staple", "correct horse battery staple "] {
+        for guess in [
+            "", "correct horse battery stapl", "Correct horse battery staple", "correct horse battery staple ",
+        ] {
             #expect(throws: WalletFileError.wrongPassphrase) { try file.unlock(passphrase: guess) }
         }
         #expect(WalletFileError.wrongPassphrase.description == "wrong passphrase")
@@ -191,7 +209,7 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
 
     /// Altered on purpose (checksum recomputed): the AEAD catches what the checksum cannot.
     @Test func tamperedCiphertextIsDetected() throws {
-        for offset in [0, 10, 23, 24, 39] {   // ciphertext bytes, then tag bytes
+        for offset in [0, 10, 23, 24, 39] {  // ciphertext bytes, then tag bytes
             var altered = bytes(PythonWallet.hex)
             altered[PythonWallet.sealedOffset + offset] ^= 0x01
             let file = try WalletFile(decoding: withChecksum(altered))
@@ -202,7 +220,8 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
     @Test func tamperedHeaderIsDetected() throws {
         // The network: the key is the same, the associated data is not.
         var otherNetwork = bytes(PythonWallet.hex)
-        otherNetwork.replaceSubrange(PythonWallet.networkOffset..<PythonWallet.networkOffset + 4, with: Network.main.magic)
+        otherNetwork.replaceSubrange(
+            PythonWallet.networkOffset..<PythonWallet.networkOffset + 4, with: Network.main.magic)
         // The state's addresses are regtest ones: move them out of the way to reach the AEAD.
         var file = try WalletFile(decoding: bytes(PythonWallet.hex))
         file.state = WalletState()
@@ -212,7 +231,9 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
         #expect(onMain.network == .main)
         #expect(throws: WalletFileError.tampered) { try onMain.unlock(passphrase: PythonWallet.passphrase) }
         // With the addresses left in, the state itself betrays the change.
-        #expect(damage(of: { _ = try WalletFile(decoding: withChecksum(otherNetwork)) })?.contains("an address for regtest, in a main wallet") == true)
+        #expect(
+            damage(of: { _ = try WalletFile(decoding: withChecksum(otherNetwork)) })?.contains(
+                "an address for regtest, in a main wallet") == true)
 
         // The nonce: authenticated as associated data and used as the nonce.
         var nonce = bytes(PythonWallet.hex)
@@ -221,7 +242,9 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
             try WalletFile(decoding: withChecksum(nonce)).unlock(passphrase: PythonWallet.passphrase)
         }
         // The Argon2id cost or salt: another key results, which is all the file can tell.
-        for (offset, value) in [(PythonWallet.opsOffset, UInt8(2)), (PythonWallet.saltOffset, 0x00), (PythonWallet.keyCheckOffset, 0x00)] {
+        for (offset, value) in [
+            (PythonWallet.opsOffset, UInt8(2)), (PythonWallet.saltOffset, 0x00), (PythonWallet.keyCheckOffset, 0x00),
+        ] {
             var altered = bytes(PythonWallet.hex)
             altered[offset] = value
             #expect(throws: WalletFileError.wrongPassphrase) {
@@ -243,7 +266,9 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
     @Test func everyTruncationIsReported() {
         let file = bytes(PythonWallet.hex)
         for length in 0..<file.count {
-            #expect(throws: WalletFileError.truncated, "\(length) bytes") { try WalletFile(decoding: Array(file.prefix(length))) }
+            #expect(throws: WalletFileError.truncated, "\(length) bytes") {
+                try WalletFile(decoding: Array(file.prefix(length)))
+            }
         }
     }
 
@@ -259,7 +284,9 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
         #expect(file[PythonWallet.sealedOffset - 1] == UInt8(PythonWallet.sealedSize))
         file[PythonWallet.sealedOffset - 1] = 33
         file.removeSubrange(PythonWallet.sealedOffset + 33..<PythonWallet.sealedOffset + PythonWallet.sealedSize)
-        #expect(damage(of: { _ = try WalletFile(decoding: withChecksum(file)) }) == "the sealed secret is 33 bytes, too short")
+        #expect(
+            damage(of: { _ = try WalletFile(decoding: withChecksum(file)) })
+                == "the sealed secret is 33 bytes, too short")
     }
 
     @Test func otherFilesAreNotWalletFiles() {
@@ -272,20 +299,32 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
         // 2^40 bytes of memory asked for: refused as damage, without trying to allocate it.
         var huge = bytes(PythonWallet.hex)
         huge.replaceSubrange(PythonWallet.memOffset..<PythonWallet.memOffset + 8, with: [0, 0, 0, 0, 0, 1, 0, 0])
-        #expect(damage(of: { _ = try WalletFile(decoding: withChecksum(huge)) })
+        #expect(
+            damage(of: { _ = try WalletFile(decoding: withChecksum(huge)) })
                 == "Argon2id memlimit 1099511627776 bytes is not a whole number of KiB from 8 KiB to 4 GiB")
         var zeroPasses = bytes(PythonWallet.hex)
         zeroPasses[PythonWallet.opsOffset] = 0
-        #expect(damage(of: { _ = try WalletFile(decoding: withChecksum(zeroPasses)) }) == "Argon2id opslimit 0 is outside 1…64")
+        #expect(
+            damage(of: { _ = try WalletFile(decoding: withChecksum(zeroPasses)) })
+                == "Argon2id opslimit 0 is outside 1…64")
         var oddMemory = bytes(PythonWallet.hex)
-        oddMemory[PythonWallet.memOffset] = 1   // 8193 bytes: not whole KiB
-        #expect(damage(of: { _ = try WalletFile(decoding: withChecksum(oddMemory)) })
+        oddMemory[PythonWallet.memOffset] = 1  // 8193 bytes: not whole KiB
+        #expect(
+            damage(of: { _ = try WalletFile(decoding: withChecksum(oddMemory)) })
                 == "Argon2id memlimit 8193 bytes is not a whole number of KiB from 8 KiB to 4 GiB")
 
-        for cost in [Argon2id.Cost(opsLimit: 0, memLimit: 8192), .init(opsLimit: 65, memLimit: 8192),
-                     .init(opsLimit: 1, memLimit: 4096), .init(opsLimit: 1, memLimit: 10_000), .init(opsLimit: 1, memLimit: 8 << 30)] {
-            let error = walletError(of: { _ = try WalletFile(sealing: Self.secret, passphrase: "p", network: .regtest, cost: cost) })
-            guard case .invalidParameters(let why)? = error else { Issue.record("\(cost): \(String(describing: error))"); continue }
+        for cost in [
+            Argon2id.Cost(opsLimit: 0, memLimit: 8192), .init(opsLimit: 65, memLimit: 8192),
+            .init(opsLimit: 1, memLimit: 4096), .init(opsLimit: 1, memLimit: 10_000),
+            .init(opsLimit: 1, memLimit: 8 << 30),
+        ] {
+            let error = walletError(of: {
+                _ = try WalletFile(sealing: Self.secret, passphrase: "p", network: .regtest, cost: cost)
+            })
+            guard case .invalidParameters(let why)? = error else {
+                Issue.record("\(cost): \(String(describing: error))")
+                continue
+            }
             #expect(why.hasPrefix("Argon2id"))
         }
     }
@@ -293,7 +332,8 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
     @Test func stateForAnotherNetworkIsRefused() throws {
         let regtestState = try Self.sampleState(.regtest)
         let stray = regtestState.addresses[0].address
-        let expected = WalletFileError.invalidParameters("the state holds \(stray), an address for regtest, in a main wallet")
+        let expected = WalletFileError.invalidParameters(
+            "the state holds \(stray), an address for regtest, in a main wallet")
         #expect(throws: expected) {
             try WalletFile(sealing: Self.secret, passphrase: "p", network: .main, state: regtestState, cost: .minimum)
         }
@@ -303,11 +343,13 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
     }
 
     @Test func overlongBIP39PassphraseIsRefused() throws {
-        let secret = WalletSecret(mnemonic: Self.secret.mnemonic, mnemonicPassphrase: String(repeating: "x", count: 1025))
+        let secret = WalletSecret(
+            mnemonic: Self.secret.mnemonic, mnemonicPassphrase: String(repeating: "x", count: 1025))
         #expect(throws: WalletFileError.invalidParameters("the BIP-39 passphrase is 1025 bytes; at most 1024")) {
             try WalletFile(sealing: secret, passphrase: "p", network: .regtest, cost: .minimum)
         }
-        let longest = WalletSecret(mnemonic: Self.secret.mnemonic, mnemonicPassphrase: String(repeating: "x", count: 1024))
+        let longest = WalletSecret(
+            mnemonic: Self.secret.mnemonic, mnemonicPassphrase: String(repeating: "x", count: 1024))
         let file = try WalletFile(sealing: longest, passphrase: "p", network: .regtest, cost: .minimum)
         #expect(try WalletFile(decoding: file.encoded()).unlock(passphrase: "p") == longest)
     }
@@ -321,7 +363,9 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
         let needle = Array(":1\"}]}".utf8)
         let at = (0...(file.count - needle.count)).first { Array(file[$0..<$0 + needle.count]) == needle }!
         altered[at] = UInt8(ascii: ";")
-        #expect(damage(of: { _ = try WalletFile(decoding: withChecksum(altered)) })?.hasPrefix("the state is not valid") == true)
+        #expect(
+            damage(of: { _ = try WalletFile(decoding: withChecksum(altered)) })?.hasPrefix("the state is not valid")
+                == true)
     }
 
     @Test func descriptionsDoNotRevealSecrets() throws {
@@ -333,7 +377,10 @@ func withChecksum(_ file: [UInt8]) -> [UInt8] {
 }
 
 private func walletError(of body: () throws -> Void) -> WalletFileError? {
-    do { try body(); return nil } catch { return error as? WalletFileError }
+    do {
+        try body()
+        return nil
+    } catch { return error as? WalletFileError }
 }
 
 /// The message of a `.damaged` error, nil for success or any other error.

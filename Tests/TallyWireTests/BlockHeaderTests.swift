@@ -1,6 +1,7 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 @Suite struct BlockHeaderTests {
@@ -40,12 +41,24 @@ import TallyCrypto
     @Test func everyFieldChangesTheHash() {
         let base = Fixtures.header
         var variants: [BlockHeader] = []
-        var h = base; h.version += 1; variants.append(h)
-        h = base; h.previousBlockHash = .zero; variants.append(h)
-        h = base; h.merkleRoot = .zero; variants.append(h)
-        h = base; h.time += 1; variants.append(h)
-        h = base; h.bits = 0x207f_ffff; variants.append(h)
-        h = base; h.nonce &+= 1; variants.append(h)
+        var h = base
+        h.version += 1
+        variants.append(h)
+        h = base
+        h.previousBlockHash = .zero
+        variants.append(h)
+        h = base
+        h.merkleRoot = .zero
+        variants.append(h)
+        h = base
+        h.time += 1
+        variants.append(h)
+        h = base
+        h.bits = 0x207f_ffff
+        variants.append(h)
+        h = base
+        h.nonce &+= 1
+        variants.append(h)
         let hashes = Set(variants.map(\.hash) + [base.hash])
         #expect(hashes.count == variants.count + 1)
     }

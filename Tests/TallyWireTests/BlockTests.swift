@@ -1,6 +1,7 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 @Suite struct BlockTests {
@@ -49,7 +50,9 @@ import TallyCrypto
         // Python: sha256d(wtxid(coinbase) ‖ wtxid(transaction)), wire order.
         let expected = SHA256.doubleHash(bytes(Fixtures.coinbaseWtxidWire) + bytes(Fixtures.wtxidWire))
         #expect(BlockTests.block.computedMerkleRoot == expected)
-        #expect(BlockTests.block.computedMerkleRoot != SHA256.doubleHash(bytes(Fixtures.coinbaseTxidWire) + bytes(Fixtures.txidWire)))
+        #expect(
+            BlockTests.block.computedMerkleRoot
+                != SHA256.doubleHash(bytes(Fixtures.coinbaseTxidWire) + bytes(Fixtures.txidWire)))
     }
 }
 
@@ -99,7 +102,9 @@ import TallyCrypto
         #expect(MerkleTree.root([a, b, c]) == SHA256.doubleHash(ab.bytes + c.bytes))
         // CVE-2012-2459: Bitcoin's rule would give [a, b, c] and [a, b, c, c] the same root.
         #expect(MerkleTree.root([a, b, c]) != MerkleTree.root([a, b, c, c]))
-        #expect(MerkleTree.root([a, b, c, c]).bytes == bytes("204418add9091da42f10d20f782cce440084612f0f44dfe496028ecf29df588e"))
+        #expect(
+            MerkleTree.root([a, b, c, c]).bytes
+                == bytes("204418add9091da42f10d20f782cce440084612f0f44dfe496028ecf29df588e"))
         let cc = SHA256.doubleHash(c.bytes + c.bytes)
         #expect(MerkleTree.root([a, b, c]) != SHA256.doubleHash(ab.bytes + cc.bytes))
     }

@@ -1,6 +1,7 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 @Suite struct ByteWriterReaderTests {
@@ -14,8 +15,9 @@ import TallyCrypto
         writer.write(Int64(-2))
         writer.write(Int32.min)
         writer.write(Int64.max)
-        let expected = bytes("ab" + "0201" + "04030201" + "0807060504030201" + "feffffff" + "feffffffffffffff"
-                             + "00000080" + "ffffffffffffff7f")
+        let expected = bytes(
+            "ab" + "0201" + "04030201" + "0807060504030201" + "feffffff" + "feffffffffffffff"
+                + "00000080" + "ffffffffffffff7f")
         #expect(writer.bytes == expected)
 
         var reader = ByteReader(expected)
@@ -34,7 +36,8 @@ import TallyCrypto
     }
 
     @Test func extremeUnsignedValues() throws {
-        var reader = ByteReader(bytes("ffff" + "ffffffff" + "ffffffffffffffff" + "0080" + "00000080" + "0000000000000080"))
+        var reader = ByteReader(
+            bytes("ffff" + "ffffffff" + "ffffffffffffffff" + "0080" + "00000080" + "0000000000000080"))
         #expect(try reader.readUInt16() == .max)
         #expect(try reader.readUInt32() == .max)
         #expect(try reader.readUInt64() == .max)
@@ -49,7 +52,8 @@ import TallyCrypto
         writer.write(Hash256(bytes: Array(UInt8(0)..<32)))
         writer.writeVarBytes([9, 8, 7, 6])
         writer.writeVarBytes([])
-        let expected = bytes("010203" + "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" + "0409080706" + "00")
+        let expected = bytes(
+            "010203" + "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" + "0409080706" + "00")
         #expect(writer.bytes == expected)
 
         var reader = ByteReader(expected)
@@ -67,16 +71,18 @@ import TallyCrypto
 
     // MARK: CompactSize
 
-    @Test("CompactSize exact bytes at the boundaries", arguments: [
-        (UInt64(0), "00"),
-        (0xFC, "fc"),
-        (0xFD, "fdfd00"),
-        (0xFFFF, "fdffff"),
-        (0x1_0000, "fe00000100"),
-        (0xFFFF_FFFF, "feffffffff"),
-        (0x1_0000_0000, "ff0000000001000000"),
-        (0xFFFF_FFFF_FFFF_FFFF, "ffffffffffffffffff"),
-    ])
+    @Test(
+        "CompactSize exact bytes at the boundaries",
+        arguments: [
+            (UInt64(0), "00"),
+            (0xFC, "fc"),
+            (0xFD, "fdfd00"),
+            (0xFFFF, "fdffff"),
+            (0x1_0000, "fe00000100"),
+            (0xFFFF_FFFF, "feffffffff"),
+            (0x1_0000_0000, "ff0000000001000000"),
+            (0xFFFF_FFFF_FFFF_FFFF, "ffffffffffffffffff"),
+        ])
     func compactSize(value: UInt64, hex: String) throws {
         var writer = ByteWriter()
         writer.writeCompactSize(value)
@@ -93,15 +99,17 @@ import TallyCrypto
         #expect(reader.remaining == 0)
     }
 
-    @Test("Non-canonical CompactSize is rejected", arguments: [
-        "fdfc00",             // 252 in three bytes
-        "fd0000",             // 0 in three bytes
-        "feffff0000",         // 0xFFFF in five bytes
-        "fe00000000",
-        "ffffffffff00000000", // 0xFFFFFFFF in nine bytes
-        "ff0000000000000000",
-        "ff0100000000000000",
-    ])
+    @Test(
+        "Non-canonical CompactSize is rejected",
+        arguments: [
+            "fdfc00",  // 252 in three bytes
+            "fd0000",  // 0 in three bytes
+            "feffff0000",  // 0xFFFF in five bytes
+            "fe00000000",
+            "ffffffffff00000000",  // 0xFFFFFFFF in nine bytes
+            "ff0000000000000000",
+            "ff0100000000000000",
+        ])
     func nonCanonical(hex: String) {
         var reader = ByteReader(bytes(hex))
         #expect(throws: WireError.nonCanonicalCompactSize) { try reader.readCompactSize() }
@@ -177,7 +185,9 @@ import TallyCrypto
 
     @Test func readCountRefusesCountOverLimit() {
         var reader = ByteReader(bytes("05" + "0000000000"))
-        #expect(throws: WireError.countTooLarge(count: 5, limit: 4)) { try reader.readCount(minimumItemSize: 1, limit: 4) }
+        #expect(throws: WireError.countTooLarge(count: 5, limit: 4)) {
+            try reader.readCount(minimumItemSize: 1, limit: 4)
+        }
     }
 
     /// A claimed 2^32 (or 2^63-1, or 2^32-1) items must be refused from the length check alone.
@@ -242,7 +252,9 @@ import TallyCrypto
 
     @Test func truncatedObjectsRejected() {
         let header = bytes(Fixtures.headerHex)
-        #expect(throws: WireError.truncated(needed: 4, remaining: 3)) { try BlockHeader(decoding: Array(header.dropLast())) }
+        #expect(throws: WireError.truncated(needed: 4, remaining: 3)) {
+            try BlockHeader(decoding: Array(header.dropLast()))
+        }
         #expect(throws: WireError.truncated(needed: 4, remaining: 0)) { try BlockHeader(decoding: []) }
         let tx = bytes(Fixtures.transactionHex)
         // Every strict prefix of a transaction fails with .truncated, never a crash.

@@ -1,6 +1,7 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 @Suite struct CoinbaseTests {
@@ -8,10 +9,10 @@ import TallyCrypto
         let field = Fixtures.coinbaseData.publicKeyField
         try #require(field.count == 32)
         #expect(field == bytes(Fixtures.coinbaseFieldHex))
-        #expect(Array(field[0..<4]) == [0x04, 0x03, 0x02, 0x01])                                  // height u32 LE
-        #expect(Array(field[4..<12]) == [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11])         // extra nonce u64 LE
-        #expect(Array(field[12..<17]) == Array("hello".utf8))                                    // tag
-        #expect(Array(field[17..<32]) == [UInt8](repeating: 0, count: 15))                       // zero padding
+        #expect(Array(field[0..<4]) == [0x04, 0x03, 0x02, 0x01])  // height u32 LE
+        #expect(Array(field[4..<12]) == [0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11])  // extra nonce u64 LE
+        #expect(Array(field[12..<17]) == Array("hello".utf8))  // tag
+        #expect(Array(field[17..<32]) == [UInt8](repeating: 0, count: 15))  // zero padding
     }
 
     @Test func tagIsZeroPaddedTo20Bytes() {

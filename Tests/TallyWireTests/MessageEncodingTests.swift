@@ -1,6 +1,7 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 /// Expected bytes of every message, computed in Python by an encoder written from Protocol.md §13
@@ -85,7 +86,8 @@ enum MessageVectors {
     static let rejectTxEnvelope = "d9a17e5472656a6563740000000000003000000018310f84"
     static let rejectVersionPayload = "0776657273696f6e11126f62736f6c6574652076657273696f6e2030"
     static let rejectVersionEnvelope = "d9a17e5472656a6563740000000000001c0000009e8d5786"
-    static let rejectUnknownCodePayload = "05626c6f636b9900202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    static let rejectUnknownCodePayload =
+        "05626c6f636b9900202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
     static let rejectUnknownCodeEnvelope = "d9a17e5472656a6563740000000000002800000088fbf190"
     static let getstatusPayload = ""
     static let getstatusEnvelope = "d9a17e54676574737461747573000000000000005df6e0e2"
@@ -118,7 +120,8 @@ enum MessageFixtures {
     static let version = VersionMessage(
         protocolVersion: 1, services: .network, timestamp: 1_795_392_123,
         receiverServices: .network, receiverAddress: NetworkAddress(ipv4: [1, 2, 3, 4], port: 8733),
-        senderServices: .network, senderAddress: NetworkAddress(ipv6: bytes("20010db8000000000000000000000001"), port: 18733),
+        senderServices: .network,
+        senderAddress: NetworkAddress(ipv6: bytes("20010db8000000000000000000000001"), port: 18733),
         nonce: 0x0123_4567_89ab_cdef, userAgent: "/tallyd:0.1.0/", startHeight: 12345, relay: true)
     /// A peer announcing protocol version 70015, unknown service bits, empty user agent, relay off.
     static let versionHigher = VersionMessage(
@@ -133,34 +136,41 @@ enum MessageFixtures {
         nonce: 1, userAgent: String(repeating: "a", count: 256), startHeight: 0, relay: true)
 
     static let inv = InvMessage(inventory: [
-        .transaction(hash(0..<32)), .block(hash(32..<64)), InventoryVector(type: InventoryType(rawValue: 7), hash: hash(64..<96)),
+        .transaction(hash(0..<32)), .block(hash(32..<64)),
+        InventoryVector(type: InventoryType(rawValue: 7), hash: hash(64..<96)),
     ])
     static let getData = GetDataMessage(inventory: [.transaction(hash(0..<32))])
     static let notFound = NotFoundMessage(inventory: [.block(hash(32..<64))])
     static let getBlocks = GetBlocksMessage(version: 1, locator: [hash(0..<32), hash(32..<64)], hashStop: .zero)
     static let getHeaders = GetHeadersMessage(version: 1, locator: [hash(0..<32)], hashStop: hash(64..<96))
-    static let header2 = BlockHeader(version: 1, previousBlockHash: hash(64..<96), merkleRoot: hash(96..<128),
-                                     time: 1_795_392_000, bits: 0x207f_ffff, nonce: 7)
+    static let header2 = BlockHeader(
+        version: 1, previousBlockHash: hash(64..<96), merkleRoot: hash(96..<128),
+        time: 1_795_392_000, bits: 0x207f_ffff, nonce: 7)
     static let headers = HeadersMessage(headers: [Fixtures.header, header2])
     static let block = Block(header: Fixtures.header, transactions: [Fixtures.coinbase])
     static let addr = AddrMessage(entries: [
         .init(time: 1_795_392_000, services: .network, address: NetworkAddress(ipv4: [10, 0, 0, 1], port: 8733)),
-        .init(time: 1_795_391_000, services: ServiceFlags(rawValue: 0x409),
-              address: NetworkAddress(ipv6: bytes("fe800000000000000000000000000001"), port: 18733)),
+        .init(
+            time: 1_795_391_000, services: ServiceFlags(rawValue: 0x409),
+            address: NetworkAddress(ipv6: bytes("fe800000000000000000000000000001"), port: 18733)),
     ])
-    static let rejectTx = RejectMessage(message: "tx", code: .insufficientFee, reason: "fee too low", hash: hash(0..<32))
+    static let rejectTx = RejectMessage(
+        message: "tx", code: .insufficientFee, reason: "fee too low", hash: hash(0..<32))
     static let rejectVersion = RejectMessage(message: "version", code: .obsolete, reason: "obsolete version 0")
-    static let rejectUnknownCode = RejectMessage(message: "block", code: RejectCode(rawValue: 0x99), reason: "", hash: hash(32..<64))
+    static let rejectUnknownCode = RejectMessage(
+        message: "block", code: RejectCode(rawValue: 0x99), reason: "", hash: hash(32..<64))
     /// Chain work 0x123456789, big-endian.
     static let work = ChainWork(bigEndianBytes: [UInt8](repeating: 0, count: 24) + bytes("0000000123456789"))!
     static let status = StatusMessage(
         height: 1000, tipHash: hash(0..<32), chainWork: work, bestHeaderHeight: 1002,
         mempoolTransactionCount: 3, mempoolBytes: 498, mining: true, hashRate: 15_500_000, syncing: false, uptime: 3600,
         peers: [
-            .init(address: NetworkAddress(ipv4: [1, 2, 3, 4], port: 8733), inbound: false, userAgent: "/tallyd:0.1.0/",
-                  startHeight: 999, banScore: 0),
-            .init(address: NetworkAddress(ipv6: bytes("00000000000000000000000000000001"), port: 18733), inbound: true,
-                  userAgent: "/tally-probe:0.1.0/", startHeight: 0, banScore: 20),
+            .init(
+                address: NetworkAddress(ipv4: [1, 2, 3, 4], port: 8733), inbound: false, userAgent: "/tallyd:0.1.0/",
+                startHeight: 999, banScore: 0),
+            .init(
+                address: NetworkAddress(ipv6: bytes("00000000000000000000000000000001"), port: 18733), inbound: true,
+                userAgent: "/tally-probe:0.1.0/", startHeight: 0, banScore: 20),
         ])
     static let statusNoPeers = StatusMessage(
         height: 0, tipHash: .zero, chainWork: .zero, bestHeaderHeight: 0, mempoolTransactionCount: 0, mempoolBytes: 0,
@@ -179,52 +189,76 @@ struct MessageCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let all: [MessageCase] = [
-        .init(name: "version", message: .version(MessageFixtures.version), command: "version",
-              envelope: MessageVectors.versionEnvelope, payload: MessageVectors.versionPayload),
-        .init(name: "version (higher protocol version)", message: .version(MessageFixtures.versionHigher), command: "version",
-              envelope: MessageVectors.versionHigherEnvelope, payload: MessageVectors.versionHigherPayload),
-        .init(name: "version (256-byte user agent)", message: .version(MessageFixtures.versionMax), command: "version",
-              envelope: MessageVectors.versionMaxEnvelope, payload: MessageVectors.versionMaxPayload),
-        .init(name: "verack", message: .verack, command: "verack",
-              envelope: MessageVectors.verackEnvelope, payload: MessageVectors.verackPayload),
-        .init(name: "ping", message: .ping(PingMessage(nonce: 0x1122_3344_5566_7788)), command: "ping",
-              envelope: MessageVectors.pingEnvelope, payload: MessageVectors.pingPayload),
-        .init(name: "pong", message: .pong(PongMessage(nonce: 0x8877_6655_4433_2211)), command: "pong",
-              envelope: MessageVectors.pongEnvelope, payload: MessageVectors.pongPayload),
-        .init(name: "inv", message: .inv(MessageFixtures.inv), command: "inv",
-              envelope: MessageVectors.invEnvelope, payload: MessageVectors.invPayload),
-        .init(name: "getdata", message: .getData(MessageFixtures.getData), command: "getdata",
-              envelope: MessageVectors.getdataEnvelope, payload: MessageVectors.getdataPayload),
-        .init(name: "notfound", message: .notFound(MessageFixtures.notFound), command: "notfound",
-              envelope: MessageVectors.notfoundEnvelope, payload: MessageVectors.notfoundPayload),
-        .init(name: "getblocks", message: .getBlocks(MessageFixtures.getBlocks), command: "getblocks",
-              envelope: MessageVectors.getblocksEnvelope, payload: MessageVectors.getblocksPayload),
-        .init(name: "getheaders", message: .getHeaders(MessageFixtures.getHeaders), command: "getheaders",
-              envelope: MessageVectors.getheadersEnvelope, payload: MessageVectors.getheadersPayload),
-        .init(name: "headers", message: .headers(MessageFixtures.headers), command: "headers",
-              envelope: MessageVectors.headersEnvelope, payload: MessageVectors.headersPayload),
-        .init(name: "block", message: .block(MessageFixtures.block), command: "block",
-              envelope: MessageVectors.blockEnvelope, payload: MessageVectors.blockPayload),
-        .init(name: "tx", message: .tx(Fixtures.transaction), command: "tx",
-              envelope: MessageVectors.txEnvelope, payload: MessageVectors.txPayload),
-        .init(name: "getaddr", message: .getAddr, command: "getaddr",
-              envelope: MessageVectors.getaddrEnvelope, payload: MessageVectors.getaddrPayload),
-        .init(name: "addr", message: .addr(MessageFixtures.addr), command: "addr",
-              envelope: MessageVectors.addrEnvelope, payload: MessageVectors.addrPayload),
-        .init(name: "mempool", message: .mempool, command: "mempool",
-              envelope: MessageVectors.mempoolEnvelope, payload: MessageVectors.mempoolPayload),
-        .init(name: "reject (tx, with hash)", message: .reject(MessageFixtures.rejectTx), command: "reject",
-              envelope: MessageVectors.rejectTxEnvelope, payload: MessageVectors.rejectTxPayload),
-        .init(name: "reject (version, no hash)", message: .reject(MessageFixtures.rejectVersion), command: "reject",
-              envelope: MessageVectors.rejectVersionEnvelope, payload: MessageVectors.rejectVersionPayload),
-        .init(name: "reject (unknown code)", message: .reject(MessageFixtures.rejectUnknownCode), command: "reject",
-              envelope: MessageVectors.rejectUnknownCodeEnvelope, payload: MessageVectors.rejectUnknownCodePayload),
-        .init(name: "getstatus", message: .getStatus, command: "getstatus",
-              envelope: MessageVectors.getstatusEnvelope, payload: MessageVectors.getstatusPayload),
-        .init(name: "status", message: .status(MessageFixtures.status), command: "status",
-              envelope: MessageVectors.statusEnvelope, payload: MessageVectors.statusPayload),
-        .init(name: "status (no peers)", message: .status(MessageFixtures.statusNoPeers), command: "status",
-              envelope: MessageVectors.statusNoPeersEnvelope, payload: MessageVectors.statusNoPeersPayload),
+        .init(
+            name: "version", message: .version(MessageFixtures.version), command: "version",
+            envelope: MessageVectors.versionEnvelope, payload: MessageVectors.versionPayload),
+        .init(
+            name: "version (higher protocol version)", message: .version(MessageFixtures.versionHigher),
+            command: "version",
+            envelope: MessageVectors.versionHigherEnvelope, payload: MessageVectors.versionHigherPayload),
+        .init(
+            name: "version (256-byte user agent)", message: .version(MessageFixtures.versionMax), command: "version",
+            envelope: MessageVectors.versionMaxEnvelope, payload: MessageVectors.versionMaxPayload),
+        .init(
+            name: "verack", message: .verack, command: "verack",
+            envelope: MessageVectors.verackEnvelope, payload: MessageVectors.verackPayload),
+        .init(
+            name: "ping", message: .ping(PingMessage(nonce: 0x1122_3344_5566_7788)), command: "ping",
+            envelope: MessageVectors.pingEnvelope, payload: MessageVectors.pingPayload),
+        .init(
+            name: "pong", message: .pong(PongMessage(nonce: 0x8877_6655_4433_2211)), command: "pong",
+            envelope: MessageVectors.pongEnvelope, payload: MessageVectors.pongPayload),
+        .init(
+            name: "inv", message: .inv(MessageFixtures.inv), command: "inv",
+            envelope: MessageVectors.invEnvelope, payload: MessageVectors.invPayload),
+        .init(
+            name: "getdata", message: .getData(MessageFixtures.getData), command: "getdata",
+            envelope: MessageVectors.getdataEnvelope, payload: MessageVectors.getdataPayload),
+        .init(
+            name: "notfound", message: .notFound(MessageFixtures.notFound), command: "notfound",
+            envelope: MessageVectors.notfoundEnvelope, payload: MessageVectors.notfoundPayload),
+        .init(
+            name: "getblocks", message: .getBlocks(MessageFixtures.getBlocks), command: "getblocks",
+            envelope: MessageVectors.getblocksEnvelope, payload: MessageVectors.getblocksPayload),
+        .init(
+            name: "getheaders", message: .getHeaders(MessageFixtures.getHeaders), command: "getheaders",
+            envelope: MessageVectors.getheadersEnvelope, payload: MessageVectors.getheadersPayload),
+        .init(
+            name: "headers", message: .headers(MessageFixtures.headers), command: "headers",
+            envelope: MessageVectors.headersEnvelope, payload: MessageVectors.headersPayload),
+        .init(
+            name: "block", message: .block(MessageFixtures.block), command: "block",
+            envelope: MessageVectors.blockEnvelope, payload: MessageVectors.blockPayload),
+        .init(
+            name: "tx", message: .tx(Fixtures.transaction), command: "tx",
+            envelope: MessageVectors.txEnvelope, payload: MessageVectors.txPayload),
+        .init(
+            name: "getaddr", message: .getAddr, command: "getaddr",
+            envelope: MessageVectors.getaddrEnvelope, payload: MessageVectors.getaddrPayload),
+        .init(
+            name: "addr", message: .addr(MessageFixtures.addr), command: "addr",
+            envelope: MessageVectors.addrEnvelope, payload: MessageVectors.addrPayload),
+        .init(
+            name: "mempool", message: .mempool, command: "mempool",
+            envelope: MessageVectors.mempoolEnvelope, payload: MessageVectors.mempoolPayload),
+        .init(
+            name: "reject (tx, with hash)", message: .reject(MessageFixtures.rejectTx), command: "reject",
+            envelope: MessageVectors.rejectTxEnvelope, payload: MessageVectors.rejectTxPayload),
+        .init(
+            name: "reject (version, no hash)", message: .reject(MessageFixtures.rejectVersion), command: "reject",
+            envelope: MessageVectors.rejectVersionEnvelope, payload: MessageVectors.rejectVersionPayload),
+        .init(
+            name: "reject (unknown code)", message: .reject(MessageFixtures.rejectUnknownCode), command: "reject",
+            envelope: MessageVectors.rejectUnknownCodeEnvelope, payload: MessageVectors.rejectUnknownCodePayload),
+        .init(
+            name: "getstatus", message: .getStatus, command: "getstatus",
+            envelope: MessageVectors.getstatusEnvelope, payload: MessageVectors.getstatusPayload),
+        .init(
+            name: "status", message: .status(MessageFixtures.status), command: "status",
+            envelope: MessageVectors.statusEnvelope, payload: MessageVectors.statusPayload),
+        .init(
+            name: "status (no peers)", message: .status(MessageFixtures.statusNoPeers), command: "status",
+            envelope: MessageVectors.statusNoPeersEnvelope, payload: MessageVectors.statusNoPeersPayload),
     ]
 }
 
@@ -304,8 +338,10 @@ struct MessageCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func higherProtocolVersionDecodesAndTheLowerIsSpoken() throws {
-        guard case .version(let version) = try MessageCodec.decodePayload(
-            command: "version", payload: bytes(MessageVectors.versionHigherPayload)) else {
+        guard
+            case .version(let version) = try MessageCodec.decodePayload(
+                command: "version", payload: bytes(MessageVectors.versionHigherPayload))
+        else {
             Issue.record("not a version")
             return
         }
@@ -318,7 +354,10 @@ struct MessageCase: Sendable, CustomTestStringConvertible {
     }
 
     @Test func unknownInventoryTypeIsKept() throws {
-        guard case .inv(let inv) = try MessageCodec.decodePayload(command: "inv", payload: bytes(MessageVectors.invPayload)) else {
+        guard
+            case .inv(let inv) = try MessageCodec.decodePayload(
+                command: "inv", payload: bytes(MessageVectors.invPayload))
+        else {
             Issue.record("not an inv")
             return
         }
@@ -341,7 +380,9 @@ struct MessageCase: Sendable, CustomTestStringConvertible {
         #expect(decoded.message == .unknown(command: "sendcmpct", payload: bytes("010200000000000000")))
         #expect(decoded.byteCount == frame.count)
         #expect(codec.encode(decoded.message) == frame)
-        #expect(try MessageCodec.decodePayload(command: "sendcmpct", payload: []) == .unknown(command: "sendcmpct", payload: []))
+        #expect(
+            try MessageCodec.decodePayload(command: "sendcmpct", payload: [])
+                == .unknown(command: "sendcmpct", payload: []))
         // An all-NUL command is well formed: the empty command, unknown.
         let empty = Network.main.magic + [UInt8](repeating: 0, count: 12) + bytes("00000000") + bytes("5df6e0e2")
         #expect(try codec.decodeFrame(empty)?.message == .unknown(command: "", payload: []))

@@ -1,12 +1,15 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 /// A 24-byte envelope written by hand from Protocol.md §13.1: magic, the command bytes padded with
 /// NULs to 12, the length (u32 little-endian), a checksum.
-private func envelope(_ command: [UInt8], length: UInt32, checksum: [UInt8] = [0x5d, 0xf6, 0xe0, 0xe2],
-                      magic: [UInt8] = Network.main.magic) -> [UInt8] {
+private func envelope(
+    _ command: [UInt8], length: UInt32, checksum: [UInt8] = [0x5d, 0xf6, 0xe0, 0xe2],
+    magic: [UInt8] = Network.main.magic
+) -> [UInt8] {
     precondition(command.count <= 12)
     return magic + command + [UInt8](repeating: 0, count: 12 - command.count)
         + [UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24)] + checksum
@@ -30,12 +33,12 @@ private func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     }
 
     static let malformedCommands: [[UInt8]] = [
-        ascii("ver") + [0] + ascii("sion"),                   // a non-NUL byte after a NUL
-        ascii("ping") + [0, 0, 0, 0, 0, 0, 0] + ascii("x"),   // ... at the very end
-        ascii("ping") + [0x7f],                               // DEL
-        ascii("ping") + [0x1f],                               // a control byte
-        ascii("ping") + [0x0a],                               // newline
-        ascii("caf") + [0xc3, 0xa9],                          // non-ASCII (UTF-8 é)
+        ascii("ver") + [0] + ascii("sion"),  // a non-NUL byte after a NUL
+        ascii("ping") + [0, 0, 0, 0, 0, 0, 0] + ascii("x"),  // ... at the very end
+        ascii("ping") + [0x7f],  // DEL
+        ascii("ping") + [0x1f],  // a control byte
+        ascii("ping") + [0x0a],  // newline
+        ascii("caf") + [0xc3, 0xa9],  // non-ASCII (UTF-8 é)
         [0xff] + ascii("ping"),
     ]
 
@@ -49,8 +52,11 @@ private func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     @Test func printableCommandsAreWellFormed() throws {
         // Every printable byte is allowed (as Bitcoin); a full 12-byte command has no padding.
-        #expect(try codec.decodeFrame(envelope(ascii("a b~!"), length: 0))?.message == .unknown(command: "a b~!", payload: []))
-        #expect(try codec.decodeFrame(envelope(ascii("abcdefghijkl"), length: 0))?.message
+        #expect(
+            try codec.decodeFrame(envelope(ascii("a b~!"), length: 0))?.message
+                == .unknown(command: "a b~!", payload: []))
+        #expect(
+            try codec.decodeFrame(envelope(ascii("abcdefghijkl"), length: 0))?.message
                 == .unknown(command: "abcdefghijkl", payload: []))
         #expect(MessageHeader.isValidCommand("abcdefghijkl"))
         #expect(!MessageHeader.isValidCommand("abcdefghijklm"))
@@ -126,7 +132,9 @@ private func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     }
 
     @Test func streamOfSeveralFrames() throws {
-        let frames = [MessageCase.all[0], MessageCase.all[3], MessageCase.all[4], MessageCase.all[12], MessageCase.all[21]]
+        let frames = [
+            MessageCase.all[0], MessageCase.all[3], MessageCase.all[4], MessageCase.all[12], MessageCase.all[21],
+        ]
         let partial = Array(MessageCase.all[6].frame.prefix(30))
         let stream = frames.flatMap(\.frame) + partial
         var offset = 0
@@ -152,11 +160,14 @@ private func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
     }
 
     @Test func errorsDescribeThemselves() {
-        #expect(MessageError.wrongMagic(expected: Network.main.magic, found: Network.regtest.magic).description
+        #expect(
+            MessageError.wrongMagic(expected: Network.main.magic, found: Network.regtest.magic).description
                 == "wrong magic fa1bc05e (this network's is d9a17e54)")
-        #expect(MessageError.payloadTooLarge(command: "ping", length: 9, limit: 8).description
+        #expect(
+            MessageError.payloadTooLarge(command: "ping", length: 9, limit: 8).description
                 == "'ping' payload of 9 bytes exceeds its limit of 8")
-        #expect(MessageError.checksumMismatch(command: "ping", expected: 0x8c42_57a9, found: 0xf266_9a8d).description
+        #expect(
+            MessageError.checksumMismatch(command: "ping", expected: 0x8c42_57a9, found: 0xf266_9a8d).description
                 == "'ping' checksum mismatch: payload hashes to a957428c, envelope says 8d9a66f2")
     }
 }

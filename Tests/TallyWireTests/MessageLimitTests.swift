@@ -1,18 +1,23 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 /// Checks a payload fails to decode under `command` with exactly `error`.
-private func expectMalformed(_ command: String, _ payload: [UInt8], _ error: WireError,
-                             sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectMalformed(
+    _ command: String, _ payload: [UInt8], _ error: WireError,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(throws: MessageError.malformedPayload(command: command, error), sourceLocation: sourceLocation) {
         try MessageCodec.decodePayload(command: command, payload: payload)
     }
 }
 
 /// Checks a payload fails to decode under `command` with `WireError.invalidValue`.
-private func expectInvalidValue(_ command: String, _ payload: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectInvalidValue(
+    _ command: String, _ payload: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(sourceLocation: sourceLocation) {
         try MessageCodec.decodePayload(command: command, payload: payload)
     } throws: { error in
@@ -28,7 +33,8 @@ private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
         let expected: [String: Int] = [
             "version": 400, "verack": 0, "ping": 8, "pong": 8, "inv": 1_800_003, "getdata": 1_800_003,
             "notfound": 1_800_003, "getblocks": 3_269, "getheaders": 3_269, "headers": 162_003, "block": 1_048_576,
-            "tx": 1_048_576, "getaddr": 0, "addr": 30_003, "mempool": 0, "reject": 158, "getstatus": 0, "status": 286_105,
+            "tx": 1_048_576, "getaddr": 0, "addr": 30_003, "mempool": 0, "reject": 158, "getstatus": 0,
+            "status": 286_105,
         ]
         #expect(Set(MessageCodec.knownCommands) == Set(expected.keys))
         #expect(MessageCodec.knownCommands.count == 18)
@@ -74,10 +80,12 @@ private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
     @Test func stringsAboveTheirLimits() {
         // version: the 80 bytes before the user agent (from the Python vector), then a length of 257.
         let beforeUserAgent = Array(bytes(MessageVectors.versionPayload)[0..<80])
-        expectMalformed("version", beforeUserAgent + bytes("fd0101") + zeros(257 + 5), .countTooLarge(count: 257, limit: 256))
+        expectMalformed(
+            "version", beforeUserAgent + bytes("fd0101") + zeros(257 + 5), .countTooLarge(count: 257, limit: 256))
         // reject: a 13-byte message; a 112-byte reason.
         expectMalformed("reject", bytes("0d") + zeros(13 + 2), .countTooLarge(count: 13, limit: 12))
-        expectMalformed("reject", bytes("027478" + "42" + "70") + zeros(112 + 32), .countTooLarge(count: 112, limit: 111))
+        expectMalformed(
+            "reject", bytes("027478" + "42" + "70") + zeros(112 + 32), .countTooLarge(count: 112, limit: 111))
         // status: a peer whose user agent is 257 bytes.
         let peer = zeros(18) + [0] + bytes("fd0101") + zeros(257 + 8)
         expectMalformed("status", zeros(102) + [1] + peer, .countTooLarge(count: 257, limit: 256))
@@ -102,13 +110,15 @@ private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
         let getBlocks = GetBlocksMessage(locator: Array(repeating: hash, count: 101), hashStop: hash)
         let headers = HeadersMessage(headers: Array(repeating: Fixtures.header, count: 2_000))
         let addr = AddrMessage(entries: Array(repeating: MessageFixtures.addr.entries[0], count: 1_000))
-        let peer = StatusMessage.Peer(address: .unspecified, inbound: true, userAgent: String(repeating: "u", count: 256),
-                                      startHeight: 1, banScore: 2)
+        let peer = StatusMessage.Peer(
+            address: .unspecified, inbound: true, userAgent: String(repeating: "u", count: 256),
+            startHeight: 1, banScore: 2)
         let s = MessageFixtures.status
-        let status = StatusMessage(height: s.height, tipHash: s.tipHash, chainWork: s.chainWork,
-                                   bestHeaderHeight: s.bestHeaderHeight, mempoolTransactionCount: 1, mempoolBytes: 2,
-                                   mining: true, hashRate: 3, syncing: true, uptime: 4,
-                                   peers: Array(repeating: peer, count: 1_000))
+        let status = StatusMessage(
+            height: s.height, tipHash: s.tipHash, chainWork: s.chainWork,
+            bestHeaderHeight: s.bestHeaderHeight, mempoolTransactionCount: 1, mempoolBytes: 2,
+            mining: true, hashRate: 3, syncing: true, uptime: 4,
+            peers: Array(repeating: peer, count: 1_000))
         let cases: [(Message, Int)] = [
             (.inv(inv), 1_800_003), (.getBlocks(getBlocks), 3_269), (.headers(headers), 162_003),
             (.addr(addr), 30_003), (.status(status), 286_105), (.ping(PingMessage(nonce: 1)), 8),
@@ -124,7 +134,8 @@ private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
         }
         // The longest version and reject stay below their limits.
         #expect(MessageFixtures.versionMax.encoded.count == 344)
-        let reject = RejectMessage(message: "block", code: .invalid, reason: String(repeating: "r", count: 111), hash: hash)
+        let reject = RejectMessage(
+            message: "block", code: .invalid, reason: String(repeating: "r", count: 111), hash: hash)
         #expect(reject.encoded.count == 151)
         #expect(try RejectMessage(decoding: reject.encoded) == reject)
     }
@@ -146,7 +157,9 @@ private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
         let limit = MessageCodec.maximumPayloadSize(forCommand: c.command)
         if payload.count > limit {
             // The empty messages, ping and pong: one more byte is already over their limit.
-            #expect(throws: MessageError.payloadTooLarge(command: c.command, length: UInt64(payload.count), limit: limit)) {
+            #expect(
+                throws: MessageError.payloadTooLarge(command: c.command, length: UInt64(payload.count), limit: limit)
+            ) {
                 try MessageCodec.decodePayload(command: c.command, payload: payload)
             }
         } else {
@@ -180,7 +193,7 @@ private func zeros(_ n: Int) -> [UInt8] { [UInt8](repeating: 0, count: n) }
         version[version.count - 1] = 2
         expectInvalidValue("version", version)
         var status = bytes(MessageVectors.statusNoPeersPayload)
-        status[4 + 32 + 32 + 4 + 4 + 8] = 0xff   // mining
+        status[4 + 32 + 32 + 4 + 4 + 8] = 0xff  // mining
         expectInvalidValue("status", status)
     }
 

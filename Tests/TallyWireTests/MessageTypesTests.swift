@@ -1,6 +1,7 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 @Suite struct MessageTypesTests {
@@ -38,16 +39,18 @@ import TallyCrypto
         #expect(!v6.isIPv4)
         #expect(v6.ipv4 == nil)
         #expect(NetworkAddress.unspecified.description == "[::]:0")
-        #expect(throws: WireError.truncated(needed: 2, remaining: 1)) { try NetworkAddress(decoding: bytes("00000000000000000000ffff0102030422")) }
+        #expect(throws: WireError.truncated(needed: 2, remaining: 1)) {
+            try NetworkAddress(decoding: bytes("00000000000000000000ffff0102030422"))
+        }
     }
 
     @Test func protocolVersionNegotiation() {
         #expect(ProtocolVersion.current == 1)
         #expect(ProtocolVersion.minimumSupported == 1)
         #expect(ProtocolVersion.negotiate(peer: 1) == 1)
-        #expect(ProtocolVersion.negotiate(peer: 70015) == 1)   // higher: accepted, we speak ours
+        #expect(ProtocolVersion.negotiate(peer: 70015) == 1)  // higher: accepted, we speak ours
         #expect(ProtocolVersion.negotiate(peer: .max) == 1)
-        #expect(ProtocolVersion.negotiate(peer: 0) == nil)      // below the minimum: disconnect
+        #expect(ProtocolVersion.negotiate(peer: 0) == nil)  // below the minimum: disconnect
         #expect(ProtocolVersion.negotiate(peer: -1) == nil)
         #expect(ProtocolVersion.negotiate(peer: 2, local: 3) == 2)
         #expect(ProtocolVersion.negotiate(peer: 5, local: 3) == 3)
@@ -59,8 +62,9 @@ import TallyCrypto
         #expect(InventoryType.block.rawValue == 2)
         #expect(InventoryType(rawValue: 0).description == "unknown(0)")
         #expect(!InventoryType(rawValue: 3).isKnown)
-        #expect([RejectCode.malformed, .invalid, .obsolete, .duplicate, .nonstandard, .insufficientFee, .checkpoint]
-                    .map(\.rawValue) == [0x01, 0x10, 0x11, 0x12, 0x40, 0x42, 0x43])
+        #expect(
+            [RejectCode.malformed, .invalid, .obsolete, .duplicate, .nonstandard, .insufficientFee, .checkpoint]
+                .map(\.rawValue) == [0x01, 0x10, 0x11, 0x12, 0x40, 0x42, 0x43])
         #expect(RejectCode(rawValue: 0x99).description == "code 153")
     }
 
@@ -72,7 +76,8 @@ import TallyCrypto
         #expect(accents.reason == String(repeating: "é", count: 55))
         #expect(accents.reason.utf8.count == 110)
         #expect(try RejectMessage(decoding: accents.encoded) == accents)
-        #expect(RejectMessage.carriesHash("block") && RejectMessage.carriesHash("tx") && !RejectMessage.carriesHash("inv"))
+        #expect(
+            RejectMessage.carriesHash("block") && RejectMessage.carriesHash("tx") && !RejectMessage.carriesHash("inv"))
     }
 
     @Test func chainWork() {
@@ -101,8 +106,11 @@ import TallyCrypto
         #expect(Array(encoded[4..<8]) == Array("TLYD".utf8))
         #expect(Array(encoded[20..<22]) == [0x1d, 0x22])
         #expect(Array(encoded[26..<58]) == MessageFixtures.work.bigEndianBytes)
-        #expect(try DiscoveryAnnouncement(decoding: bytes(MessageVectors.announcement), network: .main) == Self.announcement)
-        #expect(try DiscoveryAnnouncement(decoding: bytes(MessageVectors.announcementRegtest), network: .regtest)
+        #expect(
+            try DiscoveryAnnouncement(decoding: bytes(MessageVectors.announcement), network: .main) == Self.announcement
+        )
+        #expect(
+            try DiscoveryAnnouncement(decoding: bytes(MessageVectors.announcementRegtest), network: .regtest)
                 == Self.announcementRegtest)
     }
 

@@ -1,6 +1,7 @@
+import TallyCrypto
 import TallyTestSupport
 import Testing
-import TallyCrypto
+
 @testable import TallyWire
 
 /// The target a compact "bits" value encodes (Protocol.md §2), as 32 big-endian bytes. Written out by
@@ -30,11 +31,14 @@ func meets(_ hash: Hash256, bits: UInt32) -> Bool {
 
     @Test func targetHelper() {
         // Python: m << 8 * (e - 3)
-        #expect(Hex.encode(targetBigEndian(bits: 0x1e00_ffff))
+        #expect(
+            Hex.encode(targetBigEndian(bits: 0x1e00_ffff))
                 == "000000ffff000000000000000000000000000000000000000000000000000000")
-        #expect(Hex.encode(targetBigEndian(bits: 0x207f_ffff))
+        #expect(
+            Hex.encode(targetBigEndian(bits: 0x207f_ffff))
                 == "7fffff0000000000000000000000000000000000000000000000000000000000")
-        #expect(Hex.encode(targetBigEndian(bits: 0x1d00_ffff))
+        #expect(
+            Hex.encode(targetBigEndian(bits: 0x1d00_ffff))
                 == "00000000ffff0000000000000000000000000000000000000000000000000000")
     }
 
@@ -50,8 +54,9 @@ func meets(_ hash: Hash256, bits: UInt32) -> Bool {
         let genesis = network.parameters.genesis
         #expect(meets(genesis.hash, bits: genesis.header.bits))
         // And the target is no easier than the network's proof-of-work limit.
-        #expect(!targetBigEndian(bits: network.parameters.powLimitBits)
-                    .lexicographicallyPrecedes(targetBigEndian(bits: genesis.header.bits)))
+        #expect(
+            !targetBigEndian(bits: network.parameters.powLimitBits)
+                .lexicographicallyPrecedes(targetBigEndian(bits: genesis.header.bits)))
     }
 
     @Test func mainGenesisIsRealWork() {

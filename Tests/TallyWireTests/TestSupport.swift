@@ -1,5 +1,6 @@
 import TallyCrypto
 import TallyTestSupport
+
 @testable import TallyWire
 
 /// Test fixtures, with their expected encodings computed in Python.
@@ -13,7 +14,8 @@ enum Fixtures {
         previousBlockHash: Hash256(bytes: Array(UInt8(0x00)..<0x20)),
         merkleRoot: Hash256(bytes: Array(UInt8(0x20)..<0x40)),
         time: 1_700_000_123, bits: 0x1d00_ffff, nonce: 0xdead_beef)
-    static let headerHex = "01000020000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    static let headerHex =
+        "01000020000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
         + "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f7bf15365ffff001defbeadde"
     /// sha256d(header), wire order.
     static let headerHashWire = "07aec2ec440b3aa30550a4fc4f7fd23d359aa165e956fe105824e46682bdd79b"
@@ -27,17 +29,20 @@ enum Fixtures {
     /// input 1 spends (bytes 80…9f, 7) with key a0…bf and signature c0…ff; outputs 5,000,000,000 to
     /// c8…db and 0x0102030405060708 to dc…ef.
     static let inputs = [
-        TxInput(outpoint: OutPoint(txid: Hash256(bytes: range(0..<32)), index: 0x0102_0304),
-                publicKey: range(32..<64), signature: range(64..<128)),
-        TxInput(outpoint: OutPoint(txid: Hash256(bytes: range(128..<160)), index: 7),
-                publicKey: range(160..<192), signature: range(192..<256)),
+        TxInput(
+            outpoint: OutPoint(txid: Hash256(bytes: range(0..<32)), index: 0x0102_0304),
+            publicKey: range(32..<64), signature: range(64..<128)),
+        TxInput(
+            outpoint: OutPoint(txid: Hash256(bytes: range(128..<160)), index: 7),
+            publicKey: range(160..<192), signature: range(192..<256)),
     ]
     static let outputs = [
         TxOutput(amount: 5_000_000_000, address: AddressHash(bytes: range(200..<220))!),
         TxOutput(amount: 0x0102_0304_0506_0708, address: AddressHash(bytes: range(220..<240))!),
     ]
     static let transaction = Transaction(version: 2, inputs: inputs, outputs: outputs)
-    static let transactionHex = "02000000"
+    static let transactionHex =
+        "02000000"
         + "02"
         + "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" + "04030201"
         + "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
@@ -60,11 +65,14 @@ enum Fixtures {
     // MARK: Coinbase
 
     /// height 0x01020304, extra nonce 0x1122334455667788, tag "hello"; pays 50 coins to 00…00.
-    static let coinbaseData = CoinbaseData(height: 0x0102_0304, extraNonce: 0x1122_3344_5566_7788, tag: Array("hello".utf8))
+    static let coinbaseData = CoinbaseData(
+        height: 0x0102_0304, extraNonce: 0x1122_3344_5566_7788, tag: Array("hello".utf8))
     static let coinbaseFieldHex = "04030201887766554433221168656c6c6f000000000000000000000000000000"
     static let coinbase = Transaction.coinbase(
-        coinbaseData, outputs: [TxOutput(amount: 5_000_000_000, address: AddressHash(bytes: [UInt8](repeating: 0, count: 20))!)])
-    static let coinbaseHex = "01000000" + "01"
+        coinbaseData,
+        outputs: [TxOutput(amount: 5_000_000_000, address: AddressHash(bytes: [UInt8](repeating: 0, count: 20))!)])
+    static let coinbaseHex =
+        "01000000" + "01"
         + String(repeating: "00", count: 32) + "ffffffff" + coinbaseFieldHex + String(repeating: "00", count: 64)
         + "01" + "00f2052a01000000" + String(repeating: "00", count: 20)
     static let coinbaseTxidWire = "b4ef3ac08727fd1dc8c41cfe014f2bb65643381df4a2278bd5064b04b3b90c2f"

@@ -16,8 +16,10 @@ public struct DiscoveryAnnouncement: Hashable, Sendable {
     public let bestHeight: UInt32
     public let chainWork: ChainWork
 
-    public init(network: Network, protocolVersion: UInt32 = UInt32(ProtocolVersion.current), nodeNonce: UInt64,
-                port: UInt16, bestHeight: UInt32, chainWork: ChainWork) {
+    public init(
+        network: Network, protocolVersion: UInt32 = UInt32(ProtocolVersion.current), nodeNonce: UInt64,
+        port: UInt16, bestHeight: UInt32, chainWork: ChainWork
+    ) {
         self.network = network
         self.protocolVersion = protocolVersion
         self.nodeNonce = nodeNonce
@@ -43,8 +45,9 @@ public struct DiscoveryAnnouncement: Hashable, Sendable {
     public init(decoding bytes: [UInt8], network: Network) throws(MessageError) {
         // The length first: the magic and tag of a datagram of the wrong size mean nothing.
         guard bytes.count == Self.size else {
-            throw .malformedAnnouncement(bytes.count < Self.size
-                ? .truncated(needed: Self.size, remaining: bytes.count) : .trailingBytes(bytes.count - Self.size))
+            throw .malformedAnnouncement(
+                bytes.count < Self.size
+                    ? .truncated(needed: Self.size, remaining: bytes.count) : .trailingBytes(bytes.count - Self.size))
         }
         let magic = Array(bytes[0..<4])
         guard magic == network.magic else { throw .wrongMagic(expected: network.magic, found: magic) }
@@ -53,9 +56,10 @@ public struct DiscoveryAnnouncement: Hashable, Sendable {
         }
         var reader = ByteReader(Array(bytes[8...]))
         do throws(WireError) {
-            self.init(network: network, protocolVersion: try reader.readUInt32(), nodeNonce: try reader.readUInt64(),
-                      port: try reader.readUInt16(), bestHeight: try reader.readUInt32(),
-                      chainWork: try reader.readChainWork())
+            self.init(
+                network: network, protocolVersion: try reader.readUInt32(), nodeNonce: try reader.readUInt64(),
+                port: try reader.readUInt16(), bestHeight: try reader.readUInt32(),
+                chainWork: try reader.readChainWork())
             try reader.expectEnd()
         } catch {
             throw .malformedAnnouncement(error)

@@ -34,7 +34,9 @@ public struct InventoryVector: Hashable, Sendable, WireCodable, CustomStringConv
         self.hash = hash
     }
 
-    public static func transaction(_ txid: Hash256) -> InventoryVector { InventoryVector(type: .transaction, hash: txid) }
+    public static func transaction(_ txid: Hash256) -> InventoryVector {
+        InventoryVector(type: .transaction, hash: txid)
+    }
     public static func block(_ hash: Hash256) -> InventoryVector { InventoryVector(type: .block, hash: hash) }
 
     public func encode(to writer: inout ByteWriter) {
@@ -69,7 +71,10 @@ extension InventoryListPayload {
 
     public init(from reader: inout ByteReader) throws(WireError) {
         let count = try reader.readCount(minimumItemSize: InventoryVector.encodedSize, limit: Self.maximumCount)
-        self.init(inventory: try reader.readItems(count) { (r: inout ByteReader) throws(WireError) in try InventoryVector(from: &r) })
+        self.init(
+            inventory: try reader.readItems(count) { (r: inout ByteReader) throws(WireError) in
+                try InventoryVector(from: &r)
+            })
     }
 }
 

@@ -54,7 +54,8 @@ public struct MessageCodec: Sendable {
     public func encode(_ message: Message) -> [UInt8] {
         let payload = message.payload
         let limit = MessageCodec.maximumPayloadSize(forCommand: message.command)
-        precondition(payload.count <= limit, "'\(message.command)' payload of \(payload.count) bytes over its limit \(limit)")
+        precondition(
+            payload.count <= limit, "'\(message.command)' payload of \(payload.count) bytes over its limit \(limit)")
         return MessageHeader(network: network, command: message.command, payload: payload).encoded + payload
     }
 
@@ -71,7 +72,9 @@ public struct MessageCodec: Sendable {
         do throws(WireError) {
             switch command {
             case VersionMessage.command: return .version(try VersionMessage(decoding: payload))
-            case VerackMessage.command: _ = try VerackMessage(decoding: payload); return .verack
+            case VerackMessage.command:
+                _ = try VerackMessage(decoding: payload)
+                return .verack
             case PingMessage.command: return .ping(try PingMessage(decoding: payload))
             case PongMessage.command: return .pong(try PongMessage(decoding: payload))
             case InvMessage.command: return .inv(try InvMessage(decoding: payload))
@@ -82,11 +85,17 @@ public struct MessageCodec: Sendable {
             case HeadersMessage.command: return .headers(try HeadersMessage(decoding: payload))
             case Block.command: return .block(try Block(decoding: payload))
             case Transaction.command: return .tx(try Transaction(decoding: payload))
-            case GetAddrMessage.command: _ = try GetAddrMessage(decoding: payload); return .getAddr
+            case GetAddrMessage.command:
+                _ = try GetAddrMessage(decoding: payload)
+                return .getAddr
             case AddrMessage.command: return .addr(try AddrMessage(decoding: payload))
-            case MempoolMessage.command: _ = try MempoolMessage(decoding: payload); return .mempool
+            case MempoolMessage.command:
+                _ = try MempoolMessage(decoding: payload)
+                return .mempool
             case RejectMessage.command: return .reject(try RejectMessage(decoding: payload))
-            case GetStatusMessage.command: _ = try GetStatusMessage(decoding: payload); return .getStatus
+            case GetStatusMessage.command:
+                _ = try GetStatusMessage(decoding: payload)
+                return .getStatus
             case StatusMessage.command: return .status(try StatusMessage(decoding: payload))
             default: return .unknown(command: command, payload: payload)
             }
@@ -100,10 +109,13 @@ public struct MessageCodec: Sendable {
     /// checked as soon as its 24 bytes are in, so a wrong magic, a malformed command or an oversize
     /// length throws without waiting for the payload; then a checksum mismatch or a malformed
     /// payload throws. After any error the stream cannot be trusted: close the connection.
-    public func decodeFrame(_ buffer: [UInt8], at offset: Int = 0) throws(MessageError) -> (message: Message, byteCount: Int)? {
+    public func decodeFrame(
+        _ buffer: [UInt8], at offset: Int = 0
+    ) throws(MessageError) -> (message: Message, byteCount: Int)? {
         precondition(offset >= 0 && offset <= buffer.count, "offset outside the buffer")
         guard buffer.count - offset >= MessageHeader.size else { return nil }
-        let header = try MessageHeader(decoding: Array(buffer[offset..<(offset + MessageHeader.size)]), network: network)
+        let header = try MessageHeader(
+            decoding: Array(buffer[offset..<(offset + MessageHeader.size)]), network: network)
         let start = offset + MessageHeader.size
         guard buffer.count - start >= header.payloadLength else { return nil }
         let payload = Array(buffer[start..<(start + header.payloadLength)])

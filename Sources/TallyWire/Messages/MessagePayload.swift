@@ -62,7 +62,8 @@ extension ByteReader {
     }
 
     /// Reads `count` items (a count already checked against the remaining bytes).
-    mutating func readItems<T>(_ count: Int, _ read: (inout ByteReader) throws(WireError) -> T) throws(WireError) -> [T] {
+    mutating func readItems<T>(_ count: Int, _ read: (inout ByteReader) throws(WireError) -> T) throws(WireError) -> [T]
+    {
         var items: [T] = []
         items.reserveCapacity(count)
         for _ in 0..<count { items.append(try read(&self)) }

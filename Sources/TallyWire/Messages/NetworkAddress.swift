@@ -44,8 +44,10 @@ public struct NetworkAddress: Hashable, Sendable, WireCodable, CustomStringConve
             i = j + 1
         }
         let hex = groups.map { String($0, radix: 16) }
-        let text = best.length >= 2
-            ? hex[..<best.start].joined(separator: ":") + "::" + hex[(best.start + best.length)...].joined(separator: ":")
+        let text =
+            best.length >= 2
+            ? hex[..<best.start].joined(separator: ":") + "::"
+                + hex[(best.start + best.length)...].joined(separator: ":")
             : hex.joined(separator: ":")
         return "[\(text)]:\(port)"
     }

@@ -12,7 +12,8 @@ public struct StatusMessage: MessagePayload {
     /// start height `i32` | ban score `u32`.
     public struct Peer: Hashable, Sendable, WireCodable {
         /// 18 + 1 + (3 + 256) + 4 + 4 = 286.
-        public static let maximumEncodedSize = NetworkAddress.encodedSize + 1 + 3 + VersionMessage.maximumUserAgentLength + 8
+        public static let maximumEncodedSize =
+            NetworkAddress.encodedSize + 1 + 3 + VersionMessage.maximumUserAgentLength + 8
         static let minimumEncodedSize = NetworkAddress.encodedSize + 1 + 1 + 8
 
         public let address: NetworkAddress
@@ -23,7 +24,8 @@ public struct StatusMessage: MessagePayload {
 
         /// Traps if `userAgent` is longer than 256 bytes.
         public init(address: NetworkAddress, inbound: Bool, userAgent: String, startHeight: Int32, banScore: UInt32) {
-            precondition(userAgent.utf8.count <= VersionMessage.maximumUserAgentLength, "user agent longer than 256 bytes")
+            precondition(
+                userAgent.utf8.count <= VersionMessage.maximumUserAgentLength, "user agent longer than 256 bytes")
             self.address = address
             self.inbound = inbound
             self.userAgent = userAgent
@@ -68,9 +70,11 @@ public struct StatusMessage: MessagePayload {
     public let peers: [Peer]
 
     /// Traps if `peers` holds more than 1,000 entries.
-    public init(height: UInt32, tipHash: Hash256, chainWork: ChainWork, bestHeaderHeight: UInt32,
-                mempoolTransactionCount: UInt32, mempoolBytes: UInt64, mining: Bool, hashRate: UInt64,
-                syncing: Bool, uptime: UInt64, peers: [Peer]) {
+    public init(
+        height: UInt32, tipHash: Hash256, chainWork: ChainWork, bestHeaderHeight: UInt32,
+        mempoolTransactionCount: UInt32, mempoolBytes: UInt64, mining: Bool, hashRate: UInt64,
+        syncing: Bool, uptime: UInt64, peers: [Peer]
+    ) {
         checkCount(peers.count, Self.maximumPeerCount, Self.command)
         self.height = height
         self.tipHash = tipHash

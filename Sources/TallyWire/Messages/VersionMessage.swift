@@ -29,10 +29,12 @@ public struct VersionMessage: MessagePayload {
     public let relay: Bool
 
     /// Traps if `userAgent` is longer than 256 bytes.
-    public init(protocolVersion: Int32 = ProtocolVersion.current, services: ServiceFlags, timestamp: Int64,
-                receiverServices: ServiceFlags, receiverAddress: NetworkAddress,
-                senderServices: ServiceFlags, senderAddress: NetworkAddress,
-                nonce: UInt64, userAgent: String, startHeight: Int32, relay: Bool) {
+    public init(
+        protocolVersion: Int32 = ProtocolVersion.current, services: ServiceFlags, timestamp: Int64,
+        receiverServices: ServiceFlags, receiverAddress: NetworkAddress,
+        senderServices: ServiceFlags, senderAddress: NetworkAddress,
+        nonce: UInt64, userAgent: String, startHeight: Int32, relay: Bool
+    ) {
         precondition(userAgent.utf8.count <= Self.maximumUserAgentLength, "user agent longer than 256 bytes")
         self.protocolVersion = protocolVersion
         self.services = services

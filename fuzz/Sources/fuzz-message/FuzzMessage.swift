@@ -36,9 +36,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if mode & 0x40 != 0 { fixChecksums(&bytes) }
     var offset = 0
     while let frame = try? codec.decodeFrame(bytes, at: offset) {
-        precondition(frame.byteCount >= MessageHeader.size && offset + frame.byteCount <= bytes.count, "frame size out of bounds")
-        precondition(codec.encode(frame.message) == Array(bytes[offset..<(offset + frame.byteCount)]),
-                     "\(frame.message.command) frame did not round-trip")
+        precondition(
+            frame.byteCount >= MessageHeader.size && offset + frame.byteCount <= bytes.count, "frame size out of bounds"
+        )
+        precondition(
+            codec.encode(frame.message) == Array(bytes[offset..<(offset + frame.byteCount)]),
+            "\(frame.message.command) frame did not round-trip")
         offset += frame.byteCount
     }
     return 0

@@ -48,13 +48,15 @@ final class LogRecorder: @unchecked Sendable {
     private var penaltyCount = 0
 
     func reset() {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         highestScore = 0
         penaltyCount = 0
     }
 
     var highest: (score: Int, penalties: Int) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return (highestScore, penaltyCount)
     }
 
@@ -62,8 +64,10 @@ final class LogRecorder: @unchecked Sendable {
     func record(_ line: String) {
         if verbose { FileHandle.standardError.write(Data("  log: \(line)\n".utf8)) }
         guard line.hasSuffix(")"), let range = line.range(of: "(score ", options: .backwards),
-              let score = Int(line[range.upperBound...].dropLast()) else { return }
-        lock.lock(); defer { lock.unlock() }
+            let score = Int(line[range.upperBound...].dropLast())
+        else { return }
+        lock.lock()
+        defer { lock.unlock() }
         highestScore = max(highestScore, score)
         penaltyCount += 1
     }
@@ -110,10 +114,12 @@ final class Harness: @unchecked Sendable {
         // SQLite's fsyncs cost nothing there.
         let shm = URL(fileURLWithPath: "/dev/shm")
         var isDirectory: ObjCBool = false
-        let base = FileManager.default.fileExists(atPath: shm.path, isDirectory: &isDirectory) && isDirectory.boolValue
-            && FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
+        let base =
+            FileManager.default.fileExists(atPath: shm.path, isDirectory: &isDirectory) && isDirectory.boolValue
+                && FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
         // A process that crashed left its directory behind: remove those of processes gone.
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? [] where name.hasPrefix("fuzz-peer-") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
+        where name.hasPrefix("fuzz-peer-") {
             let parts = name.split(separator: "-")
             if parts.count == 4, let pid = Int32(parts[2]), kill(pid, 0) != 0, errno == ESRCH {
                 try? FileManager.default.removeItem(at: base.appendingPathComponent(name))
@@ -132,9 +138,10 @@ final class Harness: @unchecked Sendable {
             let chain = try! ChainState(store: store, parameters: parameters)
             for _ in 0..<initialHeight {
                 let parent = chain.tip
-                let block = ProofOfWork.solve(BlockAssembler.block(
-                    on: parent, transactions: [], fees: 0, payTo: fuzzAddress, now: parent.header.time + 1,
-                    parameters: parameters, tag: Array("fuzz-peer".utf8)))
+                let block = ProofOfWork.solve(
+                    BlockAssembler.block(
+                        on: parent, transactions: [], fees: 0, payTo: fuzzAddress, now: parent.header.time + 1,
+                        parameters: parameters, tag: Array("fuzz-peer".utf8)))
                 _ = try! chain.acceptBlock(block)
                 precondition(chain.tip.hash == block.hash, "the initial chain did not grow")
                 coinbases.append(block.transactions[0])
@@ -148,17 +155,21 @@ final class Harness: @unchecked Sendable {
         let summary = node.summary()
         initialTip = summary.tipHash
         initialHeaderCount = node.sync { state in state.chain.index.entries.count }
-        genesisWork = node.sync { state in ChainWork(bigEndianBytes: state.chain.index.genesis.chainWork.bigEndianBytes)! }
+        genesisWork = node.sync { state in
+            ChainWork(bigEndianBytes: state.chain.index.genesis.chainWork.bigEndianBytes)!
+        }
         precondition(summary.height == initialHeight)
         atexit {
             let harness = Harness.shared
             try? FileManager.default.removeItem(at: harness.directory)
             if environment("FUZZ_PEER_STATS") != nil {
-                FileHandle.standardError.write(Data("""
-                    fuzz-peer: \(harness.inputs) inputs, \(harness.resets) node resets \
-                    (\(harness.resetNanoseconds / 1_000_000) ms), running \(harness.runNanoseconds / 1_000_000) ms
+                FileHandle.standardError.write(
+                    Data(
+                        """
+                        fuzz-peer: \(harness.inputs) inputs, \(harness.resets) node resets \
+                        (\(harness.resetNanoseconds / 1_000_000) ms), running \(harness.runNanoseconds / 1_000_000) ms
 
-                    """.utf8))
+                        """.utf8))
             }
         }
     }

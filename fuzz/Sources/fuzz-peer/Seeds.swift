@@ -28,7 +28,8 @@ enum Seeds {
 
     static let handshake: UInt8 = 2
     static let ping: UInt8 = 2, getHeaders: UInt8 = 8, raw: UInt8 = 19, unknown: UInt8 = 18
-    static let buildBlock: UInt8 = 20, builtBlocks: UInt8 = 21, buildTx: UInt8 = 22, inv: UInt8 = 23, getData: UInt8 = 24
+    static let buildBlock: UInt8 = 20, builtBlocks: UInt8 = 21, buildTx: UInt8 = 22, inv: UInt8 = 23,
+        getData: UInt8 = 24
     static let locator: UInt8 = 25
 
     static func all() -> [(String, [UInt8])] {
@@ -72,9 +73,11 @@ enum Seeds {
 
         // A transaction spending the initial chain's first coinbase: announced, then sent.
         let coinbase = harness.coinbases[0]
-        let tx = Transaction(inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: fuzzKey.publicKey)],
-                             outputs: [TxOutput(amount: coinbase.outputs[0].amount - 10_000, address: fuzzAddress)])
-            .signed(with: [fuzzKey], parameters: parameters)
+        let tx = Transaction(
+            inputs: [TxInput(outpoint: OutPoint(txid: coinbase.txid, index: 0), publicKey: fuzzKey.publicKey)],
+            outputs: [TxOutput(amount: coinbase.outputs[0].amount - 10_000, address: fuzzAddress)]
+        )
+        .signed(with: [fuzzKey], parameters: parameters)
         input = Input(setup: handshake)
         input.message(.inv(InvMessage(inventory: [.transaction(tx.txid)])))
         input.message(.tx(tx))
@@ -107,8 +110,10 @@ enum Seeds {
         seeds.append(("handshake-harness-reorg", input.bytes))
 
         // Each broken rule of the block operation, on the tip (a block with a transaction).
-        let rules = ["coinbase-amount", "merkle-root", "time-too-old", "time-too-new", "bits", "duplicate-tx",
-                     "no-coinbase", "coinbase-height", "proof-of-work", "two-coinbases"]
+        let rules = [
+            "coinbase-amount", "merkle-root", "time-too-old", "time-too-new", "bits", "duplicate-tx",
+            "no-coinbase", "coinbase-height", "proof-of-work", "two-coinbases",
+        ]
         for (corruption, rule) in zip(UInt8(4)..<14, rules) {
             input = Input(setup: handshake | 0x04)
             input.op(buildTx, corruption % 11, 0x00, 0x04)
@@ -126,15 +131,22 @@ enum Seeds {
         input.op(buildTx, 0x0A, 0x07, 0x04)
         input.op(buildTx, 0x0B, 0x00, 0x04)
         seeds.append(("handshake-harness-policy-transactions", input.bytes))
-        for (flags, rule) in [(UInt8(0x10), "duplicate-input"), (0x20, "outputs-above-inputs"), (0x08, "bad-signature")] {
+        for (flags, rule) in [
+            (UInt8(0x10), "duplicate-input"), (0x20, "outputs-above-inputs"), (0x08, "bad-signature"),
+        ] {
             input = Input(setup: handshake)
             input.op(buildTx, 0x04, flags, 0x04)
             seeds.append(("handshake-harness-invalid-transaction-\(rule)", input.bytes))
         }
 
         input = Input(setup: handshake)
-        input.message(.addr(AddrMessage(entries: [AddrMessage.Entry(time: 1_795_392_000, services: .network,
-                                                                     address: NetworkAddress(ipv4: [10, 0, 0, 3], port: 18733))])))
+        input.message(
+            .addr(
+                AddrMessage(entries: [
+                    AddrMessage.Entry(
+                        time: 1_795_392_000, services: .network,
+                        address: NetworkAddress(ipv4: [10, 0, 0, 3], port: 18733))
+                ])))
         input.message(.getAddr)
         input.frame(unknown, [1, 2, 3])
         input.message(.reject(RejectMessage(message: "tx", code: .invalid, reason: "fuzz", hash: .zero)))
@@ -162,10 +174,16 @@ enum Seeds {
         seeds.append(("handshake-raw-split-frames", input.bytes))
 
         input = Input(setup: 0)
-        input.frame(raw, Array(codec.encode(.version(VersionMessage(
-            services: .network, timestamp: 0, receiverServices: .network, receiverAddress: .unspecified,
-            senderServices: .network, senderAddress: .unspecified, nonce: 9, userAgent: "/seed/", startHeight: 5,
-            relay: false)))))
+        input.frame(
+            raw,
+            Array(
+                codec.encode(
+                    .version(
+                        VersionMessage(
+                            services: .network, timestamp: 0, receiverServices: .network, receiverAddress: .unspecified,
+                            senderServices: .network, senderAddress: .unspecified, nonce: 9, userAgent: "/seed/",
+                            startHeight: 5,
+                            relay: false)))))
         input.message(.verack)
         input.message(.getHeaders(GetHeadersMessage(locator: [tip])))
         seeds.append(("raw-version-then-verack-getheaders", input.bytes))
@@ -173,12 +191,18 @@ enum Seeds {
     }
 
     static func header(on parent: Hash256, height: UInt32, time: UInt32, extraNonce: UInt64) -> Block {
-        let coinbase = Transaction.coinbase(CoinbaseData(height: height, extraNonce: extraNonce, tag: Array("seed".utf8)),
-                                            outputs: [TxOutput(amount: Subsidy.amount(height: height, parameters: parameters),
-                                                               address: fuzzAddress)])
-        return Block(header: BlockHeader(version: 1, previousBlockHash: parent, merkleRoot: MerkleTree.root([coinbase.wtxid]),
-                                         time: time, bits: parameters.powLimitBits, nonce: 0),
-                     transactions: [coinbase])
+        let coinbase = Transaction.coinbase(
+            CoinbaseData(height: height, extraNonce: extraNonce, tag: Array("seed".utf8)),
+            outputs: [
+                TxOutput(
+                    amount: Subsidy.amount(height: height, parameters: parameters),
+                    address: fuzzAddress)
+            ])
+        return Block(
+            header: BlockHeader(
+                version: 1, previousBlockHash: parent, merkleRoot: MerkleTree.root([coinbase.wtxid]),
+                time: time, bits: parameters.powLimitBits, nonce: 0),
+            transactions: [coinbase])
     }
 
     static func solved(_ block: Block) -> Block { ProofOfWork.solve(block) }

@@ -58,8 +58,9 @@ struct Session {
         // has no hook for it, so the node makes no outbound connections of its own here.
         configuration.targetOutbound = 0
         configuration.banning = (input.first ?? 0) & 0x04 == 0
-        peerNetwork = PeerNetwork(configuration: configuration, services: harness.node, logger: harness.logger,
-                                  loop: loop, offLoop: { $0() })
+        peerNetwork = PeerNetwork(
+            configuration: configuration, services: harness.node, logger: harness.logger,
+            loop: loop, offLoop: { $0() })
         channel = EmbeddedChannel(loop: loop)
         lastWork = harness.genesisWork
         knownTip = harness.initialTip
@@ -96,7 +97,9 @@ struct Session {
         loop.run()
         collectOutbound()
         precondition(channel.isActive, "the channel did not become active")
-        precondition(sent.contains { if case .version = $0 { true } else { false } }, "the node did not send its version on connecting")
+        precondition(
+            sent.contains { if case .version = $0 { true } else { false } },
+            "the node did not send its version on connecting")
         checkInvariants(after: "connecting")
 
         let setup = byte() ?? 0
@@ -155,7 +158,9 @@ struct Session {
     mutating func sendFrame(command: String, payload: [UInt8]) {
         let header = MessageHeader(network: network, command: command, payload: payload)
         let decoded = try? MessageCodec.decodePayload(command: command, payload: payload)
-        deliver(header.encoded + payload, label: "\(command.isEmpty ? "\"\"" : command) \(payload.count) bytes", expecting: decoded)
+        deliver(
+            header.encoded + payload, label: "\(command.isEmpty ? "\"\"" : command) \(payload.count) bytes",
+            expecting: decoded)
     }
 
     mutating func send(_ message: Message, label: String? = nil) {
@@ -181,7 +186,9 @@ struct Session {
         announceNewTip()
         let penalties = LogRecorder.shared.highest
         if penalties.score >= BanScore.threshold {
-            precondition(!channel.isActive, "\(label): a peer with a misbehaviour score of \(penalties.score) is still connected")
+            precondition(
+                !channel.isActive, "\(label): a peer with a misbehaviour score of \(penalties.score) is still connected"
+            )
         }
         if wasReady, channel.isActive, let message { checkAnswer(to: message, label: label) }
         checkInvariants(after: label)
@@ -234,15 +241,22 @@ struct Session {
     func checkAnswer(to message: Message, label: String) {
         switch message {
         case .ping(let ping):
-            precondition(sent.contains { if case .pong(let pong) = $0 { pong.nonce == ping.nonce } else { false } },
-                         "\(label): no pong for a ping after the handshake")
+            precondition(
+                sent.contains { if case .pong(let pong) = $0 { pong.nonce == ping.nonce } else { false } },
+                "\(label): no pong for a ping after the handshake")
         case .getStatus:
             let summary = node.summary()
-            precondition(sent.contains {
-                if case .status(let status) = $0 { status.height == summary.height && status.tipHash == summary.tipHash } else { false }
-            }, "\(label): no status, or one that is not the node's, for a getstatus")
+            precondition(
+                sent.contains {
+                    if case .status(let status) = $0 {
+                        status.height == summary.height && status.tipHash == summary.tipHash
+                    } else {
+                        false
+                    }
+                }, "\(label): no status, or one that is not the node's, for a getstatus")
         case .mempool:
-            precondition(sent.contains { if case .inv = $0 { true } else { false } }, "\(label): no inv for a mempool request")
+            precondition(
+                sent.contains { if case .inv = $0 { true } else { false } }, "\(label): no inv for a mempool request")
         default:
             break
         }
@@ -251,27 +265,36 @@ struct Session {
     mutating func checkInvariants(after label: String) {
         let first = node.summary()
         let second = node.summary()
-        precondition(first.height == second.height && first.tipHash == second.tipHash && first.chainWork == second.chainWork
-                     && first.bestHeaderHeight == second.bestHeaderHeight && first.syncing == second.syncing
-                     && first.mempoolCount == second.mempoolCount && first.mempoolBytes == second.mempoolBytes
-                     && first.mining == second.mining,
-                     "\(label): two summaries in a row differ: \(first) / \(second)")
-        precondition(first.height <= first.bestHeaderHeight, "\(label): tip height \(first.height) above best header \(first.bestHeaderHeight)")
+        precondition(
+            first.height == second.height && first.tipHash == second.tipHash && first.chainWork == second.chainWork
+                && first.bestHeaderHeight == second.bestHeaderHeight && first.syncing == second.syncing
+                && first.mempoolCount == second.mempoolCount && first.mempoolBytes == second.mempoolBytes
+                && first.mining == second.mining,
+            "\(label): two summaries in a row differ: \(first) / \(second)")
+        precondition(
+            first.height <= first.bestHeaderHeight,
+            "\(label): tip height \(first.height) above best header \(first.bestHeaderHeight)")
         precondition(!(first.chainWork < harness.genesisWork), "\(label): tip work below the genesis's")
-        precondition(!(first.chainWork < lastWork), "\(label): tip work went down from \(lastWork) to \(first.chainWork)")
+        precondition(
+            !(first.chainWork < lastWork), "\(label): tip work went down from \(lastWork) to \(first.chainWork)")
         precondition(!first.mining, "\(label): the node is mining")
         lastWork = first.chainWork
 
         node.sync { state in
             let chain = state.chain
             let mempool = state.mempool
-            precondition(chain.tip.hash == first.tipHash && chain.height == first.height, "\(label): summary is not the chain's tip")
+            precondition(
+                chain.tip.hash == first.tipHash && chain.height == first.height,
+                "\(label): summary is not the chain's tip")
             if let best = chain.index.bestHeader {
-                precondition(!(best.chainWork < chain.tip.chainWork), "\(label): best header has less work than the tip")
-                precondition(best.height == first.bestHeaderHeight, "\(label): summary's best header height is not the index's")
+                precondition(
+                    !(best.chainWork < chain.tip.chainWork), "\(label): best header has less work than the tip")
+                precondition(
+                    best.height == first.bestHeaderHeight, "\(label): summary's best header height is not the index's")
             }
-            precondition(first.mempoolCount == mempool.count && first.mempoolBytes == mempool.totalBytes,
-                         "\(label): summary's mempool is not the mempool")
+            precondition(
+                first.mempoolCount == mempool.count && first.mempoolBytes == mempool.totalBytes,
+                "\(label): summary's mempool is not the mempool")
 
             var spent = Set<OutPoint>()
             var bytes = 0
@@ -281,21 +304,31 @@ struct Session {
                 precondition(!tx.isCoinbase, "\(label): a coinbase in the mempool")
                 bytes += tx.size
                 for input in tx.inputs {
-                    precondition(spent.insert(input.outpoint).inserted, "\(label): two mempool inputs spend \(input.outpoint)")
-                    precondition(mempool.spender(of: input.outpoint) == txid, "\(label): spender(of: \(input.outpoint)) is not \(txid)")
+                    precondition(
+                        spent.insert(input.outpoint).inserted, "\(label): two mempool inputs spend \(input.outpoint)")
+                    precondition(
+                        mempool.spender(of: input.outpoint) == txid,
+                        "\(label): spender(of: \(input.outpoint)) is not \(txid)")
                     if let parent = mempool.entries[input.outpoint.txid] {
-                        precondition(parent.tx.txid != txid && Int(input.outpoint.index) < parent.tx.outputs.count,
-                                     "\(label): \(txid) spends a mempool output that does not exist: \(input.outpoint)")
-                        precondition(entry.parents.contains(parent.tx.txid), "\(label): \(txid) does not list its mempool parent")
+                        precondition(
+                            parent.tx.txid != txid && Int(input.outpoint.index) < parent.tx.outputs.count,
+                            "\(label): \(txid) spends a mempool output that does not exist: \(input.outpoint)")
+                        precondition(
+                            entry.parents.contains(parent.tx.txid), "\(label): \(txid) does not list its mempool parent"
+                        )
                     } else {
                         let coin = try? chain.coin(input.outpoint)
-                        precondition(coin != nil, "\(label): mempool transaction \(txid) spends \(input.outpoint), which is neither unspent nor in the mempool")
+                        precondition(
+                            coin != nil,
+                            "\(label): mempool transaction \(txid) spends \(input.outpoint), which is neither unspent nor in the mempool"
+                        )
                     }
                 }
                 let confirmed = try? chain.coin(OutPoint(txid: txid, index: 0))
                 precondition(confirmed == nil, "\(label): mempool transaction \(txid) is also confirmed")
             }
-            precondition(bytes == mempool.totalBytes, "\(label): mempool totalBytes \(mempool.totalBytes), entries \(bytes)")
+            precondition(
+                bytes == mempool.totalBytes, "\(label): mempool totalBytes \(mempool.totalBytes), entries \(bytes)")
         }
     }
 
@@ -326,28 +359,35 @@ struct Session {
         var reward = Subsidy.amount(height: height, parameters: parameters) + fees
         if corruption == 4 { reward += 1 }
         let coinbase = Transaction.coinbase(
-            CoinbaseData(height: corruption == 11 ? height + 1 : height, extraNonce: serial, tag: Array("fuzz-peer".utf8)),
+            CoinbaseData(
+                height: corruption == 11 ? height + 1 : height, extraNonce: serial, tag: Array("fuzz-peer".utf8)),
             outputs: [TxOutput(amount: reward, address: fuzzAddress)])
         var all = [coinbase] + included.map(\.tx)
         switch corruption {
         case 9: all.append(all[all.count - 1])
         case 10: all.removeFirst()
-        case 13: all.insert(Transaction.coinbase(CoinbaseData(height: height, extraNonce: serial + 1_000_000),
-                                                 outputs: [TxOutput(amount: 1_000, address: fuzzAddress)]), at: 1)
+        case 13:
+            all.insert(
+                Transaction.coinbase(
+                    CoinbaseData(height: height, extraNonce: serial + 1_000_000),
+                    outputs: [TxOutput(amount: 1_000, address: fuzzAddress)]), at: 1)
         default: break
         }
         var time = parent.time + 1
         if corruption == 6 { time = parent.time &- 100 }
         if corruption == 7 { time = UInt32(Date().timeIntervalSince1970) + 10_000 }
-        var header = BlockHeader(version: 1, previousBlockHash: parent.hash,
-                                 merkleRoot: corruption == 5 ? .zero : MerkleTree.root(all.map(\.wtxid)),
-                                 time: time, bits: corruption == 8 ? 0x207f_fffe : parameters.powLimitBits, nonce: 0)
+        var header = BlockHeader(
+            version: 1, previousBlockHash: parent.hash,
+            merkleRoot: corruption == 5 ? .zero : MerkleTree.root(all.map(\.wtxid)),
+            time: time, bits: corruption == 8 ? 0x207f_fffe : parameters.powLimitBits, nonce: 0)
         // Regtest's target is met by about half of all hashes: a few tries find a nonce (or, for
         // corruption 12, one that misses it).
         while ProofOfWork.isSolved(header) == (corruption == 12) { header.nonce &+= 1 }
         let block = Block(header: header, transactions: all)
         blocks.append(BuiltBlock(block: block, height: height))
-        if corruption != 10 { coins.append(HarnessCoin(outpoint: OutPoint(txid: all[0].txid, index: 0), amount: reward)) }
+        if corruption != 10 {
+            coins.append(HarnessCoin(outpoint: OutPoint(txid: all[0].txid, index: 0), amount: reward))
+        }
         guard contents & 0x80 == 0 else { return }
         send(.block(block), label: "block at \(height) (corruption \(corruption), \(all.count) txs)")
     }
@@ -392,9 +432,10 @@ struct Session {
             TxOutput(amount: value / UInt64(count) + (i == count - 1 ? value % UInt64(count) : 0), address: fuzzAddress)
         }
         if flags & 0x40 != 0 { outputs[0].amount = 1 }
-        let unsigned = Transaction(version: flags & 0x80 != 0 ? 2 : 1,
-                                   inputs: spending.map { TxInput(outpoint: $0.outpoint, publicKey: fuzzKey.publicKey) },
-                                   outputs: outputs)
+        let unsigned = Transaction(
+            version: flags & 0x80 != 0 ? 2 : 1,
+            inputs: spending.map { TxInput(outpoint: $0.outpoint, publicKey: fuzzKey.publicKey) },
+            outputs: outputs)
         var tx = unsigned.signed(with: spending.map { _ in fuzzKey }, parameters: parameters)
         if flags & 0x08 != 0 {
             var inputs = tx.inputs
@@ -421,7 +462,9 @@ struct Session {
             } else {
                 items = node.sync { state in
                     let height = state.chain.height
-                    return (0..<count).map { .block(state.chain.index.activeEntry(at: UInt32(index + $0) % (height + 1))!.hash) }
+                    return (0..<count).map {
+                        .block(state.chain.index.activeEntry(at: UInt32(index + $0) % (height + 1))!.hash)
+                    }
                 }
             }
         } else if !transactions.isEmpty {
@@ -442,7 +485,9 @@ struct Session {
         let (locator, stop): (Hash256, Hash256) = node.sync { state in
             let height = state.chain.height
             let locator = state.chain.index.activeEntry(at: UInt32(selector & 0x7F) % (height + 1))!.hash
-            let stop = stopSelector == 0 ? Hash256.zero : state.chain.index.activeEntry(at: UInt32(stopSelector) % (height + 1))!.hash
+            let stop =
+                stopSelector == 0
+                ? Hash256.zero : state.chain.index.activeEntry(at: UInt32(stopSelector) % (height + 1))!.hash
             return (locator, stop)
         }
         if selector & 0x80 != 0 {

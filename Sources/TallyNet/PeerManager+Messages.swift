@@ -203,7 +203,6 @@ extension PeerManager {
 
     private func transactionBatchProcessed(_ batch: [(peer: Int, tx: Transaction)], _ outcomes: [TransactionOutcome]) {
         transactionBatchRunning = false
-        var accepted: [Hash256] = []
         for ((id, tx), outcome) in zip(batch, outcomes) {
             let peer = peers[id]
             if let peer {
@@ -213,8 +212,8 @@ extension PeerManager {
                 if peer.pendingTransactions == 0 { serveGetData(peer) }
             }
             switch outcome {
-            case .accepted(let txids):
-                accepted += txids
+            case .accepted:
+                break  // the node announces what it took, whoever sent it
             case .orphan(let missing):
                 peer?.send(.getData(GetDataMessage(inventory: missing.map(InventoryVector.transaction))))
             case .invalid(let violation):
@@ -235,7 +234,6 @@ extension PeerManager {
                 break
             }
         }
-        if !accepted.isEmpty { announceTransactions(accepted) }
         submitTransactionBatch()
     }
 }

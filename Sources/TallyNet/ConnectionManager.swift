@@ -46,7 +46,7 @@ public struct ConnectionManager: Sendable {
     /// every peer shares one subnet) the newest connection of the host holding the most slots gives
     /// way, one still in its handshake first; the newcomer is refused if its own host holds as many.
     /// So a host opening a thousand connections only ever displaces itself, and a probe from
-    /// elsewhere always gets in. `inbound` lists the other open inbound connections.
+    /// elsewhere always gets in. `others` are the other open inbound connections.
     public mutating func admit(
         _ newcomer: Connection, inbound: Bool, persistent isPersistent: Bool, among others: [Connection],
         now: Date = Date()

@@ -36,6 +36,8 @@ public final class ChainState {
     /// Transactions whose signatures verified (in the mempool), shared with block connection.
     public let signatureCache: SignatureCache
     private let clock: () -> UInt32
+    /// Coins read ahead for a batch of transactions (`withCoins`): nil inside means not unspent.
+    private var prefetchedCoins: [OutPoint: Coin?]?
 
     /// Opens (or creates) the chain in `store`, then finishes any reorganisation a crash interrupted.
     public init(
@@ -97,7 +99,19 @@ public final class ChainState {
         return try Block(decoding: data)
     }
 
-    public func coin(_ outpoint: OutPoint) throws -> Coin? { try store.coin(outpoint) }
+    public func coin(_ outpoint: OutPoint) throws -> Coin? {
+        if let prefetched = prefetchedCoins?[outpoint] { return prefetched }
+        return try store.coin(outpoint)
+    }
+
+    /// Runs `body` with the coins of `outpoints` read from the store in one go, so that a batch of
+    /// transactions costs one read, not one per input. The chain does not change meanwhile (its
+    /// single writer is the caller).
+    public func withCoins<T>(of outpoints: [OutPoint], _ body: () throws -> T) throws -> T {
+        prefetchedCoins = try store.coins(outpoints)
+        defer { prefetchedCoins = nil }
+        return try body()
+    }
 
     // MARK: Headers
 

@@ -160,6 +160,16 @@ public final class ChainStore: Sendable {
         try pool.read { db in try CoinStatements(db).coin(outpoint) }
     }
 
+    /// The coins of many outpoints in one read (nil for those not in the UTXO set).
+    public func coins(_ outpoints: some Sequence<OutPoint>) throws -> [OutPoint: Coin?] {
+        try pool.read { db in
+            let statements = try CoinStatements(db)
+            var found: [OutPoint: Coin?] = [:]
+            for outpoint in outpoints where found[outpoint] == nil { found[outpoint] = try statements.coin(outpoint) }
+            return found
+        }
+    }
+
     /// The whole UTXO set; for consistency checks and small chains.
     public func allCoins() throws -> [OutPoint: Coin] {
         try pool.read { db in

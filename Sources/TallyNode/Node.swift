@@ -151,14 +151,22 @@ public final class Node: Sendable {
     /// consults), so the lock is held only for the look-ups in the UTXO set and the mempool.
     public func submit(_ transactions: [Transaction]) -> [Result<[Transaction], MempoolError>] {
         verifySignatures(of: transactions)
-        let results = sync { state in
-            transactions.map { tx -> Result<[Transaction], MempoolError> in
+        let outpoints = transactions.flatMap { $0.inputs.map(\.outpoint) }
+        let accept = { (state: NodeState) -> [Result<[Transaction], MempoolError>] in
+            transactions.map { tx in
                 do throws(MempoolError) {
                     return .success(try state.mempool.accept(tx, chain: state.chain, now: Node.now()))
                 } catch {
                     return .failure(error)
                 }
             }
+        }
+        let results: [Result<[Transaction], MempoolError>]
+        do {
+            results = try sync { state in try state.chain.withCoins(of: outpoints) { accept(state) } }
+        } catch {
+            // The coins could not be read ahead: each transaction reads its own.
+            results = sync { accept($0) }
         }
         let added = results.flatMap { (try? $0.get()) ?? [] }
         if !added.isEmpty {

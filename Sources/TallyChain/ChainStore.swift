@@ -105,12 +105,14 @@ public final class ChainStore: Sendable {
         let db: Database
 
         public func insert(_ header: BlockHeader, hash: Hash256, height: UInt32, blockData: [UInt8]?) throws -> Int64 {
-            let statement = try db.cachedStatement(
-                sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)")
-            try statement.execute(arguments: [
-                Data(hash.bytes), height, Data(header.encoded),
-                (blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue,
-            ])
+            // A statement of its own, finalised at once: a cached one would hold its last arguments
+            // for as long as the connection lives (LeakSanitizer reports them at exit).
+            try db.execute(
+                sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    Data(hash.bytes), height, Data(header.encoded),
+                    (blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue,
+                ])
             let sequence = db.lastInsertedRowID
             if let blockData { try ChainStore.putBlockData(db, hash: hash, data: blockData) }
             return sequence

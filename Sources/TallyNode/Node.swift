@@ -171,7 +171,8 @@ public final class Node: Sendable {
         let added = results.flatMap { (try? $0.get()) ?? [] }
         if !added.isEmpty {
             network?.announceTransactions(added.map(\.txid))
-            timers.async { self.sync { self.mempoolChanged(in: $0) } }
+            // Weakly: a node being replaced or shut down is not kept alive by its pending work.
+            timers.async { [weak self] in self?.sync { self?.mempoolChanged(in: $0) } }
         }
         return results
     }
@@ -201,8 +202,8 @@ public final class Node: Sendable {
             miner.newWork()
         } else {
             state.refreshPending = true
-            timers.asyncAfter(deadline: .now() + wait) { [self] in
-                sync { state in
+            timers.asyncAfter(deadline: .now() + wait) { [weak self] in
+                self?.sync { state in
                     state.refreshPending = false
                     state.lastTemplateRefresh = Date()
                     state.miner?.newWork()
@@ -220,9 +221,16 @@ public final class Node: Sendable {
         state.miner?.newWork()
         network?.announceBlocks(change.connected.map(\.header))
         state.lastTemplateRefresh = Date()
-        readmit(
-            state.mempool.prepareForTip(change),
-            returning: Set(change.disconnected.flatMap { $0.transactions.map(\.txid) }))
+        let candidates = state.mempool.prepareForTip(change)
+        let returning = Set(change.disconnected.flatMap { $0.transactions.map(\.txid) })
+        if candidates.count <= Node.readmissionChunk {
+            // Few: back at once, under this hold of the lock.
+            let taken = state.mempool.readmit(candidates, chain: chain, now: Node.now())
+            let announced = taken.map(\.txid).filter(returning.contains)
+            if !announced.isEmpty { network?.announceTransactions(announced) }
+        } else {
+            readmit(candidates, returning: returning)
+        }
         let tip = chain.tip
         if !change.disconnected.isEmpty {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
@@ -263,7 +271,8 @@ public final class Node: Sendable {
         guard !transactions.isEmpty else { return }
         let chunk = Array(transactions.prefix(Node.readmissionChunk))
         let rest = Array(transactions.dropFirst(chunk.count))
-        timers.async { [self] in
+        timers.async { [weak self] in
+            guard let self else { return }
             let taken = sync { state in state.mempool.readmit(chunk, chain: state.chain, now: Node.now()) }
             let announced = taken.map(\.txid).filter(returning.contains)
             if !announced.isEmpty { network?.announceTransactions(announced) }

@@ -225,9 +225,7 @@ public final class Node: Sendable {
         let returning = Set(change.disconnected.flatMap { $0.transactions.map(\.txid) })
         if candidates.count <= Node.readmissionChunk {
             // Few: back at once, under this hold of the lock.
-            let taken = state.mempool.readmit(candidates, chain: chain, now: Node.now())
-            let announced = taken.map(\.txid).filter(returning.contains)
-            if !announced.isEmpty { network?.announceTransactions(announced) }
+            announceReturned(state.mempool.readmit(candidates, chain: chain, now: Node.now()), of: returning)
         } else {
             readmit(candidates, returning: returning)
         }
@@ -273,14 +271,20 @@ public final class Node: Sendable {
         let rest = Array(transactions.dropFirst(chunk.count))
         timers.async { [weak self] in
             guard let self else { return }
-            let taken = sync { state in state.mempool.readmit(chunk, chain: state.chain, now: Node.now()) }
-            let announced = taken.map(\.txid).filter(returning.contains)
-            if !announced.isEmpty { network?.announceTransactions(announced) }
+            announceReturned(
+                sync { state in state.mempool.readmit(chunk, chain: state.chain, now: Node.now()) }, of: returning)
             readmit(rest, returning: returning)
         }
     }
 
     static let readmissionChunk = 1_000
+
+    /// Of the transactions taken back, those of the disconnected blocks are announced: peers may not
+    /// have them.
+    private func announceReturned(_ taken: [Transaction], of returning: Set<Hash256>) {
+        let announced = taken.map(\.txid).filter(returning.contains)
+        if !announced.isEmpty { network?.announceTransactions(announced) }
+    }
 
     // MARK: Mining
 

@@ -21,8 +21,9 @@ public enum ChainError: Error, Equatable, CustomStringConvertible {
 }
 
 /// The consensus state of one node: every known header, the active chain with the most work, and
-/// its UTXO set on disk. Not `Sendable`: it has a single writer (the node holds it behind its lock).
-public final class ChainState {
+/// its UTXO set (on disk, behind a write-back cache). Not `Sendable`: it has a single writer (the
+/// node holds it behind its lock).
+public final class ChainState: CoinView {
     public let parameters: ChainParameters
     public let store: ChainStore
     public private(set) var index = BlockIndex()
@@ -36,16 +37,23 @@ public final class ChainState {
     /// Transactions whose signatures verified (in the mempool), shared with block connection.
     public let signatureCache: SignatureCache
     private let clock: () -> UInt32
-    /// Coins read ahead for a batch of transactions (`withCoins`): nil inside means not unspent.
-    private var prefetchedCoins: [OutPoint: Coin?]?
+    private var coinCache = CoinCache()
+    /// The cache is written to the store when it holds more entries than this (then emptied) …
+    private let coinCacheLimit: Int
+    /// … or when this many blocks connected since the last write, which bounds the blocks a restart
+    /// after a crash connects again (Protocol.md §12).
+    private static let blocksBetweenFlushes = 2_000
+    private var blocksSinceFlush = 0
 
     /// Opens (or creates) the chain in `store`, then finishes any reorganisation a crash interrupted.
     public init(
         store: ChainStore, parameters: ChainParameters, signatureThreads: Int = 1,
+        coinCacheLimit: Int = ChainState.defaultCoinCacheLimit,
         clock: @escaping () -> UInt32 = { UInt32(Date().timeIntervalSince1970) }
     ) throws {
         self.store = store
         self.parameters = parameters
+        self.coinCacheLimit = coinCacheLimit
         signatureCache = SignatureCache(network: parameters.network)
         self.verifier = SignatureVerifier(threads: signatureThreads, cache: signatureCache)
         self.clock = clock
@@ -53,7 +61,10 @@ public final class ChainState {
         if stored.isEmpty {
             let genesis = parameters.genesis
             let sequence = try store.insert(genesis.header, hash: genesis.hash, height: 0, blockData: genesis.encoded)
-            try store.write { try $0.connect(genesis.hash, height: 0, BlockConnection()) }
+            try store.write { writer in
+                try writer.connect(genesis.hash, height: 0, spent: [])
+                try writer.applyCoins([], tip: genesis.hash)
+            }
             stored = [
                 ChainStore.StoredHeader(
                     hash: genesis.hash, header: genesis.header, height: 0, status: .haveData, sequence: sequence)
@@ -78,7 +89,42 @@ public final class ChainState {
             throw ChainStore.StoreError.damaged("no active tip")
         }
         index.setActiveTip(tip)
+        try catchUpCoins()
         _ = try activateBestChain()
+    }
+
+    /// Entries of the coins cache (about 150 bytes each) before it is written out: ~30 MiB.
+    public static let defaultCoinCacheLimit = 200_000
+
+    /// Connects again, in the cache, the blocks of the active chain that were connected after the
+    /// stored UTXO set was last written (a crash lost the cache), then writes it.
+    private func catchUpCoins() throws {
+        guard let coinsTip = try store.coinsTip(), coinsTip != tip.hash else { return }
+        guard let from = index[coinsTip], tip.ancestor(at: from.height) === from else {
+            throw ChainStore.StoreError.damaged("the UTXO set matches \(coinsTip), not a block of the active chain")
+        }
+        for height in (from.height + 1)...tip.height {
+            let entry = tip.ancestor(at: height)!
+            guard let block = try block(entry.hash) else {
+                throw ChainStore.StoreError.damaged("no data for \(entry.hash)")
+            }
+            coinCache.apply(try BlockConnector.connect(block, height: height, view: self, parameters: parameters))
+        }
+        try flushCoins()
+    }
+
+    /// Writes the coins cache to the store and empties it. The node calls it before it stops;
+    /// otherwise the next start connects the blocks since the last write again.
+    public func flushCoins() throws {
+        let changes = coinCache.changes
+        let tipHash = tip.hash
+        try store.write { try $0.applyCoins(changes, tip: tipHash) }
+        coinCache.flushed()
+        blocksSinceFlush = 0
+    }
+
+    private func flushCoinsIfDue() throws {
+        if coinCache.count > coinCacheLimit || blocksSinceFlush >= Self.blocksBetweenFlushes { try flushCoins() }
     }
 
     public var tip: BlockIndexEntry { index.tip }
@@ -100,17 +146,22 @@ public final class ChainState {
     }
 
     public func coin(_ outpoint: OutPoint) throws -> Coin? {
-        if let prefetched = prefetchedCoins?[outpoint] { return prefetched }
-        return try store.coin(outpoint)
+        if let cached = coinCache.lookup(outpoint) { return cached }
+        let coin = try store.coin(outpoint)
+        coinCache.remember(outpoint, coin)
+        return coin
     }
 
-    /// Runs `body` with the coins of `outpoints` read from the store in one go, so that a batch of
-    /// transactions costs one read, not one per input. The chain does not change meanwhile (its
-    /// single writer is the caller).
+    /// Runs `body` with the coins of `outpoints` the cache lacks read from the store in one go, so
+    /// that a batch of transactions costs one read, not one per input.
     public func withCoins<T>(of outpoints: [OutPoint], _ body: () throws -> T) throws -> T {
-        prefetchedCoins = try store.coins(outpoints)
-        defer { prefetchedCoins = nil }
-        return try body()
+        let missing = outpoints.filter { coinCache.lookup($0) == nil }
+        if !missing.isEmpty {
+            for (outpoint, coin) in try store.coins(missing) { coinCache.remember(outpoint, coin) }
+        }
+        let result = try body()
+        try flushCoinsIfDue()
+        return result
     }
 
     // MARK: Headers
@@ -334,18 +385,20 @@ public final class ChainState {
         let pending =
             earlyVerifications.removeValue(forKey: entry.hash) ?? verifier.start(block, parameters: parameters)
         do {
+            let connection = try BlockConnector.connect(block, height: entry.height, view: self, parameters: parameters)
             try store.write { writer in
-                let connection = try BlockConnector.connect(
-                    block, height: entry.height, view: writer, parameters: parameters)
-                try writer.connect(entry.hash, height: entry.height, connection)
-                // Written while the signatures are still being checked; a failure rolls it all back.
+                try writer.connect(entry.hash, height: entry.height, spent: connection.spent)
+                // Written while the signatures are still being checked; a failure rolls it back.
                 if let failure = pending.wait() { throw failure }
             }
+            coinCache.apply(connection)
         } catch {
             _ = pending.wait()
             throw error
         }
         index.setActiveTip(entry)
+        blocksSinceFlush += 1
+        try flushCoinsIfDue()
     }
 
     private func disconnectTip() throws -> Block {
@@ -353,6 +406,7 @@ public final class ChainState {
         guard let parent = entry.parent, let block = try block(entry.hash) else {
             throw ChainStore.StoreError.damaged("cannot disconnect \(entry.hash)")
         }
+        try flushCoins()
         try store.write { try $0.disconnect(block, hash: entry.hash, height: entry.height) }
         index.setActiveTip(parent)
         index.addCandidate(entry)

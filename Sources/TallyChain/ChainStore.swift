@@ -158,6 +158,14 @@ public final class ChainStore: Sendable {
 
     // MARK: The UTXO set
 
+    /// The block the stored UTXO set matches; nil in a store written before the coins cache, whose
+    /// UTXO set matched the active tip at every commit.
+    public func coinsTip() throws -> Hash256? {
+        try pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'coins_tip'").map { Hash256(bytes: $0) }
+        }
+    }
+
     public func coin(_ outpoint: OutPoint) throws -> Coin? {
         try pool.read { db in try CoinStatements(db).coin(outpoint) }
     }
@@ -210,19 +218,32 @@ public struct StoreWriter: CoinView {
 
     public func coin(_ outpoint: OutPoint) throws -> Coin? { try coins.coin(outpoint) }
 
-    /// Applies a connected block: spends and creates coins, keeps the undo record, extends the active chain.
-    public func connect(_ hash: Hash256, height: UInt32, _ connection: BlockConnection) throws {
-        for (outpoint, _) in connection.spent { try coins.remove(outpoint) }
-        for (outpoint, coin) in connection.created { try coins.add(outpoint, coin) }
+    /// Records a connected block: its undo record, and the active chain extended by it. Its coins
+    /// reach the store later, with the cache's next flush (`applyCoins`).
+    public func connect(_ hash: Hash256, height: UInt32, spent: [(OutPoint, Coin)]) throws {
         try db.execute(
             sql: "INSERT OR REPLACE INTO block_undo (hash, undo) VALUES (?, ?)",
-            arguments: [Data(hash.bytes), Data(UndoRecord.encode(connection.spent))])
+            arguments: [Data(hash.bytes), Data(UndoRecord.encode(spent))])
         try db.execute(
             sql: "INSERT OR REPLACE INTO active_chain (height, hash) VALUES (?, ?)",
             arguments: [height, Data(hash.bytes)])
     }
 
-    /// Reverts the tip block: removes the coins it created and restores those it spent.
+    /// Writes the coins cache's changes (nil deletes) and the block the UTXO set now matches.
+    public func applyCoins(_ changes: [(OutPoint, Coin?)], tip: Hash256) throws {
+        for (outpoint, coin) in changes {
+            if let coin { try coins.add(outpoint, coin) } else { try coins.remove(outpoint) }
+        }
+        try setCoinsTip(tip)
+    }
+
+    private func setCoinsTip(_ hash: Hash256) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('coins_tip', ?)", arguments: [Data(hash.bytes)])
+    }
+
+    /// Reverts the tip block in the stored UTXO set, which must match it (the cache flushed):
+    /// removes the coins it created and restores those it spent.
     public func disconnect(_ block: Block, hash: Hash256, height: UInt32) throws {
         guard
             let undoData = try Data.fetchOne(
@@ -236,5 +257,6 @@ public struct StoreWriter: CoinView {
         }
         for (outpoint, coin) in spent { try coins.add(outpoint, coin) }
         try db.execute(sql: "DELETE FROM active_chain WHERE height >= ?", arguments: [height])
+        try setCoinsTip(block.header.previousBlockHash)
     }
 }

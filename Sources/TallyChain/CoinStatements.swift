@@ -19,7 +19,8 @@ struct CoinStatements {
         delete = try db.cachedStatement(sql: "DELETE FROM utxo WHERE txid = ? AND output_index = ?")
         insert = try db.cachedStatement(
             sql: """
-                INSERT INTO utxo (txid, output_index, amount, address, height, coinbase) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO utxo (txid, output_index, amount, address, height, coinbase)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """)
     }
 

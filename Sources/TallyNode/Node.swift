@@ -113,6 +113,17 @@ public final class Node: Sendable {
         network?.stop()
     }
 
+    /// Writes the chain's coins cache to the store, so that the next start need not connect the
+    /// recent blocks again; called before the process exits.
+    public func flushChain() throws {
+        do {
+            try sync { state in try state.chain.flushCoins() }
+        } catch {
+            _ = reportFailure(error, while: "writing the UTXO set")
+            throw error
+        }
+    }
+
     // MARK: Blocks and transactions
 
     /// Hands a block (mined here or received) to the chain; a new tip is announced to peers first,

@@ -28,10 +28,10 @@ public final class TestChain {
     public var storePath: String { directory.appendingPathComponent("chain.sqlite").path }
 
     /// Opens the store again, as a restarted node would.
-    public func reopen(signatureThreads: Int = 1) throws {
+    public func reopen(signatureThreads: Int = 1, coinCacheLimit: Int = ChainState.defaultCoinCacheLimit) throws {
         chain = try ChainState(
             store: ChainStore(path: storePath, network: parameters.network), parameters: parameters,
-            signatureThreads: signatureThreads, clock: { [unowned self] in now })
+            signatureThreads: signatureThreads, coinCacheLimit: coinCacheLimit, clock: { [unowned self] in now })
     }
 
     /// A deterministic key: seed = n as 32 bytes.
@@ -102,8 +102,9 @@ public final class TestChain {
         OutPoint(txid: tx.txid, index: index)
     }
 
-    /// Stored UTXO set equals a replay of the active chain from genesis.
+    /// The UTXO set, its cache written out, equals a replay of the active chain from genesis.
     public func isConsistent() throws -> Bool {
-        try chain.store.allCoins() == chain.replayCoins().coins
+        try chain.flushCoins()
+        return try chain.store.allCoins() == chain.replayCoins().coins
     }
 }

@@ -258,6 +258,7 @@ struct Run: ParsableCommand {
         reporter.stop()
         explorer?.stop()
         node.stopNetwork()
+        try? node.flushChain()
         logger.notice("stopped at tip \(node.sync { $0.chain.height })")
         if let failure = node.fatalFailure {
             logger.critical("stopped because \(failure)")
@@ -335,6 +336,7 @@ struct ImportBlocks: ParsableCommand {
                 logger.warning("block \(block.hash): \(error)")
             }
         }
+        try node.flushChain()
         let (height, hash) = node.sync { ($0.chain.height, $0.chain.tip.hash) }
         print("imported \(blocks.count - rejected) of \(blocks.count) blocks; tip \(height) \(hash)")
     }

@@ -1,0 +1,59 @@
+import TallyWire
+
+/// The UTXO set's recent reads and changes, held in memory between writes to the store (Bitcoin
+/// Core's coins cache): a coin created and spent between two flushes never touches the disk, and a
+/// coin read when its transaction entered the mempool is not read again when its block connects.
+/// Pure bookkeeping; `ChainState` decides when to flush and writes the changes.
+struct CoinCache {
+    private struct Entry {
+        /// nil: not unspent (spent since the last flush, or known absent from the store).
+        var coin: Coin?
+        /// The store does not hold this outpoint: spending it needs no write.
+        var fresh: Bool
+        /// Differs from the store: written at the next flush.
+        var dirty: Bool
+    }
+
+    private var entries: [OutPoint: Entry] = [:]
+
+    /// Entries held, read or changed: what the cache's memory grows with.
+    var count: Int { entries.count }
+
+    /// `.some(coin)` when the cache knows the outpoint (`coin` nil: not unspent), nil when the store
+    /// must be asked.
+    func lookup(_ outpoint: OutPoint) -> Coin?? {
+        entries[outpoint].map(\.coin)
+    }
+
+    /// Keeps what the store said about `outpoint` (nil: absent), unless the cache knows better.
+    mutating func remember(_ outpoint: OutPoint, _ coin: Coin?) {
+        if entries[outpoint] == nil { entries[outpoint] = Entry(coin: coin, fresh: false, dirty: false) }
+    }
+
+    /// Applies a connected block's effect.
+    mutating func apply(_ connection: BlockConnection) {
+        for (outpoint, _) in connection.spent {
+            if entries[outpoint]?.fresh == true {
+                entries[outpoint] = nil
+            } else {
+                entries[outpoint] = Entry(coin: nil, fresh: false, dirty: true)
+            }
+        }
+        for (outpoint, coin) in connection.created {
+            // A new transaction's outpoint is not in the store, unless the cache saw it spent from there.
+            let spentFromStore = entries[outpoint].map { $0.dirty && !$0.fresh } ?? false
+            entries[outpoint] = Entry(coin: coin, fresh: !spentFromStore, dirty: true)
+        }
+    }
+
+    /// What the store must write to match the cache: a coin to put, or nil to delete.
+    var changes: [(OutPoint, Coin?)] {
+        entries.compactMap { outpoint, entry in entry.dirty ? (outpoint, entry.coin) : nil }
+    }
+
+    /// Called once the changes are written: everything is dropped, so memory goes back to nothing
+    /// and the next reads start from the store.
+    mutating func flushed() {
+        entries.removeAll()
+    }
+}

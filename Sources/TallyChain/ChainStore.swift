@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TallyCrypto
 import TallyWire
 
@@ -105,14 +106,12 @@ public final class ChainStore: Sendable {
         let db: Database
 
         public func insert(_ header: BlockHeader, hash: Hash256, height: UInt32, blockData: [UInt8]?) throws -> Int64 {
-            // A statement of its own, finalised at once: a cached one would hold its last arguments
-            // for as long as the connection lives (LeakSanitizer reports them at exit).
-            try db.execute(
-                sql: "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)",
-                arguments: [
-                    Data(hash.bytes), height, Data(header.encoded),
-                    (blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue,
-                ])
+            let insert = try RawStatement(db, "INSERT INTO block (hash, height, header, status) VALUES (?, ?, ?, ?)")
+            insert.bind(1, hash)
+            insert.bind(2, Int64(height))
+            insert.bind(3, header.encoded)
+            insert.bind(4, Int64((blockData == nil ? BlockStatus.headerOnly : .haveData).rawValue))
+            try insert.run()
             let sequence = db.lastInsertedRowID
             if let blockData { try ChainStore.putBlockData(db, hash: hash, data: blockData) }
             return sequence
@@ -122,29 +121,41 @@ public final class ChainStore: Sendable {
     public func storeBlockData(_ data: [UInt8], hash: Hash256) throws {
         try pool.write { db in
             try Self.putBlockData(db, hash: hash, data: data)
-            try db.execute(
-                sql: "UPDATE block SET status = ? WHERE hash = ? AND status = ?",
-                arguments: [BlockStatus.haveData.rawValue, Data(hash.bytes), BlockStatus.headerOnly.rawValue])
+            let update = try RawStatement(db, "UPDATE block SET status = ? WHERE hash = ? AND status = ?")
+            update.bind(1, Int64(BlockStatus.haveData.rawValue))
+            update.bind(2, hash)
+            update.bind(3, Int64(BlockStatus.headerOnly.rawValue))
+            try update.run()
         }
     }
 
     fileprivate static func putBlockData(_ db: Database, hash: Hash256, data: [UInt8]) throws {
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO block_data (hash, data) VALUES (?, ?)",
-            arguments: [Data(hash.bytes), Data(data)])
+        let put = try RawStatement(db, "INSERT OR REPLACE INTO block_data (hash, data) VALUES (?, ?)")
+        put.bind(1, hash)
+        put.bind(2, data)
+        try put.run()
     }
 
     public func blockData(_ hash: Hash256) throws -> [UInt8]? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT data FROM block_data WHERE hash = ?", arguments: [Data(hash.bytes)]).map
-            { [UInt8]($0) }
+            let select = try RawStatement(db, "SELECT data FROM block_data WHERE hash = ?")
+            defer { select.finish() }
+            select.bind(1, hash)
+            guard try select.step() else { return nil }
+            let count = Int(sqlite3_column_bytes(select.handle, 0))
+            guard count > 0, let bytes = sqlite3_column_blob(select.handle, 0) else { return [] }
+            return [UInt8](UnsafeRawBufferPointer(start: bytes, count: count))
         }
     }
 
     public func setStatus(_ status: BlockStatus, for hashes: [Hash256]) throws {
         try pool.write { db in
-            let statement = try db.cachedStatement(sql: "UPDATE block SET status = ? WHERE hash = ?")
-            for hash in hashes { try statement.execute(arguments: [status.rawValue, Data(hash.bytes)]) }
+            let update = try RawStatement(db, "UPDATE block SET status = ? WHERE hash = ?")
+            for hash in hashes {
+                update.bind(1, Int64(status.rawValue))
+                update.bind(2, hash)
+                try update.run()
+            }
         }
     }
 
@@ -221,12 +232,14 @@ public struct StoreWriter: CoinView {
     /// Records a connected block: its undo record, and the active chain extended by it. Its coins
     /// reach the store later, with the cache's next flush (`applyCoins`).
     public func connect(_ hash: Hash256, height: UInt32, spent: [(OutPoint, Coin)]) throws {
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO block_undo (hash, undo) VALUES (?, ?)",
-            arguments: [Data(hash.bytes), Data(UndoRecord.encode(spent))])
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO active_chain (height, hash) VALUES (?, ?)",
-            arguments: [height, Data(hash.bytes)])
+        let undo = try RawStatement(db, "INSERT OR REPLACE INTO block_undo (hash, undo) VALUES (?, ?)")
+        undo.bind(1, hash)
+        undo.bind(2, UndoRecord.encode(spent))
+        try undo.run()
+        let active = try RawStatement(db, "INSERT OR REPLACE INTO active_chain (height, hash) VALUES (?, ?)")
+        active.bind(1, Int64(height))
+        active.bind(2, hash)
+        try active.run()
     }
 
     /// Writes the coins cache's changes (nil deletes) and the block the UTXO set now matches.

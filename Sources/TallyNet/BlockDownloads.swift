@@ -11,7 +11,7 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
     private var inFlight: [Hash256: (peer: Peer, since: Date)] = [:]
     private var counts: [Peer: Int] = [:]
 
-    public init(perPeer: Int = 16, total: Int = 128, stallTimeout: TimeInterval = 10) {
+    public init(perPeer: Int = 64, total: Int = 256, stallTimeout: TimeInterval = 10) {
         self.perPeer = perPeer
         self.total = total
         self.stallTimeout = stallTimeout

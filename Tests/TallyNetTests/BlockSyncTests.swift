@@ -5,24 +5,24 @@ import Testing
 
 /// Which block is asked of whom, without sockets.
 @Suite struct BlockSyncTests {
-    let blocks = (1...40).map { (hash: Hash256(w0: UInt64($0), w1: 0, w2: 0, w3: 0), height: UInt32($0)) }
+    let blocks = (1...100).map { (hash: Hash256(w0: UInt64($0), w1: 0, w2: 0, w3: 0), height: UInt32($0)) }
 
     func sync() -> BlockSync { BlockSync(stallTimeout: 10, lowWorkHeaderAllowance: 4_000) }
 
     @Test func blocksGoToPeersWhoseChainReachesThem() {
         var sync = sync()
         sync.add(1, bestHeight: 10)
-        sync.add(2, bestHeight: 40)
+        sync.add(2, bestHeight: 100)
         let outcome1 = sync.beginRound()
         #expect(outcome1)
         let outcome2 = sync.beginRound()
         #expect(!outcome2)
         let requests = sync.finishRound(missing: blocks, ready: [1, 2])
-        // Lowest first, round robin over those that can serve, 16 per peer at most.
+        // Lowest first, round robin over those that can serve, 64 per peer at most.
         #expect(requests[1]?.count == 5)
         #expect(requests[1]?.allSatisfy { hash in blocks.first { $0.hash == hash }!.height <= 10 } == true)
-        #expect(requests[2]?.count == 16)
-        #expect(sync.inFlightCount == 21)
+        #expect(requests[2]?.count == 64)
+        #expect(sync.inFlightCount == 69)
         let outcome3 = sync.blockArrived(blocks[0].hash)
         #expect(outcome3)
         let outcome4 = sync.blockArrived(blocks[0].hash)
@@ -73,10 +73,10 @@ import Testing
 
     @Test func aDisconnectedPeerReleasesItsRequests() {
         var sync = sync()
-        sync.add(1, bestHeight: 40)
+        sync.add(1, bestHeight: 100)
         _ = sync.beginRound()
         _ = sync.finishRound(missing: blocks, ready: [1])
-        #expect(sync.inFlightCount == 16)
+        #expect(sync.inFlightCount == 64)
         sync.remove(1)
         #expect(sync.inFlightCount == 0)
     }

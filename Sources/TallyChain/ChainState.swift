@@ -252,6 +252,9 @@ public final class ChainState: CoinView {
         return !(parent.chainWork + Target.work(of: target) < tip.chainWork)
     }
 
+    /// Blocks waiting for their parent.
+    public var orphanCount: Int { orphans.count }
+
     /// Whether a known header chain has more work than the active tip: the node is still fetching.
     public var isSyncing: Bool { index.bestHeader.map { tip.chainWork < $0.chainWork } ?? false }
 
@@ -271,6 +274,10 @@ public final class ChainState: CoinView {
             if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
             if index.status(of: known) == .haveData { return BlockAcceptance(.duplicate) }
         } else if index[block.header.previousBlockHash] == nil {
+            // R1 needs no parent: a block whose hash misses its own target, or whose target is
+            // easier than the network's limit, is refused before it takes a place in the orphan pool
+            // (otherwise anyone could fill the pool, pushing real orphans out, at no cost).
+            _ = try HeaderChecks.checkProofOfWork(block.header, hash: hash, parameters: parameters)
             orphans.add(block, hash: hash)
             return BlockAcceptance(.orphan(missing: orphans.missingRoot(of: hash)))
         }

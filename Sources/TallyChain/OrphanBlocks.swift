@@ -2,7 +2,8 @@ import TallyCrypto
 import TallyWire
 
 /// Blocks whose parent is not known yet, held until it arrives. Bounded in count and bytes; the
-/// oldest leaves first, so a peer flooding orphans can only push out other orphans.
+/// oldest leaves first. `ChainState` admits only blocks whose header proves its own work (R1), so
+/// filling the pool costs real work.
 struct OrphanBlocks {
     let maximumCount: Int
     let maximumBytes: Int

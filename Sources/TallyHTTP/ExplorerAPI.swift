@@ -3,6 +3,7 @@ import NIOHTTP1
 import TallyChain
 import TallyCrypto
 import TallyIndex
+import TallyNet
 import TallyNode
 import TallyWire
 
@@ -266,6 +267,7 @@ final class ExplorerAPI: Sendable {
 
     func addPeer(_ request: HTTPRequest) throws -> APIModel.PeerTarget {
         let target: APIModel.PeerTarget = try request.decodeJSON()
+        do { _ = try HostPort(parsing: target.address) } catch { throw APIError.badRequest("\(error)") }
         guard let network = node.network else {
             throw APIError(status: .conflict, message: "the node runs without a network")
         }
@@ -276,6 +278,7 @@ final class ExplorerAPI: Sendable {
     }
 
     func removePeer(_ target: String) throws -> APIModel.Disconnected {
+        do { _ = try HostPort(parsing: target) } catch { throw APIError.badRequest("\(error)") }
         let closed = node.network?.disconnect(target) ?? 0
         guard closed > 0 else { throw APIError.notFound("no peer \(target)") }
         return APIModel.Disconnected(address: target, disconnected: closed)

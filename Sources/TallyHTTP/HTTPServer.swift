@@ -8,32 +8,77 @@ import Synchronization
 /// The node's HTTP server (SwiftNIO's HTTP/1 handlers): a request is read whole (its body at most
 /// `maximumBody` bytes: a larger one is answered 413 at once and the connection closed), answered
 /// by the router off the event loop (handlers wait for the node), and written back; keep-alive as
-/// the client asks.
+/// the client asks. It runs on an event loop of its own, and holds a bounded number of connections,
+/// each only while it is used (`Limits`), so a crowd of HTTP clients never starves the P2P side.
 public final class HTTPServer: Sendable {
     static let maximumBody = 2_200_000
+
+    /// Protocol.md §15 states these.
+    struct Limits: Sendable {
+        /// A request head must arrive whole within this of the connection opening or of the
+        /// previous response.
+        var headTimeout: TimeAmount = .seconds(10)
+        /// A connection that reads and writes nothing for this long is closed.
+        var idleTimeout: TimeAmount = .seconds(60)
+        /// Connections served at once; the next ones are answered 503.
+        var maximumConnections = 512
+        /// Connections being answered 503 at once; beyond them a new connection is closed unanswered.
+        var maximumRefusals = 64
+        /// How long a refused connection stays open for its 503 to reach the client.
+        var refusalLinger: TimeAmount = .seconds(1)
+    }
+
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let work = DispatchQueue(label: "tally.http", attributes: .concurrent)
     private let router: Router
+    private let limits: Limits
+    private let connections: ConnectionLimit
     let logger: Logger
     private let channel = Mutex<Channel?>(nil)
 
-    init(router: Router, logger: Logger) {
+    init(router: Router, logger: Logger, limits: Limits = Limits()) {
         self.router = router
         self.logger = logger
+        self.limits = limits
+        connections = ConnectionLimit(serving: limits.maximumConnections, refusing: limits.maximumRefusals)
     }
 
     /// Binds `host:port` (port 0: any free one) and returns the port bound.
     func start(host: String, port: Int) throws -> Int {
         let channel = try ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(server: self))
-                }
-            }
+            .serverChannelOption(.backlog, value: 1_024)
+            .childChannelInitializer { [self] channel in admit(channel) }
             .bind(host: host, port: port).wait()
         self.channel.withLock { $0 = channel }
         return channel.localAddress?.port ?? port
+    }
+
+    /// Serves the connection, answers it 503, or closes it, as the limit allows; the slot comes
+    /// back when the connection closes.
+    private func admit(_ channel: Channel) -> EventLoopFuture<Void> {
+        let admission = connections.admit()
+        if admission != .drop {
+            channel.closeFuture.whenComplete { [connections] _ in connections.release(admission) }
+        }
+        switch admission {
+        case .serve:
+            return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing { [self] in
+                let pipeline = channel.pipeline.syncOperations
+                try pipeline.addHandler(IdleStateHandler(allTimeout: limits.idleTimeout), position: .first)
+                try pipeline.addHandler(ConnectionTimeouts(headTimeout: limits.headTimeout))
+                try pipeline.addHandler(RequestHandler(server: self))
+            }
+        case .refuse:
+            logger.debug("HTTP connection refused: \(limits.maximumConnections) already open")
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(
+                    BusyResponder(maximumConnections: limits.maximumConnections, linger: limits.refusalLinger))
+            }
+        case .drop:
+            // A failed initializer makes NIO close the accepted socket before it is registered.
+            return channel.eventLoop.makeFailedFuture(ConnectionLimit.Full())
+        }
     }
 
     public func stop() {

@@ -38,12 +38,15 @@ public final class Mempool {
     // MARK: Acceptance
 
     /// Accepts `tx` (and any orphans it unblocks); returns every transaction added, `tx` first.
+    /// `announcer` is the peer that sent it (nil: the node's own API), charged if it waits as an orphan.
     @discardableResult
-    public func accept(_ tx: Transaction, chain: ChainState, now: UInt32) throws(MempoolError) -> [Transaction] {
+    public func accept(
+        _ tx: Transaction, chain: ChainState, now: UInt32, from announcer: OrphanTransactions.Announcer = nil
+    ) throws(MempoolError) -> [Transaction] {
         do {
             try add(tx, chain: chain)
         } catch let error {
-            if case .missingInputs = error { orphans.add(tx, now: now, policy: policy) }
+            if case .missingInputs = error { orphans.add(tx, from: announcer, now: now, policy: policy) }
             throw error
         }
         var added = [tx]

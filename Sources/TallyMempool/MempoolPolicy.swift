@@ -8,7 +8,11 @@ public struct MempoolPolicy: Sendable {
     public var maximumTransactionSize: Int = 100_000
     /// Smallest output amount relayed; smaller outputs cost more to spend than they are worth.
     public var dustLimit: UInt64 = 1_000
+    /// Transactions waiting for their parents, in all.
     public var maximumOrphans: Int = 100
+    /// Of those, how many one peer (or the node's own API) may have sent: a quarter, so that at
+    /// least four announcers share the pool.
+    public var maximumOrphansPerPeer: Int = 25
     /// Seconds an orphan transaction waits for its parents.
     public var orphanLifetime: UInt32 = 20 * 60
 

@@ -15,9 +15,10 @@ public protocol NodeServices: AnyObject, Sendable {
     /// A block from a peer, with its bytes as they arrived; one it was not asked for is taken only
     /// if it leads to at least the tip's work (or its header was announced).
     func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome
-    /// Transactions from peers, in the order they arrived: their signatures are checked together on
-    /// every core, then each is offered to the mempool; one outcome per transaction.
-    func submitTransactions(_ transactions: [Transaction]) -> [TransactionOutcome]
+    /// Transactions from peers (each with the identifier of the peer that sent it), in the order
+    /// they arrived: their signatures are checked together on every core, then each is offered to
+    /// the mempool; one outcome per transaction.
+    func submitTransactions(_ batch: [(peer: Int, tx: Transaction)]) -> [TransactionOutcome]
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader]
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256]
     func block(_ hash: Hash256) -> Block?

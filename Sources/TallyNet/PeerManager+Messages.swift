@@ -196,7 +196,7 @@ extension PeerManager {
         let bound = self.bound
         let services = self.services
         offLoop {
-            let outcomes = services.submitTransactions(batch.map(\.tx))
+            let outcomes = services.submitTransactions(batch)
             bound.eventLoop.execute { bound.value.transactionBatchProcessed(batch, outcomes) }
         }
     }

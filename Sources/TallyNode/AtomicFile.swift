@@ -29,6 +29,24 @@ public enum AtomicFile {
         }
     }
 
+    /// Gives a file another process or library finished writing (SQLite's `VACUUM INTO`) its final
+    /// name durably: its bytes are flushed before the rename, so the name never points at a file a
+    /// crash could leave half written, and the directory is flushed after, so the rename itself
+    /// survives a crash. `rename(2)` replaces an existing `target` atomically.
+    public static func publish(_ finished: URL, as target: URL) throws {
+        try synchronize(finished.path)
+        guard rename(finished.path, target.path) == 0 else { throw posixError("rename to \(target.path)") }
+        try synchronize(target.deletingLastPathComponent().path)
+    }
+
+    /// fsync of a file or a directory, opened read-only: Linux flushes through any descriptor.
+    private static func synchronize(_ path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw posixError("open \(path)") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw posixError("fsync \(path)") }
+    }
+
     private static func posixError(_ what: String) -> Error {
         NSError(
             domain: NSPOSIXErrorDomain, code: Int(errno),

@@ -87,8 +87,8 @@ extension Node: NodeServices {
         }
     }
 
-    public func submitTransactions(_ transactions: [Transaction]) -> [TransactionOutcome] {
-        submit(transactions).map { result in
+    public func submitTransactions(_ batch: [(peer: Int, tx: Transaction)]) -> [TransactionOutcome] {
+        submit(batch.map(\.tx), announcers: batch.map(\.peer)).map { result in
             switch result {
             case .success(let added): .accepted(added.map(\.txid))
             case .failure(.rule(let violation)): .invalid(violation)

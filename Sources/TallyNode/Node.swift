@@ -160,13 +160,20 @@ public final class Node: Sendable {
     /// transaction. Their signatures are checked first, together, on every core and outside the
     /// lock (those that verify are remembered in the signature cache, which the mempool then
     /// consults), so the lock is held only for the look-ups in the UTXO set and the mempool.
-    public func submit(_ transactions: [Transaction]) -> [Result<[Transaction], MempoolError>] {
+    /// `announcers`, one per transaction, name the peers that sent them (nil: the node's own API):
+    /// an orphan counts against its sender's share of the orphan pool.
+    public func submit(
+        _ transactions: [Transaction], announcers: [OrphanTransactions.Announcer]? = nil
+    ) -> [Result<[Transaction], MempoolError>] {
+        precondition(announcers == nil || announcers?.count == transactions.count)
         verifySignatures(of: transactions)
         let outpoints = transactions.flatMap { $0.inputs.map(\.outpoint) }
         let accept = { (state: NodeState) -> [Result<[Transaction], MempoolError>] in
-            transactions.map { tx in
+            transactions.enumerated().map { index, tx in
                 do throws(MempoolError) {
-                    return .success(try state.mempool.accept(tx, chain: state.chain, now: Node.now()))
+                    return .success(
+                        try state.mempool.accept(
+                            tx, chain: state.chain, now: Node.now(), from: announcers.flatMap { $0[index] }))
                 } catch {
                     return .failure(error)
                 }

@@ -68,9 +68,10 @@ struct TallyProbe: ParsableCommand {
             throw ValidationError("--regtest and --network \(network.rawValue) disagree")
         }
         if let node, !scan {
-            guard let target = splitHostPort(node), (1...65535).contains(target.port) else {
-                throw ValidationError("'\(node)' is not host:port (e.g. 127.0.0.1:18733)")
-            }
+            do { _ = try HostPort(parsing: node) } catch { throw ValidationError("\(error)") }
+        }
+        if let discoveryPort, !Port.isValid(discoveryPort) {
+            throw ValidationError("--discovery-port \(discoveryPort) is out of range: \(Port.rangeDescription())")
         }
         guard interval >= 0.1, timeout > 0, seconds > 0 else {
             throw ValidationError("--interval, --timeout and --seconds are positive")

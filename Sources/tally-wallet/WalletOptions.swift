@@ -109,10 +109,12 @@ struct NodeOptions: ParsableArguments {
 
     func target(for network: Network) throws -> (host: String, port: Int) {
         let text = node ?? discovered(network) ?? "127.0.0.1:\(network.defaultPort)"
-        guard let target = splitHostPort(text), (1...65535).contains(target.port) else {
-            throw ValidationError("--node '\(text)' is not host:port (e.g. 127.0.0.1:18733)")
+        do {
+            let target = try HostPort(parsing: text)
+            return (target.host, target.port)
+        } catch {
+            throw ValidationError("--node \(error)")
         }
-        return target
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TallyCommandLine
+import TallyNet
 import TallyWire
 
 /// `tally.conf`: one `option = value` per line, named as the flags of `tallyd run` without the
@@ -7,17 +8,26 @@ import TallyWire
 /// exists. The file's options come first and the command line's after them, so a flag on the command
 /// line wins; a repeatable option given on the command line replaces the file's values.
 enum ConfigFile {
-    enum Kind {
-        case flag, integer, number, text, repeatable
+    enum Kind: Equatable {
+        case flag, integer, number, text
+        /// A port, 1 to 65535 (0 too where `allowingAny`: a port to listen on).
+        case port(allowingAny: Bool)
+        /// host:port, its port as `.port`'s.
+        case hostPort(allowingAnyPort: Bool)
     }
+
+    /// The options that may be given more than once, each time one more value.
+    static let repeatable: Set<String> = ["peer"]
 
     /// Every option of `tallyd run` a file may set (a test checks this against `tallyd run --help`).
     static let options: [String: Kind] = [
         "regtest": .flag, "datadir": .text, "log-level": .text,
         "mine": .flag, "threads": .integer, "reward-address": .text, "mine-interval": .number,
-        "port": .integer, "bind": .text, "peer": .repeatable, "discovery-port": .integer, "discovery-address": .text,
+        "port": .port(allowingAny: true), "bind": .text, "peer": .hostPort(allowingAnyPort: false),
+        "discovery-port": .port(allowingAny: false), "discovery-address": .text,
         "no-discovery": .flag, "no-ban": .flag, "max-inbound": .integer, "max-outbound": .integer, "no-network": .flag,
-        "http": .text, "snapshot-every": .integer, "snapshot-keep": .integer,
+        "http": .hostPort(allowingAnyPort: true), "snapshot-every": .integer,
+        "snapshot-keep": .integer,
     ]
 
     struct Setting: Equatable {
@@ -60,10 +70,20 @@ enum ConfigFile {
                 guard Double(value) != nil else {
                     throw CommandFailure("\(path) line \(number): '\(name)' needs a number, not '\(value)'")
                 }
-            case .text, .repeatable:
+            case .port(let allowingAny):
+                guard Port.parse(value, allowingAny: allowingAny) != nil else {
+                    throw CommandFailure(
+                        "\(path) line \(number): '\(name)' is a port, \(Port.rangeDescription(allowingAny: allowingAny)), not '\(value)'"
+                    )
+                }
+            case .hostPort(let allowingAnyPort):
+                do { _ = try HostPort(parsing: value, allowingAnyPort: allowingAnyPort) } catch {
+                    throw CommandFailure("\(path) line \(number): '\(name)': \(error)")
+                }
+            case .text:
                 break
             }
-            if kind != .repeatable, let earlier = settings.first(where: { $0.name == name }) {
+            if !repeatable.contains(name), let earlier = settings.first(where: { $0.name == name }) {
                 throw CommandFailure(
                     "\(path) line \(number): '\(name)' was already set on line \(earlier.line); only 'peer' may repeat")
             }

@@ -154,9 +154,19 @@ struct Run: ParsableCommand {
         if let threads, !(1...1024).contains(threads) {
             throw ValidationError("--threads is 1 to 1024 (to run without mining, leave out --mine)")
         }
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port is 0 to 65535") }
-        if let discoveryPort, !(1...65535).contains(discoveryPort) {
-            throw ValidationError("--discovery-port is 1 to 65535")
+        if let port, !Port.isValid(port, allowingAny: true) {
+            throw ValidationError("--port \(port) is out of range: \(Port.rangeDescription(allowingAny: true))")
+        }
+        if let discoveryPort, !Port.isValid(discoveryPort) {
+            throw ValidationError("--discovery-port \(discoveryPort) is out of range: \(Port.rangeDescription())")
+        }
+        for peer in peers {
+            do { _ = try HostPort(parsing: peer) } catch { throw ValidationError("--peer \(error)") }
+        }
+        if let http {
+            do { _ = try HostPort(parsing: http, allowingAnyPort: true) } catch {
+                throw ValidationError("--http \(error)")
+            }
         }
         guard maxInbound >= 0, maxOutbound >= 0 else {
             throw ValidationError("--max-inbound and --max-outbound are 0 or more")
@@ -175,12 +185,7 @@ struct Run: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         let logger = store.makeLogger()
-        let httpTarget = try http.map { text in
-            guard let target = splitHostPort(text), (0...65535).contains(target.port) else {
-                throw ValidationError("--http '\(text)' is not host:port (e.g. 127.0.0.1:8080)")
-            }
-            return target
-        }
+        let httpTarget = try http.map { try HostPort(parsing: $0, allowingAnyPort: true) }
         // Counters bind to the metrics backend on first use: bootstrap before the node exists.
         let metrics = httpTarget.map { _ in ExplorerServer.bootstrapMetrics() }
         var configuration = store.nodeConfiguration()

@@ -112,6 +112,30 @@ import Testing
         #expect(pool.orphanCount == 0)
     }
 
+    /// A copy of an orphan with a broken signature has its txid; sent first, it must not keep the
+    /// honest one out of the orphan pool (held by wtxid), and only the honest one enters with the parent.
+    @Test func aForgedCopyOfAnOrphanDoesNotKeepTheHonestOneOut() throws {
+        let pool = Mempool()
+        let parent = try payment(from: 1)
+        let child = pay(TestChain.outpoint(parent), amount: parent.outputs[0].amount, key: bob, to: alice, fee: 10_000)
+        var input = child.inputs[0]
+        input.signature[0] ^= 1
+        let forged = Transaction(inputs: [input], outputs: child.outputs)
+        #expect(forged.txid == child.txid && forged.wtxid != child.wtxid)
+
+        #expect(throws: MempoolError.missingInputs([parent.txid])) {
+            try pool.accept(forged, chain: t.chain, now: t.now, from: 1)
+        }
+        #expect(throws: MempoolError.missingInputs([parent.txid])) {
+            try pool.accept(child, chain: t.chain, now: t.now, from: 2)
+        }
+        #expect(pool.orphanCount == 2)
+        let added = try pool.accept(parent, chain: t.chain, now: t.now, from: 3)
+        #expect(added.map(\.wtxid) == [parent.wtxid, child.wtxid])
+        #expect(pool.transaction(child.txid)?.wtxid == child.wtxid)
+        #expect(pool.orphanCount == 0)
+    }
+
     @Test func aBlockRemovesConfirmedAndConflictingTransactions() throws {
         let pool = Mempool()
         let kept = try payment(from: 2)

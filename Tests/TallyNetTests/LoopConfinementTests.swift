@@ -20,7 +20,9 @@ final class EmptyNode: NodeServices {
     func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome { .nodeFailure }
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)] { [] }
     func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome { .nodeFailure }
-    func submitTransactions(_ transactions: [Transaction]) -> [TransactionOutcome] { transactions.map { _ in .known } }
+    func submitTransactions(_ batch: [(peer: Int, tx: Transaction)]) -> [TransactionOutcome] {
+        batch.map { _ in .known }
+    }
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader] { [] }
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256] { [] }
     func block(_ hash: Hash256) -> Block? { nil }

@@ -514,6 +514,49 @@ func verdict(on tx: Transaction, from client: PeerClient) throws -> Message {
             "\(refused.error)")
     }
 
+    /// A port is 1 to 65535 (0 where any free port is meant) wherever one is given: on every tool's
+    /// command line and in tally.conf, each refusal saying what a port is.
+    @Test func portsOutOfRangeAreRefusedEverywhere() throws {
+        let work = try temporaryDirectory("ports")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let data = work.appendingPathComponent("data").path
+        let wallet = work.appendingPathComponent("w.wallet").path
+        #expect(
+            try runTool("tally-wallet", ["create", "--regtest", "--wallet", wallet, "--key-cost", "interactive"])
+                .status == 0)
+        let conf = work.appendingPathComponent("tally.conf")
+        try "# the P2P port\nport = 99999\n".write(to: conf, atomically: true, encoding: .utf8)
+        let peerConf = work.appendingPathComponent("peer.conf")
+        try "peer = 127.0.0.1:8733\npeer = 127.0.0.1:65536\n".write(to: peerConf, atomically: true, encoding: .utf8)
+        let node = ["--regtest", "--datadir", data, "--no-network"]
+        let cases: [(tool: String, arguments: [String], code: Int32, says: [String])] = [
+            ("tallyd", node + ["--port", "99999"], 64, ["--port 99999", "1 to 65535, or 0 for any free port"]),
+            ("tallyd", node + ["--port", "65536"], 64, ["--port 65536", "1 to 65535"]),
+            ("tallyd", node + ["--discovery-port", "0"], 64, ["--discovery-port 0", "1 to 65535"]),
+            ("tallyd", node + ["--peer", "127.0.0.1:70000"], 64, ["--peer '127.0.0.1:70000'", "1 to 65535"]),
+            ("tallyd", node + ["--peer", "127.0.0.1:0"], 64, ["--peer '127.0.0.1:0'", "1 to 65535"]),
+            ("tallyd", node + ["--peer", "127.0.0.1"], 64, ["--peer '127.0.0.1' is not host:port"]),
+            ("tallyd", node + ["--http", "127.0.0.1:65536"], 64, ["--http '127.0.0.1:65536'", "or 0 for any"]),
+            ("tallyd", node + ["--conf", conf.path], 1, ["tally.conf line 2: 'port' is a port", "not '99999'"]),
+            ("tallyd", node + ["--conf", peerConf.path], 1, ["peer.conf line 2: 'peer'", "1 to 65535"]),
+            ("tally-probe", ["--regtest", "127.0.0.1:0"], 64, ["'127.0.0.1:0'", "1 to 65535"]),
+            ("tally-probe", ["--regtest", "127.0.0.1:99999"], 64, ["'127.0.0.1:99999'", "1 to 65535"]),
+            ("tally-probe", ["--regtest", "--scan", "--discovery-port", "70000"], 64, ["--discovery-port 70000"]),
+            (
+                "tally-wallet", ["sync", "--regtest", "--wallet", wallet, "--node", "127.0.0.1:65536"], 64,
+                ["--node '127.0.0.1:65536'", "1 to 65535"]
+            ),
+        ]
+        for (tool, arguments, code, says) in cases {
+            let result = try runTool(tool, arguments)
+            let shown = "\(tool) \(arguments.joined(separator: " ")): \(result.status) \(result.error)"
+            #expect(result.status == code, "\(shown)")
+            for words in says { #expect(result.error.contains(words), "\(shown)") }
+        }
+        // Nothing was started: no store was made by any of them.
+        #expect(!FileManager.default.fileExists(atPath: data + "/chain.sqlite"))
+    }
+
     @Test func everyOptionOfTheNodeCanBeSetInTallyConf() throws {
         // Help of every command is the parser's, exit 0 (not taken for a failure).
         let commands = [

@@ -1,5 +1,7 @@
 import Foundation
+import TallyChain
 import TallyNode
+import TallyTestSupport
 import Testing
 
 /// Snapshots every N blocks, the newest K kept, and a data directory started from one.
@@ -38,5 +40,24 @@ import Testing
         #expect(
             try Tallyd.run(["restore-snapshot", "--regtest", "--datadir", restored.dataDirectory, newest.url.path])
                 .status != 0)
+    }
+
+    /// `take` leaves a complete store under the final name and no `.partial` beside it, also when
+    /// a snapshot of that height is already there (rename(2) replaces it); the fsyncs themselves
+    /// cannot be observed from here.
+    @Test func aSnapshotIsPublishedUnderItsFinalNameOnly() throws {
+        let chain = try TestChain()
+        try chain.mine(7)
+        let directory = chain.directory.appendingPathComponent("snapshots")
+        let snapshots = Snapshots(directory: directory, interval: 5, keep: 2)
+        let first = try snapshots.take(from: chain.chain.store, height: 5)
+        try chain.mine(1)
+        let again = try snapshots.take(from: chain.chain.store, height: 5)
+        #expect(first == again)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["chain-5.sqlite"])
+
+        let copy = try ChainState(store: ChainStore(path: again.path, network: .regtest), parameters: .regtest)
+        #expect(copy.height == 8)
+        #expect(copy.tip.hash == chain.chain.tip.hash)
     }
 }

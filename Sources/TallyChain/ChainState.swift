@@ -91,13 +91,15 @@ public final class ChainState: CoinView {
         index.setActiveTip(tip)
         try catchUpCoins()
         _ = try activateBestChain()
+        // Written at once, so that the store just opened (by `tallyd check` too) matches its chain.
+        if coinCache.count > 0 { try flushCoins() }
     }
 
     /// Entries of the coins cache (about 150 bytes each) before it is written out: ~30 MiB.
     public static let defaultCoinCacheLimit = 200_000
 
     /// Connects again, in the cache, the blocks of the active chain that were connected after the
-    /// stored UTXO set was last written (a crash lost the cache), then writes it.
+    /// stored UTXO set was last written (a crash lost the cache).
     private func catchUpCoins() throws {
         guard let coinsTip = try store.coinsTip(), coinsTip != tip.hash else { return }
         guard let from = index[coinsTip], tip.ancestor(at: from.height) === from else {
@@ -110,7 +112,6 @@ public final class ChainState: CoinView {
             }
             coinCache.apply(try BlockConnector.connect(block, height: height, view: self, parameters: parameters))
         }
-        try flushCoins()
     }
 
     /// Writes the coins cache to the store and empties it. The node calls it before it stops;

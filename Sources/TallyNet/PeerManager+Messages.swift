@@ -221,7 +221,7 @@ extension PeerManager {
                 let reason = String("\(violation)".prefix(111))
                 peer.send(
                     .reject(RejectMessage(message: Transaction.command, code: .invalid, reason: reason, hash: tx.txid)))
-                penalise(peer, .invalidData("transaction \(tx.txid): \(violation)"))
+                if let offence = Offence.charged(for: outcome, txid: tx.txid) { penalise(peer, offence) }
             case .rejected(let why):
                 // Not the peer's fault, so no penalty; but a wallet waits for this to tell its user.
                 let reason = String("\(why)".prefix(111))

@@ -1,0 +1,67 @@
+import Foundation
+import TallyChain
+import TallyCrypto
+import TallyNet
+import TallyTestSupport
+import TallyWire
+import Testing
+
+/// No false bans, and no ban on another's word: what an honest peer or a mistaken tool can send
+/// costs it nothing (Protocol.md §13.9), and what an attacker can forge closes nothing that works.
+/// Each case connects from its own 127.0.0.x, so a ban would hit that "host" alone.
+@Suite(.serialized) struct HostileBanTests {
+    static let codec = MessageCodec(network: .regtest)
+
+    /// Whether a fresh connection from `address` completes its handshake and is answered.
+    static func connects(from address: String, to node: TestNode) -> Bool {
+        guard
+            let client = try? PeerClient(
+                host: "127.0.0.1", port: node.port, network: .regtest, timeout: 3, bindTo: address)
+        else { return false }
+        defer { client.close() }
+        return (try? client.status(timeout: 3)) != nil
+    }
+
+    @Test func anImmatureCoinbaseRaceAndAFutureBlockCostNothing() throws {
+        // A chain of 100 blocks built here, paying every coinbase to a key the test holds.
+        let local = try TestChain()
+        let blocks = try local.mine(100)
+        let node = try TestNode("racing")
+        try node.start()
+        let peer = try PeerClient(
+            host: "127.0.0.1", port: node.port, network: .regtest, userAgent: "/ahead:1/", bindTo: "127.0.0.41")
+        // The node gets 99 of them (a miner may push blocks that extend its tip); the peer is one ahead.
+        for block in blocks.dropLast() { peer.send(.block(block)) }
+        try waitUntil("the node reached height 99", timeout: 20) { node.height() == 99 }
+
+        // Block 1's coinbase matures at height 101: the peer's next block, not ours (R20).
+        let coinbase = blocks[0].transactions[0]
+        let spend = local.spend(
+            [(TestChain.outpoint(coinbase), local.miner)],
+            to: [TxOutput(amount: coinbase.outputs[0].amount - 10_000, address: TestChain.address(TestChain.key(3)))])
+        let reject = try #require(try peer.submit(spend, waitForReject: 3), "no verdict on the premature spend")
+        #expect(reject.code == .invalid && reject.reason.contains("R20"), "\(reject.reason)")
+        // Not charged: the connection stays, with a clean record, and the host may connect again.
+        #expect(try peer.status().height == 99)
+        #expect(try node.status().peers.contains { $0.userAgent == "/ahead:1/" && $0.banScore == 0 })
+        #expect(Self.connects(from: "127.0.0.41", to: node), "the honest peer's host was refused")
+
+        // One block later the same transaction is valid, and taken.
+        peer.send(.block(blocks[99]))
+        try waitUntil("the node reached height 100", timeout: 10) { node.height() == 100 }
+        #expect(try peer.submit(spend, waitForReject: 1) == nil)
+        #expect(try peer.mempool().contains(spend.txid))
+
+        // A block and a header 10 minutes ahead of the node's clock (R4, 120 s allowed): refused,
+        // never condemned, and the sender is not charged (its clock may simply be ahead).
+        let future = local.block(on: local.chain.tip, [spend], fees: 10_000) {
+            $0.header.time = UInt32(Date().timeIntervalSince1970) + 600
+        }
+        peer.send(.headers(HeadersMessage(headers: [future.header])))
+        peer.send(.block(future))
+        try waitUntil("the node logged the future block", timeout: 10) { node.log.contains("R4 time-too-new") }
+        #expect(try peer.status().height == 100)
+        #expect(try node.status().peers.contains { $0.userAgent == "/ahead:1/" && $0.banScore == 0 })
+        #expect(!node.log.contains("banned"))
+    }
+}

@@ -39,4 +39,13 @@ extension Offence {
         case .rejected, .nodeFailure, .accepted, .lowWork, .missingParent: nil
         }
     }
+
+    /// A frame that could not be read. Before the handshake a wrong magic is a tool or node set for
+    /// another network, or another protocol at the wrong port (an HTTP client): the stream cannot be
+    /// read, so it is closed, but nothing shows bad faith (Bitcoin Core disconnects without penalty
+    /// too). After the handshake the peer has spoken our magic, so a wrong one is a broken stream.
+    public static func charged(for error: MessageError, handshakeComplete: Bool) -> Offence? {
+        if case .wrongMagic = error, !handshakeComplete { return nil }
+        return .malformedMessage("\(error)")
+    }
 }

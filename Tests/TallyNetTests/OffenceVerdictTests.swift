@@ -2,6 +2,7 @@ import TallyChain
 import TallyCrypto
 import TallyMempool
 import TallyNet
+import TallyWire
 import Testing
 
 /// The table of Protocol.md §13.9: which verdicts cost the sender what, and which cost nothing.
@@ -51,5 +52,19 @@ import Testing
         #expect(Offence.charged(for: HeadersOutcome.rejected(Self.violation(.timeTooNew))) == nil)
         #expect(Offence.charged(for: HeadersOutcome.nodeFailure) == nil)
         #expect(Offence.charged(for: HeadersOutcome.accepted(lastHeight: 3, lowWork: false)) == nil)
+    }
+
+    @Test func aWrongMagicCostsNothingBeforeTheHandshakeAndEverythingAfter() {
+        let wrong = MessageError.wrongMagic(expected: Network.regtest.magic, found: Array("GET ".utf8))
+        #expect(Offence.charged(for: wrong, handshakeComplete: false) == nil)
+        #expect(Offence.charged(for: wrong, handshakeComplete: true)?.score == 100)
+        // Another Tally network's magic (a probe set for main) is no different.
+        let main = MessageError.wrongMagic(expected: Network.regtest.magic, found: Network.main.magic)
+        #expect(Offence.charged(for: main, handshakeComplete: false) == nil)
+        // Any other broken frame is charged in full, handshake or not.
+        let checksum = MessageError.checksumMismatch(command: "ping", expected: 1, found: 2)
+        #expect(Offence.charged(for: checksum, handshakeComplete: false)?.score == 100)
+        let oversize = MessageError.payloadTooLarge(command: "headers", length: 810, limit: 400)
+        #expect(Offence.charged(for: oversize, handshakeComplete: false)?.score == 100)
     }
 }

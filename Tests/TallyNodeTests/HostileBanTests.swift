@@ -64,4 +64,36 @@ import Testing
         #expect(try node.status().peers.contains { $0.userAgent == "/ahead:1/" && $0.banScore == 0 })
         #expect(!node.log.contains("banned"))
     }
+
+    /// A `version` from a raw client, whose nonce is not the node's.
+    static func version(nonce: UInt64) -> Message {
+        .version(
+            VersionMessage(
+                services: [], timestamp: Int64(Date().timeIntervalSince1970), receiverServices: .network,
+                receiverAddress: .unspecified, senderServices: [], senderAddress: .unspecified, nonce: nonce,
+                userAgent: "/raw:0/", startHeight: 0, relay: true))
+    }
+
+    @Test func aWrongNetworkBeforeTheHandshakeIsClosedNotBanned() throws {
+        let node = try TestNode("wrong-network")
+        try node.start()
+        // A tool set for main (tally-probe without --regtest), and an HTTP client at the wrong port.
+        let mainVersion = MessageCodec(network: .main).encode(Self.version(nonce: 5))
+        let http = Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        for (name, address, bytes) in [("main's magic", "127.0.0.42", mainVersion), ("HTTP", "127.0.0.43", http)] {
+            let stranger = try RawPeer(from: address, to: node.port)
+            stranger.send(bytes)
+            #expect(stranger.closedByNode(within: 3), "\(name): not disconnected")
+            #expect(Self.connects(from: address, to: node), "\(name): the host's next connection was refused")
+        }
+        #expect(node.log.contains("does not speak this network"))
+
+        // After a handshake in the node's magic, a frame in another is a broken stream: banned.
+        let broken = try RawPeer(from: "127.0.0.44", to: node.port)
+        broken.send(Self.codec.encode(Self.version(nonce: 6)) + Self.codec.encode(.verack) + mainVersion)
+        #expect(broken.closedByNode(within: 3))
+        #expect(!Self.connects(from: "127.0.0.44", to: node), "a wrong magic after the handshake went unpunished")
+        #expect(node.log.contains("banned 127.0.0.44"))
+        #expect(!node.log.contains("banned 127.0.0.42") && !node.log.contains("banned 127.0.0.43"))
+    }
 }

@@ -96,4 +96,25 @@ import Testing
         #expect(node.log.contains("banned 127.0.0.44"))
         #expect(!node.log.contains("banned 127.0.0.42") && !node.log.contains("banned 127.0.0.43"))
     }
+
+    @Test func aVerackBeforeTheVersionDoesNotLiftTheHandshakeLimit() throws {
+        let node = try TestNode("early-verack")
+        try node.start()
+        // Ten headers (815 bytes) are over the 400 allowed until the handshake completes; a `verack`
+        // sent first must not count as its completion.
+        let chain = HostileLoadTests.headers(on: ChainParameters.regtest.genesis.header, count: 10, tag: 45)
+        let headers = Self.codec.encode(.headers(HeadersMessage(headers: chain)))
+        let early = try RawPeer(from: "127.0.0.45", to: node.port)
+        early.send(Self.codec.encode(.verack) + headers)
+        #expect(early.closedByNode(within: 3), "a large message after an early verack was read")
+        #expect(node.log.contains("banned 127.0.0.45"))
+        // The proper order still lifts it: after version and verack the same headers are taken.
+        let proper = try RawPeer(from: "127.0.0.46", to: node.port)
+        proper.send(
+            Self.codec.encode(Self.version(nonce: 8)) + Self.codec.encode(.verack) + headers
+                + Self.codec.encode(.getStatus))
+        #expect(!proper.closedByNode(within: 1))
+        try waitUntil("the headers were taken", timeout: 5) { try node.status().bestHeaderHeight == 10 }
+        #expect(!node.log.contains("banned 127.0.0.46"))
+    }
 }

@@ -117,4 +117,33 @@ import Testing
         try waitUntil("the headers were taken", timeout: 5) { try node.status().bestHeaderHeight == 10 }
         #expect(!node.log.contains("banned 127.0.0.46"))
     }
+
+    @Test func aReplayedNonceClosesNoWorkingConnection() throws {
+        let node = try TestNode("replayed")
+        let friend = try TestNode("friend")
+        try node.start()
+        try friend.start(["--peer", node.target])
+        try waitUntil("the friend connected", timeout: 10) {
+            try node.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") }
+        }
+        let link = try #require(try node.status().peers.first { $0.userAgent.hasPrefix("/tallyd") }?.address)
+        // The friend's nonce, as anyone can learn it (it is in every discovery datagram, too).
+        let asker = try PeerClient(host: "127.0.0.1", port: friend.port, network: .regtest, bindTo: "127.0.0.47")
+        let nonce = asker.remoteVersion.nonce
+        asker.close()
+
+        // The claim from the friend's own host is a duplicate: the claimant goes, the link stays.
+        let claimant = try RawPeer(from: "127.0.0.1", to: node.port)
+        claimant.send(Self.codec.encode(Self.version(nonce: nonce)) + Self.codec.encode(.verack))
+        #expect(claimant.closedByNode(within: 3), "the duplicate newcomer was kept")
+        // From another host it is not even a duplicate: both stay.
+        let stranger = try RawPeer(from: "127.0.0.48", to: node.port)
+        stranger.send(Self.codec.encode(Self.version(nonce: nonce)) + Self.codec.encode(.verack))
+        #expect(!stranger.closedByNode(within: 1))
+        // The very same connection (same port) is still up and ready.
+        let peers = try node.status().peers
+        #expect(peers.contains { $0.address == link && $0.userAgent.hasPrefix("/tallyd") }, "\(peers)")
+        #expect(node.log.contains("duplicates a connection that stays"))
+        #expect(!node.log.contains("banned"))
+    }
 }

@@ -47,8 +47,17 @@ extension PeerManager {
         case .lowWork:
             if let peer { countLowWorkHeaders(count, from: peer) }
         case .missingParent:
-            // Announced headers we cannot place: ask for the chain that leads to them.
-            if let peer { requestHeaders(from: peer) }
+            guard let peer else { break }
+            if sync.headersDidNotConnect(from: peer.id) {
+                // Announced headers we cannot place: ask for the chain that leads to them.
+                requestHeaders(from: peer)
+            } else {
+                penalise(
+                    peer,
+                    .nuisance(
+                        "more than \(BlockSync.unconnectedHeadersAllowance) headers messages that do not connect, without progress"
+                    ))
+            }
         case .rejected(let violation):
             // The headers before the one too far ahead were stored: their blocks may be fetched.
             logger.info("headers from peer \(peer?.id ?? -1) not taken: \(violation)")

@@ -146,4 +146,49 @@ import Testing
         #expect(node.log.contains("duplicates a connection that stays"))
         #expect(!node.log.contains("banned"))
     }
+
+    /// A solved header whose parent nobody knows.
+    static func unconnected(_ tag: UInt32) -> [BlockHeader] {
+        let nowhere = BlockHeader(
+            version: 1, previousBlockHash: Hash256(bytes: SecureRandom.bytes(32)), merkleRoot: .zero,
+            time: ChainParameters.regtest.genesis.header.time + 1, bits: 0x207f_ffff, nonce: 0)
+        return HostileLoadTests.headers(on: nowhere, count: 1, tag: tag)
+    }
+
+    @Test func headersThatNeverConnectAreAnsweredAFewTimesThenCharged() throws {
+        let node = try TestNode("unconnected")
+        try node.start()
+        let genesis = ChainParameters.regtest.genesis.header
+
+        // An announcer that makes progress between its bursts of unconnectable headers is never
+        // charged: each burst stays within the allowance.
+        let announcer = try PeerClient(
+            host: "127.0.0.1", port: node.port, network: .regtest, userAgent: "/announcer:1/", bindTo: "127.0.0.49")
+        var tip = genesis
+        for round in 0..<3 {
+            for i in 0..<BlockSync.unconnectedHeadersAllowance {
+                announcer.send(.headers(HeadersMessage(headers: Self.unconnected(UInt32(round * 100 + i)))))
+            }
+            let next = HostileLoadTests.headers(on: tip, count: 1, tag: UInt32(round))
+            announcer.send(.headers(HeadersMessage(headers: next)))
+            tip = next[0]
+        }
+        _ = try announcer.mempool()  // handled after every message before it: the verdicts are in
+        #expect(try node.status().peers.contains { $0.userAgent == "/announcer:1/" && $0.banScore == 0 })
+        #expect(try node.status().bestHeaderHeight == 3)
+
+        // One that never connects: answered 8 times, then a nuisance each, banned at the tenth.
+        let liar = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.50")
+        var sent = 0
+        while sent < 40 {
+            liar.send(.headers(HeadersMessage(headers: Self.unconnected(UInt32(1_000 + sent)))))
+            sent += 1
+            if liar.closedByNode(within: 0.05) { break }
+        }
+        #expect(liar.closedByNode(within: 3))
+        #expect(node.log.contains("banned 127.0.0.50"))
+        let allowance = BlockSync.unconnectedHeadersAllowance
+        #expect(sent > allowance + 8 && sent <= allowance + 12, "banned after \(sent) messages")
+        #expect(!node.log.contains("banned 127.0.0.49"))
+    }
 }

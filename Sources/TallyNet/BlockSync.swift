@@ -13,11 +13,18 @@ public struct BlockSync: Sendable {
         var lacking = Set<Hash256>()
         /// Headers it sent of chains with less work than our tip, since it was last penalised.
         var lowWorkHeaders = 0
+        /// `headers` messages whose first header's parent we did not know, since its last progress.
+        var unconnectedHeaders = 0
     }
 
     public static let maximumLackingBlocks = 50_000
     /// How long a stalling peer is asked for no blocks.
     public static let stallPenalty: TimeInterval = 60
+    /// `headers` messages that do not connect, each answered with a `getheaders`, before a peer that
+    /// makes no progress (`peer(_:reached:)`) is charged: an honest peer announcing blocks we have
+    /// not heard of sends one, then connects once it has our locator; a few more may cross our
+    /// `getheaders` on the wire.
+    public static let unconnectedHeadersAllowance = 8
     public let lowWorkHeaderAllowance: Int
     private var downloads: BlockDownloads<Int>
     private var peers: [Int: PeerState] = [:]
@@ -49,10 +56,13 @@ public struct BlockSync: Sendable {
 
     public func bestHeight(of peer: Int) -> UInt32 { peers[peer]?.bestHeight ?? 0 }
 
-    /// The peer has (at least) the block at `height`.
+    /// The peer has (at least) the block at `height`. Above what it was known to have, that is
+    /// progress: its count of `headers` that did not connect starts again. Headers it already
+    /// showed are not (resending them must not buy more free `getheaders`).
     public mutating func peer(_ peer: Int, reached height: UInt32) {
         guard let current = peers[peer]?.bestHeight, height > current else { return }
         peers[peer]?.bestHeight = height
+        peers[peer]?.unconnectedHeaders = 0
     }
 
     /// A block arrived; whether it was asked for.
@@ -87,6 +97,16 @@ public struct BlockSync: Sendable {
         if exceeded { state.lowWorkHeaders = 0 }
         peers[peer] = state
         return exceeded
+    }
+
+    /// A `headers` message from `peer` did not connect. True within the allowance: ask for the chain
+    /// that leads to it. False past it: the peer is charged, and not answered, so each further
+    /// message costs us no more than reading it.
+    public mutating func headersDidNotConnect(from peer: Int) -> Bool {
+        guard var state = peers[peer] else { return false }
+        state.unconnectedHeaders += 1
+        peers[peer] = state
+        return state.unconnectedHeaders <= BlockSync.unconnectedHeadersAllowance
     }
 
     /// Starts a scheduling round; false if one is already under way.

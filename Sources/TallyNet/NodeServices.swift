@@ -75,6 +75,10 @@ public enum HeadersOutcome: Sendable {
     case invalid(RuleViolation)
     /// A header already found invalid.
     case knownInvalid(Hash256)
+    /// A header breaks a rule that does not condemn it (R4: too far ahead of our clock, which may
+    /// differ from the peer's): it is not stored, may be taken later, and costs the peer nothing.
+    /// The headers before it in the message are stored.
+    case rejected(RuleViolation)
     /// The node could not do its part (its store failed): nobody's fault but its own.
     case nodeFailure
 }

@@ -33,6 +33,7 @@ extension PeerManager {
     }
 
     private func headersProcessed(_ outcome: HeadersOutcome, count: Int, full: Bool, from peer: Peer?) {
+        if let peer, let offence = Offence.charged(for: outcome) { penalise(peer, offence) }
         switch outcome {
         case .accepted(let lastHeight, let lowWork):
             if let peer {
@@ -46,16 +47,24 @@ extension PeerManager {
         case .lowWork:
             if let peer { countLowWorkHeaders(count, from: peer) }
         case .missingParent:
-            // Announced headers we cannot place: ask for the chain that leads to them.
-            if let peer { requestHeaders(from: peer) }
-        case .unlinked:
-            if let peer { penalise(peer, .protocolViolation("headers that do not follow one another")) }
-        case .invalid(let violation):
-            if let peer { penalise(peer, .invalidData("headers: \(violation)")) }
-        case .knownInvalid(let hash):
-            if let peer { penalise(peer, .invalidData("headers: \(hash) is known to be invalid")) }
-        case .nodeFailure:
-            break  // the node logged it; the peer did nothing wrong
+            guard let peer else { break }
+            if sync.headersDidNotConnect(from: peer.id) {
+                // Announced headers we cannot place: ask for the chain that leads to them.
+                requestHeaders(from: peer)
+            } else {
+                penalise(
+                    peer,
+                    .nuisance(
+                        "more than \(BlockSync.unconnectedHeadersAllowance) headers messages that do not connect, without progress"
+                    ))
+            }
+        case .rejected(let violation):
+            // The headers before the one too far ahead were stored: their blocks may be fetched.
+            logger.info("headers from peer \(peer?.id ?? -1) not taken: \(violation)")
+            refreshSummary()
+            scheduleDownloads()
+        case .unlinked, .invalid, .knownInvalid, .nodeFailure:
+            break  // charged above, or the node's own failure (logged by the node)
         }
     }
 
@@ -93,22 +102,15 @@ extension PeerManager {
             if !requested { logger.debug("peer \(peer?.id ?? -1) sent a block we have: \(hash)") }
         case .orphan:
             if let peer { requestHeaders(from: peer) }
-        case .unwanted:
-            if let peer {
-                penalise(peer, .nuisance("block \(hash) not asked for, on a chain with less work than ours"))
-            }
         case .invalid(let violation):
-            guard let peer else { break }
             let reason = String("\(violation)".prefix(111))
-            peer.send(.reject(RejectMessage(message: Block.command, code: .invalid, reason: reason, hash: hash)))
-            penalise(peer, .invalidData("block \(hash): \(violation)"))
-        case .knownInvalid(let known):
-            if let peer { penalise(peer, .invalidData("block \(hash): \(known) is known to be invalid")) }
+            peer?.send(.reject(RejectMessage(message: Block.command, code: .invalid, reason: reason, hash: hash)))
         case .rejected(let violation):
             logger.info("block \(hash) from peer \(peer?.id ?? -1) not taken: \(violation)")
-        case .nodeFailure:
-            break  // the node logged it; the peer did nothing wrong
+        case .unwanted, .knownInvalid, .nodeFailure:
+            break  // charged below, or the node's own failure (logged by the node)
         }
+        if let peer, let offence = Offence.charged(for: outcome, hash: hash) { penalise(peer, offence) }
     }
 
     /// Fills every peer's download window with the lowest missing blocks of the best header chain.

@@ -47,7 +47,8 @@ extension Node: NodeServices {
                 } catch ChainError.knownInvalid(let hash) {
                     return .knownInvalid(hash)
                 } catch let violation as RuleViolation where !violation.rule.condemnsBlock {
-                    return .accepted(lastHeight: chain.height, lowWork: false)
+                    if chain.index.bestHeader?.hash != best { state.lastChainProgress = Date() }
+                    return .rejected(violation)
                 } catch let violation as RuleViolation {
                     return .invalid(violation)
                 }

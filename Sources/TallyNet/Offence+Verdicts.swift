@@ -17,14 +17,19 @@ extension Offence {
         return .invalidData("transaction \(txid): \(violation)")
     }
 
-    /// A block the peer sent.
-    public static func charged(for outcome: BlockOutcome, hash: Hash256) -> Offence? {
+    /// A block the peer sent (`requested`: we asked it for that block).
+    public static func charged(for outcome: BlockOutcome, hash: Hash256, requested: Bool = false) -> Offence? {
         switch outcome {
         case .invalid(let violation): .invalidData("block \(hash): \(violation)")
         case .knownInvalid(let known): .invalidData("block \(hash): \(known) is known to be invalid")
         case .unwanted: .nuisance("block \(hash) not asked for, on a chain with less work than ours")
-        // A rule that does not condemn the block (R4 too far ahead: our clocks differ; R7/R0: damaged
-        // in transit) and the node's own failures are nobody's fault.
+        // Asked for a block, the peer served a body its header does not commit to (R7) or that does
+        // not decode (R0): the block is not condemned, but a peer that could stall our sync with bad
+        // copies must not do so for free (Protocol.md §13.8).
+        case .rejected(let violation) where requested && [.merkleRoot, .encoding].contains(violation.rule):
+            .protocolViolation("block \(hash) asked for, served with another body: \(violation)")
+        // Otherwise a rule that does not condemn the block (R4 too far ahead: our clocks differ;
+        // R7/R0 pushed unasked: damaged in transit) and the node's own failures are nobody's fault.
         case .rejected, .nodeFailure, .accepted, .duplicate, .orphan: nil
         }
     }

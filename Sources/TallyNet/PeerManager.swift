@@ -238,7 +238,7 @@ final class PeerManager {
 
     func disconnected(_ peer: Peer) {
         peers[peer.id] = nil
-        sync.remove(peer.id)
+        sync.remove(peer.id, host: peer.host)
         relay.remove(peer.id)
         connections.removed(peer.id)
         logger.info("peer \(peer.id) \(peer.address) disconnected")

@@ -41,6 +41,12 @@ import Testing
         for rule in [ConsensusRule.timeTooNew, .merkleRoot, .encoding] {
             #expect(Offence.charged(for: .rejected(Self.violation(rule)), hash: Self.hash) == nil)
         }
+        // Asked for, and served with another body: the peer's copy stalls our sync.
+        for rule in [ConsensusRule.merkleRoot, .encoding] {
+            let served = Offence.charged(for: .rejected(Self.violation(rule)), hash: Self.hash, requested: true)
+            #expect(served?.score == 50 && served?.decays == false)
+        }
+        #expect(Offence.charged(for: .rejected(Self.violation(.timeTooNew)), hash: Self.hash, requested: true) == nil)
         let free: [BlockOutcome] = [.accepted, .duplicate, .orphan(missing: Self.hash), .nodeFailure]
         for outcome in free { #expect(Offence.charged(for: outcome, hash: Self.hash) == nil) }
     }
@@ -51,7 +57,8 @@ import Testing
         #expect(Offence.charged(for: HeadersOutcome.unlinked)?.score == 50)
         #expect(Offence.charged(for: HeadersOutcome.rejected(Self.violation(.timeTooNew))) == nil)
         #expect(Offence.charged(for: HeadersOutcome.nodeFailure) == nil)
-        #expect(Offence.charged(for: HeadersOutcome.accepted(lastHeight: 3, lowWork: false)) == nil)
+        #expect(Offence.charged(for: HeadersOutcome.accepted(lastHeight: 3)) == nil)
+        #expect(Offence.charged(for: HeadersOutcome.lowWork(chainWork: .zero)) == nil)
     }
 
     @Test func aWrongMagicCostsNothingBeforeTheHandshakeAndEverythingAfter() {

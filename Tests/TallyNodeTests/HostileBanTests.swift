@@ -28,6 +28,7 @@ import Testing
         let blocks = try local.mine(100)
         let node = try TestNode("racing")
         try node.start()
+        let watch = ProbeWatch(node)
         let peer = try PeerClient(
             host: "127.0.0.1", port: node.port, network: .regtest, userAgent: "/ahead:1/", bindTo: "127.0.0.41")
         // The node gets 99 of them (a miner may push blocks that extend its tip); the peer is one ahead.
@@ -63,6 +64,9 @@ import Testing
         #expect(try peer.status().height == 100)
         #expect(try node.status().peers.contains { $0.userAgent == "/ahead:1/" && $0.banScore == 0 })
         #expect(!node.log.contains("banned"))
+        HostileLoadTests.expectComposure(
+            node, watch, "immature-coinbase race; block and header 10 min ahead",
+            outcome: "refused, not charged; the host's next connection served")
     }
 
     /// A `version` from a raw client, whose nonce is not the node's.
@@ -77,6 +81,7 @@ import Testing
     @Test func aWrongNetworkBeforeTheHandshakeIsClosedNotBanned() throws {
         let node = try TestNode("wrong-network")
         try node.start()
+        let watch = ProbeWatch(node)
         // A tool set for main (tally-probe without --regtest), and an HTTP client at the wrong port.
         let mainVersion = MessageCodec(network: .main).encode(Self.version(nonce: 5))
         let http = Array("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
@@ -95,6 +100,9 @@ import Testing
         #expect(!Self.connects(from: "127.0.0.44", to: node), "a wrong magic after the handshake went unpunished")
         #expect(node.log.contains("banned 127.0.0.44"))
         #expect(!node.log.contains("banned 127.0.0.42") && !node.log.contains("banned 127.0.0.43"))
+        HostileLoadTests.expectComposure(
+            node, watch, "wrong network (main's magic, HTTP) before the handshake",
+            outcome: "closed, not banned; the next connection served (after the handshake: banned)")
     }
 
     @Test func aVerackBeforeTheVersionDoesNotLiftTheHandshakeLimit() throws {
@@ -122,6 +130,7 @@ import Testing
         let node = try TestNode("replayed")
         let friend = try TestNode("friend")
         try node.start()
+        let watch = ProbeWatch(node)
         try friend.start(["--peer", node.target])
         try waitUntil("the friend connected", timeout: 10) {
             try node.status().peers.contains { $0.userAgent.hasPrefix("/tallyd") }
@@ -145,6 +154,8 @@ import Testing
         #expect(peers.contains { $0.address == link && $0.userAgent.hasPrefix("/tallyd") }, "\(peers)")
         #expect(node.log.contains("duplicates a connection that stays"))
         #expect(!node.log.contains("banned"))
+        HostileLoadTests.expectComposure(
+            node, watch, "a replayed nonce", outcome: "the newcomer closed; the working connection stays")
     }
 
     /// A solved header whose parent nobody knows.
@@ -158,6 +169,7 @@ import Testing
     @Test func headersThatNeverConnectAreAnsweredAFewTimesThenCharged() throws {
         let node = try TestNode("unconnected")
         try node.start()
+        let watch = ProbeWatch(node)
         let genesis = ChainParameters.regtest.genesis.header
 
         // An announcer that makes progress between its bursts of unconnectable headers is never
@@ -190,5 +202,8 @@ import Testing
         let allowance = BlockSync.unconnectedHeadersAllowance
         #expect(sent > allowance + 8 && sent <= allowance + 12, "banned after \(sent) messages")
         #expect(!node.log.contains("banned 127.0.0.49"))
+        HostileLoadTests.expectComposure(
+            node, watch, "headers that never connect",
+            outcome: "answered \(allowance) times, then charged: banned after \(sent) messages")
     }
 }

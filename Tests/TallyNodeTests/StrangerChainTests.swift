@@ -110,6 +110,7 @@ import Testing
         let node = try Self.node("stranger-disk", holding: ours)
         let theirs = try Self.chain(2_040, tag: "theirs")
         let before = Self.storeBytes(node)
+        let watch = ProbeWatch(node)
         for round in 0..<5 {
             let stranger = try PeerClient(
                 host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.51")
@@ -134,6 +135,9 @@ import Testing
         let known = try probe.headers(after: [ChainParameters.regtest.genesisHash])
         #expect(known.count == ours.count && known.last?.hash == ours[ours.count - 1].hash)
         #expect(node.log.contains("headers of chains with less work than ours"))
+        HostileLoadTests.expectComposure(
+            node, watch, "low-work chains and unasked blocks, 5 reconnections",
+            outcome: "nothing of theirs stored; the store grew by \(grown) bytes; host charged across connections")
         node.stop()
         let stored = try ChainStore(path: node.dataDirectory + "/chain.sqlite", network: .regtest).loadHeaders()
         #expect(stored.count == ours.count + 1, "\(stored.count - ours.count - 1) headers of theirs stored")
@@ -146,12 +150,16 @@ import Testing
         let (ours, theirs) = (chains[0], chains[1])
         let node = try Self.node("stranger-heavier", holding: ours)
         let tip = theirs[theirs.count - 1].hash
+        let watch = ProbeWatch(node)
         let peer = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.52")
         peer.send(.headers(HeadersMessage(headers: theirs.prefix(2_000).map(\.header))))
         Self.serve(theirs, to: peer, timeout: 60) { (try? node.status().tipHash) == tip }
         #expect(try node.status().tipHash == tip)
         #expect(try node.status().height == UInt32(theirs.count))
         #expect(node.log.contains("its chain has more work than ours after"))
+        HostileLoadTests.expectComposure(
+            node, watch, "a heavier fork whose first 2,000 headers have less work",
+            outcome: "counted, asked for again, stored and taken")
     }
 
     @Test func aPeerServingAnotherBodyIsPenalisedAndAnHonestOneGetsTheNodeToTheTip() throws {
@@ -159,6 +167,8 @@ import Testing
         let tip = blocks[blocks.count - 1].hash
         let node = try TestNode("stranger-lie")
         try node.start()
+        let watch = ProbeWatch(node)
+        let started = Date()
         // The liar announces the chain, answers the first block it is asked for with another body,
         // and nothing else.
         let liar = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.53")
@@ -176,6 +186,10 @@ import Testing
         honest.send(.headers(HeadersMessage(headers: blocks.map(\.header))))
         Self.serve(blocks, to: honest, timeout: 40) { (try? node.status().tipHash) == tip }
         #expect(try node.status().tipHash == tip)
+        HostileLoadTests.expectComposure(
+            node, watch, "a peer serving another body, and an honest one",
+            outcome:
+                "liar charged 50, not asked again; honest tip reached in \(Int(Date().timeIntervalSince(started))) s")
         liar.close()
     }
 }

@@ -91,13 +91,15 @@ public final class ChainState: CoinView {
         index.setActiveTip(tip)
         try catchUpCoins()
         _ = try activateBestChain()
+        // Written at once, so that the store just opened (by `tallyd check` too) matches its chain.
+        if coinCache.count > 0 { try flushCoins() }
     }
 
     /// Entries of the coins cache (about 150 bytes each) before it is written out: ~30 MiB.
     public static let defaultCoinCacheLimit = 200_000
 
     /// Connects again, in the cache, the blocks of the active chain that were connected after the
-    /// stored UTXO set was last written (a crash lost the cache), then writes it.
+    /// stored UTXO set was last written (a crash lost the cache).
     private func catchUpCoins() throws {
         guard let coinsTip = try store.coinsTip(), coinsTip != tip.hash else { return }
         guard let from = index[coinsTip], tip.ancestor(at: from.height) === from else {
@@ -110,7 +112,6 @@ public final class ChainState: CoinView {
             }
             coinCache.apply(try BlockConnector.connect(block, height: height, view: self, parameters: parameters))
         }
-        try flushCoins()
     }
 
     /// Writes the coins cache to the store and empties it. The node calls it before it stops;
@@ -197,21 +198,12 @@ public final class ChainState: CoinView {
     }
 
     /// Accepts a run of headers from a peer only if the chain they lead to has at least the active
-    /// tip's work, or `keepLowWork` is set (the peer has more to send): a long fork with less work
-    /// is never stored, so it costs memory and disk nothing (Protocol.md §13.6). Every header's proof
-    /// of work and link to the one before are checked before anything is looked up.
-    public func acceptHeaderRun(_ headers: [BlockHeader], keepLowWork: Bool) throws -> HeaderRunAcceptance {
-        var hashes: [Hash256] = []
-        var runWork = UInt256.zero
-        for header in headers {
-            let hash = header.hash
-            if let previous = hashes.last, header.previousBlockHash != previous {
-                throw ChainError.unlinkedHeaders(hash)
-            }
-            runWork =
-                runWork + Target.work(of: try HeaderChecks.checkProofOfWork(header, hash: hash, parameters: parameters))
-            hashes.append(hash)
-        }
+    /// tip's work, or `workProven` is set (the peer's chain was counted to more work than the tip
+    /// before it was asked for again, Protocol.md §13.8): a chain with less work is never stored, so
+    /// it costs disk nothing. Every header's proof of work and link to the one before are checked
+    /// before anything is looked up.
+    public func acceptHeaderRun(_ headers: [BlockHeader], workProven: Bool) throws -> HeaderRunAcceptance {
+        let (hashes, runWork) = try HeaderChecks.checkRun(headers, parameters: parameters)
         guard let first = headers.first else { return .accepted([]) }
         guard let parent = index[first.previousBlockHash] else {
             if let known = index[hashes[0]], index.status(of: known).isInvalid {
@@ -219,8 +211,9 @@ public final class ChainState: CoinView {
             }
             throw ChainError.missingParent(first.previousBlockHash)
         }
-        if !keepLowWork && index[hashes[hashes.count - 1]] == nil && parent.chainWork + runWork < tip.chainWork {
-            return .lowWork
+        let work = parent.chainWork + runWork
+        if !workProven && index[hashes[hashes.count - 1]] == nil && work < tip.chainWork {
+            return .lowWork(chainWork: work)
         }
         // One store transaction for the run; a header that fails ends it, and those before it stay.
         var entries: [BlockIndexEntry] = []
@@ -239,12 +232,13 @@ public final class ChainState: CoinView {
         return .accepted(entries)
     }
 
-    /// Whether a block not asked for is worth processing: its chain has at least the tip's work. A
-    /// block whose header is already known was announced, so it is; so is one whose header fails
-    /// its proof of work, which processing condemns (the sender is punished for it, not ignored).
+    /// Whether a block not asked for is worth processing: its chain has at least the tip's work, so
+    /// a stranger cannot make the node store blocks of a chain that cannot win (Protocol.md §13.8).
+    /// So is one whose header fails its proof of work, which processing condemns (the sender is
+    /// punished for it, not ignored).
     public func isWorthProcessing(unrequested block: Block) -> Bool {
         let hash = block.hash
-        if index[hash] != nil { return true }
+        if let known = index[hash] { return !(known.chainWork < tip.chainWork) }
         guard let target = try? HeaderChecks.checkProofOfWork(block.header, hash: hash, parameters: parameters) else {
             return true
         }

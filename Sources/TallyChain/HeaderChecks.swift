@@ -25,6 +25,26 @@ public enum HeaderChecks {
         return target
     }
 
+    /// Checks that `headers` follow one another (and `previous`, if given) and that each meets R1
+    /// and R5; returns their hashes and the work they prove. Needs no chain: a run that cannot be
+    /// placed yet (a peer's chain being counted, Protocol.md §13.8) is checked the same way.
+    public static func checkRun(
+        _ headers: [BlockHeader], following previous: Hash256? = nil, parameters: ChainParameters
+    ) throws -> (hashes: [Hash256], work: UInt256) {
+        var hashes: [Hash256] = []
+        hashes.reserveCapacity(headers.count)
+        var work = UInt256.zero
+        for header in headers {
+            let hash = header.hash
+            if let expected = hashes.last ?? previous, header.previousBlockHash != expected {
+                throw ChainError.unlinkedHeaders(hash)
+            }
+            work = work + Target.work(of: try checkProofOfWork(header, hash: hash, parameters: parameters))
+            hashes.append(hash)
+        }
+        return (hashes, work)
+    }
+
     /// The rules that need no parent (R1, R5): a header failing them is rejected before anything
     /// else is looked up, so forged headers cost one hash each. Returns the header's target.
     public static func checkProofOfWork(

@@ -34,6 +34,7 @@ public struct BlockAcceptance: Sendable {
 public enum HeaderRunAcceptance {
     /// Stored (or already known), in order.
     case accepted([BlockIndexEntry])
-    /// Valid proof of work, but the chain it leads to has less work than the active tip: not stored.
-    case lowWork
+    /// Valid proof of work, but the chain it leads to has less work than the active tip (`chainWork`
+    /// at its last header): not stored.
+    case lowWork(chainWork: UInt256)
 }

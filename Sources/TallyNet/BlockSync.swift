@@ -11,16 +11,28 @@ public struct BlockSync: Sendable {
         var stallingUntil: Date?
         /// Blocks it answered `notfound` for: never asked of it again. Bounded.
         var lacking = Set<Hash256>()
-        /// Headers it sent of chains with less work than our tip, since it was last penalised.
-        var lowWorkHeaders = 0
+        /// `headers` messages whose first header's parent we did not know, since its last progress.
+        var unconnectedHeaders = 0
+        /// Its chain with less work than ours, being counted (nil: none).
+        var presync: HeaderPresync?
     }
 
     public static let maximumLackingBlocks = 50_000
+    /// Hosts whose low-work headers are remembered; past it the memory starts again.
+    public static let maximumLowWorkHosts = 1_024
     /// How long a stalling peer is asked for no blocks.
     public static let stallPenalty: TimeInterval = 60
+    /// `headers` messages that do not connect, each answered with a `getheaders`, before a peer that
+    /// makes no progress (`peer(_:reached:)`) is charged: an honest peer announcing blocks we have
+    /// not heard of sends one, then connects once it has our locator; a few more may cross our
+    /// `getheaders` on the wire.
+    public static let unconnectedHeadersAllowance = 8
     public let lowWorkHeaderAllowance: Int
     private var downloads: BlockDownloads<Int>
     private var peers: [Int: PeerState] = [:]
+    /// Headers of chains with less work than ours each host sent since it was last penalised: by
+    /// host, so that reconnecting does not start the count again.
+    private var lowWorkHeaders: [String: Int] = [:]
     /// A scheduling round is under way (its look-up of the missing blocks runs off the loop).
     public private(set) var roundPending = false
 
@@ -42,17 +54,25 @@ public struct BlockSync: Sendable {
 
     public mutating func add(_ peer: Int, bestHeight: UInt32) { peers[peer] = PeerState(bestHeight: bestHeight) }
 
-    public mutating func remove(_ peer: Int) {
+    /// The peer left; the headers of a chain it was having counted count as low-work ones of its host
+    /// (leaving does not make them free).
+    public mutating func remove(_ peer: Int, host: String) {
+        if let presync = peers[peer]?.presync, !presync.isRedownloading {
+            lowWorkHeaders[host] = lowWorkTotal(adding: presync.headerCount, from: host)
+        }
         peers[peer] = nil
         downloads.release(peer)
     }
 
     public func bestHeight(of peer: Int) -> UInt32 { peers[peer]?.bestHeight ?? 0 }
 
-    /// The peer has (at least) the block at `height`.
+    /// The peer has (at least) the block at `height`. Above what it was known to have, that is
+    /// progress: its count of `headers` that did not connect starts again. Headers it already
+    /// showed are not (resending them must not buy more free `getheaders`).
     public mutating func peer(_ peer: Int, reached height: UInt32) {
         guard let current = peers[peer]?.bestHeight, height > current else { return }
         peers[peer]?.bestHeight = height
+        peers[peer]?.unconnectedHeaders = 0
     }
 
     /// A block arrived; whether it was asked for.
@@ -78,15 +98,38 @@ public struct BlockSync: Sendable {
         return stalled
     }
 
-    /// Counts headers of a chain with less work than ours; true when the peer has sent more than the
+    /// Counts headers of a chain with less work than ours; true when the host has sent more than the
     /// allowance since its last penalty (and the count starts again).
-    public mutating func countLowWorkHeaders(_ count: Int, from peer: Int) -> Bool {
-        guard var state = peers[peer] else { return false }
-        state.lowWorkHeaders += count
-        let exceeded = state.lowWorkHeaders > lowWorkHeaderAllowance
-        if exceeded { state.lowWorkHeaders = 0 }
-        peers[peer] = state
+    public mutating func countLowWorkHeaders(_ count: Int, from host: String) -> Bool {
+        let total = lowWorkTotal(adding: count, from: host)
+        let exceeded = total > lowWorkHeaderAllowance
+        lowWorkHeaders[host] = exceeded ? 0 : total
         return exceeded
+    }
+
+    /// A `headers` message from `peer` did not connect. True within the allowance: ask for the chain
+    /// that leads to it. False past it: the peer is charged, and not answered, so each further
+    /// message costs us no more than reading it.
+    public mutating func headersDidNotConnect(from peer: Int) -> Bool {
+        guard var state = peers[peer] else { return false }
+        state.unconnectedHeaders += 1
+        peers[peer] = state
+        return state.unconnectedHeaders <= BlockSync.unconnectedHeadersAllowance
+    }
+
+    private mutating func lowWorkTotal(adding count: Int, from host: String) -> Int {
+        if lowWorkHeaders[host] == nil && lowWorkHeaders.count >= BlockSync.maximumLowWorkHosts {
+            lowWorkHeaders.removeAll(keepingCapacity: true)
+        }
+        return lowWorkHeaders[host, default: 0] + count
+    }
+
+    /// The peer's chain being counted, if any.
+    public func presync(of peer: Int) -> HeaderPresync? { peers[peer]?.presync }
+
+    public mutating func setPresync(_ presync: HeaderPresync?, of peer: Int) {
+        guard peers[peer] != nil else { return }
+        peers[peer]?.presync = presync
     }
 
     /// Starts a scheduling round; false if one is already under way.

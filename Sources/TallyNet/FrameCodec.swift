@@ -4,12 +4,15 @@ import TallyWire
 /// Cuts the byte stream into messages. The 24-byte envelope is checked (magic, command, length
 /// against the command's own limit) before a single payload byte is buffered, so a lying length
 /// costs nothing; a bad checksum or malformed payload is a `MessageError`, which closes the peer.
-/// Until the peer's `verack` no payload may be larger than a `version`, so a connection that has
-/// not finished its handshake holds at most a few hundred bytes (Protocol.md §13.6).
+/// Until the peer's `verack` follows its `version` no payload may be larger than a `version`, so a
+/// connection that has not finished its handshake holds at most a few hundred bytes (Protocol.md §13.6).
 struct FrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ReceivedMessage
     let network: Network
     private var handshaking = true
+    /// Their `version` arrived: only a `verack` after it ends the handshake (a `verack` first is a
+    /// violation the handshake machine ignores, so it must not lift the limit either).
+    private var versionSeen = false
 
     init(network: Network) { self.network = network }
 
@@ -34,7 +37,8 @@ struct FrameDecoder: ByteToMessageDecoder {
         let payload = buffer.readBytes(length: header.payloadLength)!
         try header.verifyChecksum(of: payload)
         let message = try MessageCodec.decodePayload(command: header.command, payload: payload)
-        if case .verack = message { handshaking = false }
+        if case .version = message { versionSeen = true }
+        if case .verack = message, versionSeen { handshaking = false }
         NetworkMetrics.bytesReceived.increment(by: Int64(MessageHeader.size + header.payloadLength))
         // A block keeps the bytes it came in, so that it is stored as received, not re-encoded.
         return ReceivedMessage(message: message, blockBytes: header.command == Block.command ? payload : nil)

@@ -8,8 +8,12 @@ import TallyWire
 public protocol NodeServices: AnyObject, Sendable {
     func summary() -> ChainSummary
     func locator() -> [Hash256]
-    /// A peer's `headers`; `keepLowWork` when the message was full (the peer has more to send).
-    func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome
+    /// A peer's `headers`, stored if they lead to at least the tip's work or `workProven` (they are
+    /// a chain counted before, in `countHeaders`, to more work than the tip).
+    func acceptHeaders(_ headers: [BlockHeader], workProven: Bool) -> HeadersOutcome
+    /// Checks a run of headers that follows `previous` (not stored: a chain being counted) and
+    /// returns the work it proves, with the tip's work now.
+    func countHeaders(_ headers: [BlockHeader], following previous: Hash256) -> HeaderCount
     /// Blocks of the best header chain not stored yet, lowest first.
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)]
     /// A block from a peer, with its bytes as they arrived; one it was not asked for is taken only
@@ -61,12 +65,20 @@ public struct ChainSummary: Sendable {
 
 /// The chain's verdict on a peer's `headers`. Rule violations stay typed until the network decides
 /// what they cost the peer; the node's own failures are a case of their own, which costs nobody.
+/// A run of headers checked without being stored.
+public enum HeaderCount: Sendable {
+    case work(UInt256, tipWork: UInt256)
+    /// The headers do not follow one another (or the one they were to follow).
+    case unlinked
+    /// A header fails R1 or R5.
+    case invalid(RuleViolation)
+}
+
 public enum HeadersOutcome: Sendable {
-    /// Accepted (or already known); the height of the last one, and whether its chain has less work
-    /// than the tip (stored only because the peer has more to send).
-    case accepted(lastHeight: UInt32, lowWork: Bool)
-    /// Leads to less work than the tip: not stored.
-    case lowWork
+    /// Accepted (or already known); the height of the last one.
+    case accepted(lastHeight: UInt32)
+    /// Leads to less work than the tip (`chainWork` at the last header): not stored.
+    case lowWork(chainWork: UInt256)
     /// The first header's parent is unknown: ask for the chain that leads to it.
     case missingParent
     /// The headers do not follow one another.
@@ -75,6 +87,10 @@ public enum HeadersOutcome: Sendable {
     case invalid(RuleViolation)
     /// A header already found invalid.
     case knownInvalid(Hash256)
+    /// A header breaks a rule that does not condemn it (R4: too far ahead of our clock, which may
+    /// differ from the peer's): it is not stored, may be taken later, and costs the peer nothing.
+    /// The headers before it in the message are stored.
+    case rejected(RuleViolation)
     /// The node could not do its part (its store failed): nobody's fault but its own.
     case nodeFailure
 }

@@ -1,4 +1,4 @@
-/// How bad one offence is (Protocol.md §13.7). A peer whose score reaches `BanScore.threshold` is
+/// How bad one offence is (Protocol.md §13.9). A peer whose score reaches `BanScore.threshold` is
 /// disconnected and its host banned. Offences that prove bad faith or a broken peer count for good;
 /// a nuisance, which an honest peer can commit now and then, counts for a while and then decays.
 public enum Offence: Equatable, Sendable, CustomStringConvertible {

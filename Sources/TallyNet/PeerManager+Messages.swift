@@ -29,6 +29,7 @@ extension PeerManager {
         for action in actions {
             switch action {
             case .sendVerack:
+                if closedAsDuplicate(peer) { return }
                 sync.peer(peer.id, reached: UInt32(clamping: max(0, peer.version?.startHeight ?? 0)))
                 peer.send(.verack)
             case .rejectObsolete(let reject):
@@ -53,7 +54,6 @@ extension PeerManager {
     }
 
     private func handshakeCompleted(_ peer: Peer) {
-        if closedAsDuplicate(peer) { return }
         logger.info(
             "peer \(peer.id) \(peer.address) ready: \(peer.userAgent) protocol \(peer.handshake.protocolVersion) height \(sync.bestHeight(of: peer.id))"
         )
@@ -63,29 +63,11 @@ extension PeerManager {
         peer.send(.mempool)
     }
 
-    /// Two nodes that dialled each other at once keep the connection opened by the lower nonce;
-    /// returns whether `peer` was the one closed.
-    private func closedAsDuplicate(_ peer: Peer) -> Bool {
-        guard
-            let twin = peers.values.first(where: { $0 !== peer && $0.isReady && $0.remoteNonce == peer.remoteNonce })
-        else { return false }
-        let peerLoses = initiatorNonce(of: peer) > initiatorNonce(of: twin)
-        let loser = peerLoses ? peer : twin
-        logger.info("peer \(loser.id) duplicates another connection to the same node: closing it")
-        close(loser)
-        return peerLoses
-    }
-
     private func rememberListeningAddress(of peer: Peer) {
         guard let target = peer.listeningTarget, let port = splitHostPort(target)?.port,
             let address = NetworkAddress(parsing: peer.host, port: UInt16(clamping: port))
         else { return }
         addresses.markTried(target, address)
-    }
-
-    /// The nonce of the node that opened the connection.
-    private func initiatorNonce(of peer: Peer) -> UInt64 {
-        peer.inbound ? (peer.remoteNonce ?? 0) : nonce
     }
 
     private func receivedWhenReady(_ received: ReceivedMessage, from peer: Peer) {
@@ -198,7 +180,7 @@ extension PeerManager {
                 let reason = String("\(violation)".prefix(111))
                 peer.send(
                     .reject(RejectMessage(message: Transaction.command, code: .invalid, reason: reason, hash: tx.txid)))
-                penalise(peer, .invalidData("transaction \(tx.txid): \(violation)"))
+                if let offence = Offence.charged(for: outcome, txid: tx.txid) { penalise(peer, offence) }
             case .rejected(let why):
                 // Not the peer's fault, so no penalty; but a wallet waits for this to tell its user.
                 let reason = String("\(why)".prefix(111))

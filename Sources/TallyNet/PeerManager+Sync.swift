@@ -7,8 +7,13 @@ import TallyWire
 /// Headers-first sync, wired: headers from every peer, then the blocks `BlockSync` assigns. On the
 /// event loop; chain work runs off it.
 extension PeerManager {
-    /// Asks `peer` for the headers after our best chain, up to `stop` (zero: as many as it sends).
-    func requestHeaders(from peer: Peer, stop: Hash256 = .zero) {
+    /// Asks `peer` for the headers after our best chain, up to `stop` (zero: as many as it sends),
+    /// or after `locator` when given (a chain being counted or asked for again).
+    func requestHeaders(from peer: Peer, after locator: [Hash256]? = nil, stop: Hash256 = .zero) {
+        if let locator {
+            peer.send(.getHeaders(GetHeadersMessage(locator: locator, hashStop: stop)))
+            return
+        }
         let bound = self.bound
         let services = self.services
         let id = peer.id
@@ -21,49 +26,154 @@ extension PeerManager {
     }
 
     func receivedHeaders(_ headers: [BlockHeader], from peer: Peer) {
-        guard !headers.isEmpty else { return }
+        guard let first = headers.first else { return }
         relay.learn(peer.id, headers.map(\.hash))
         let full = headers.count == HeadersMessage.maximumCount
+        if let presync = sync.presync(of: peer.id), first.previousBlockHash == presync.expectedParent {
+            if presync.isRedownloading {
+                receivedAgain(headers, full: full, presync: presync, from: peer)
+            } else {
+                count(headers, full: full, following: presync.expectedParent, from: peer)
+            }
+            return
+        }
         perform(for: peer) { [services] in
-            services.acceptHeaders(headers, keepLowWork: full)
+            services.acceptHeaders(headers, workProven: false)
         } then: {
             manager, peer, outcome in
-            manager.headersProcessed(outcome, count: headers.count, full: full, from: peer)
+            manager.headersProcessed(outcome, headers: headers, full: full, from: peer)
         }
     }
 
-    private func headersProcessed(_ outcome: HeadersOutcome, count: Int, full: Bool, from peer: Peer?) {
+    private func headersProcessed(_ outcome: HeadersOutcome, headers: [BlockHeader], full: Bool, from peer: Peer?) {
+        if let peer, let offence = Offence.charged(for: outcome) { penalise(peer, offence) }
         switch outcome {
-        case .accepted(let lastHeight, let lowWork):
+        case .accepted(let lastHeight):
             if let peer {
                 sync.peer(peer.id, reached: lastHeight)
-                if lowWork { countLowWorkHeaders(count, from: peer) }
                 // A full message means the peer has more.
                 if full { requestHeaders(from: peer) }
             }
             refreshSummary()
             scheduleDownloads()
-        case .lowWork:
-            if let peer { countLowWorkHeaders(count, from: peer) }
+        case .lowWork(let work):
+            guard let peer else { break }
+            if full {
+                // The rest may overtake our tip: counted, not stored, until it does. A host that
+                // left such chains unfinished before pays for them now, if they add up.
+                countLowWorkHeaders(0, from: peer)
+                logger.info("peer \(peer.id) \(peer.address): counting a chain with less work than ours")
+                let last = headers[headers.count - 1].hash
+                sync.setPresync(
+                    HeaderPresync(
+                        forkParent: headers[0].previousBlockHash, work: work, headers: headers.count, end: last),
+                    of: peer.id)
+                requestHeaders(from: peer, after: [last])
+            } else {
+                countLowWorkHeaders(headers.count, from: peer)
+            }
         case .missingParent:
-            // Announced headers we cannot place: ask for the chain that leads to them.
-            if let peer { requestHeaders(from: peer) }
-        case .unlinked:
-            if let peer { penalise(peer, .protocolViolation("headers that do not follow one another")) }
-        case .invalid(let violation):
-            if let peer { penalise(peer, .invalidData("headers: \(violation)")) }
-        case .knownInvalid(let hash):
-            if let peer { penalise(peer, .invalidData("headers: \(hash) is known to be invalid")) }
-        case .nodeFailure:
-            break  // the node logged it; the peer did nothing wrong
+            guard let peer else { break }
+            if sync.headersDidNotConnect(from: peer.id) {
+                // Announced headers we cannot place: ask for the chain that leads to them.
+                requestHeaders(from: peer)
+            } else {
+                penalise(
+                    peer,
+                    .nuisance(
+                        "more than \(BlockSync.unconnectedHeadersAllowance) headers messages that do not connect, without progress"
+                    ))
+            }
+        case .rejected(let violation):
+            // The headers before the one too far ahead were stored: their blocks may be fetched.
+            logger.info("headers from peer \(peer?.id ?? -1) not taken: \(violation)")
+            refreshSummary()
+            scheduleDownloads()
+        case .unlinked, .invalid, .knownInvalid, .nodeFailure:
+            break  // charged above, or the node's own failure (logged by the node)
         }
     }
 
-    /// Headers of a chain with less work than ours are dropped (or kept while more may follow), but
-    /// a peer that keeps sending them is wasting our time: past the allowance, each further
-    /// allowance's worth costs it a protocol-violation penalty.
+    /// The next message of a chain being counted: its work is added; once the chain has more work
+    /// than our tip it is asked for again from its fork, to be stored.
+    private func count(_ headers: [BlockHeader], full: Bool, following previous: Hash256, from peer: Peer) {
+        perform(for: peer) { [services] in
+            services.countHeaders(headers, following: previous)
+        } then: {
+            manager, peer, counted in
+            // A copy of a message already counted (asked for twice) is not counted again.
+            guard let peer, var presync = manager.sync.presync(of: peer.id), !presync.isRedownloading,
+                presync.expectedParent == previous
+            else { return }
+            switch counted {
+            case .work(let work, let tipWork):
+                let end = headers[headers.count - 1].hash
+                if !presync.count(work: work, headers: headers.count, end: end) {
+                    manager.sync.setPresync(nil, of: peer.id)
+                    manager.logger.info(
+                        "peer \(peer.id) \(peer.address): a chain of \(presync.headerCount)+ headers still has less work than ours"
+                    )
+                    manager.countLowWorkHeaders(presync.headerCount, from: peer)
+                } else if !(presync.work < tipWork) {
+                    manager.logger.info(
+                        "peer \(peer.id) \(peer.address): its chain has more work than ours after \(presync.headerCount) headers; asking for it again"
+                    )
+                    presync.startRedownload()
+                    manager.sync.setPresync(presync, of: peer.id)
+                    manager.requestHeaders(from: peer, after: [presync.forkParent])
+                } else if full {
+                    manager.sync.setPresync(presync, of: peer.id)
+                    manager.requestHeaders(from: peer, after: [end])
+                } else {
+                    manager.logger.info(
+                        "peer \(peer.id) \(peer.address): its chain ended with less work than ours after \(presync.headerCount) headers"
+                    )
+                    manager.sync.setPresync(nil, of: peer.id)
+                    manager.countLowWorkHeaders(presync.headerCount, from: peer)
+                }
+            case .unlinked:
+                manager.sync.setPresync(nil, of: peer.id)
+                manager.penalise(peer, .protocolViolation("headers that do not follow one another"))
+            case .invalid(let violation):
+                manager.sync.setPresync(nil, of: peer.id)
+                manager.penalise(peer, .invalidData("headers: \(violation)"))
+            }
+        }
+    }
+
+    /// A message of a counted chain, asked for again: stored if it ends where the counted one did.
+    private func receivedAgain(_ headers: [BlockHeader], full: Bool, presync: HeaderPresync, from peer: Peer) {
+        var presync = presync
+        guard presync.redownload(endingAt: headers[headers.count - 1].hash) else {
+            sync.setPresync(nil, of: peer.id)
+            penalise(peer, .protocolViolation("headers asked for again differ from those counted"))
+            return
+        }
+        let complete = presync.isComplete
+        sync.setPresync(complete ? nil : presync, of: peer.id)
+        perform(for: peer) { [services] in
+            services.acceptHeaders(headers, workProven: true)
+        } then: {
+            manager, peer, outcome in
+            guard case .accepted = outcome else {
+                // Not stored after all (invalid, or a failure of ours): the counting is over.
+                if let peer { manager.sync.setPresync(nil, of: peer.id) }
+                manager.headersProcessed(outcome, headers: headers, full: full, from: peer)
+                return
+            }
+            manager.headersProcessed(outcome, headers: headers, full: false, from: peer)
+            // Onward from the message's end, not from our best header: that may still be our own.
+            if let peer, full || !complete {
+                manager.requestHeaders(from: peer, after: [headers[headers.count - 1].hash])
+            }
+        }
+    }
+
+    /// Headers of a chain with less work than ours are not stored, but a host that keeps sending
+    /// them is wasting our time: past the allowance, each further allowance's worth costs it a
+    /// protocol-violation penalty.
     private func countLowWorkHeaders(_ count: Int, from peer: Peer) {
-        guard sync.countLowWorkHeaders(count, from: peer.id) else { return }
+        guard sync.countLowWorkHeaders(count, from: peer.host) else { return }
         penalise(
             peer,
             .protocolViolation(
@@ -93,21 +203,20 @@ extension PeerManager {
             if !requested { logger.debug("peer \(peer?.id ?? -1) sent a block we have: \(hash)") }
         case .orphan:
             if let peer { requestHeaders(from: peer) }
-        case .unwanted:
-            if let peer {
-                penalise(peer, .nuisance("block \(hash) not asked for, on a chain with less work than ours"))
-            }
         case .invalid(let violation):
-            guard let peer else { break }
             let reason = String("\(violation)".prefix(111))
-            peer.send(.reject(RejectMessage(message: Block.command, code: .invalid, reason: reason, hash: hash)))
-            penalise(peer, .invalidData("block \(hash): \(violation)"))
-        case .knownInvalid(let known):
-            if let peer { penalise(peer, .invalidData("block \(hash): \(known) is known to be invalid")) }
+            peer?.send(.reject(RejectMessage(message: Block.command, code: .invalid, reason: reason, hash: hash)))
         case .rejected(let violation):
             logger.info("block \(hash) from peer \(peer?.id ?? -1) not taken: \(violation)")
-        case .nodeFailure:
-            break  // the node logged it; the peer did nothing wrong
+            guard let peer, requested, violation.rule == .merkleRoot || violation.rule == .encoding else { break }
+            // A body that is not the one its header commits to, served when asked: the block may
+            // be fine, this peer's copy is not. Asked of others, never of it again (charged below).
+            sync.notFound([hash], from: peer.id)
+        case .unwanted, .knownInvalid, .nodeFailure:
+            break  // charged below, or the node's own failure (logged by the node)
+        }
+        if let peer, let offence = Offence.charged(for: outcome, hash: hash, requested: requested) {
+            penalise(peer, offence)
         }
     }
 

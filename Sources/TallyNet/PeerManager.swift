@@ -252,7 +252,7 @@ final class PeerManager {
     func disconnected(_ peer: Peer) {
         peers[peer.id] = nil
         departuresSinceTrim += 1
-        sync.remove(peer.id)
+        sync.remove(peer.id, host: peer.host)
         relay.remove(peer.id)
         connections.removed(peer.id)
         logger.info("peer \(peer.id) \(peer.address) disconnected")
@@ -261,14 +261,12 @@ final class PeerManager {
     }
 
     func failed(_ peer: Peer, _ error: Error) {
-        if case .wrongMagic(_, let found)? = error as? MessageError,
-            Network.allCases.contains(where: { $0.magic == found })
-        {
-            // Another Tally network's magic is a tool or node set for the wrong network (tally-probe
-            // tries each network in turn), not an attack: closed, not penalised (Protocol.md §13.2).
-            logger.info("peer \(peer.id) \(peer.address) speaks another Tally network: closed")
-        } else if let error = error as? MessageError {
-            penalise(peer, .malformedMessage("\(error)"))
+        if let error = error as? MessageError {
+            if let offence = Offence.charged(for: error, handshakeComplete: peer.isReady) {
+                penalise(peer, offence)
+            } else {
+                logger.info("peer \(peer.id) \(peer.address) does not speak this network (\(error)): closed")
+            }
         } else {
             logger.debug("peer \(peer.id) error: \(error)")
         }

@@ -26,19 +26,32 @@ extension Node: NodeServices {
         sync { $0.chain.index.locator(from: $0.chain.index.bestHeader) }
     }
 
-    public func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome {
+    public func countHeaders(_ headers: [BlockHeader], following previous: Hash256) -> HeaderCount {
+        do {
+            let work = try HeaderChecks.checkRun(
+                headers, following: previous, parameters: configuration.network.parameters
+            )
+            .work
+            return .work(work, tipWork: sync { $0.chain.tip.chainWork })
+        } catch let violation as RuleViolation {
+            return .invalid(violation)
+        } catch {
+            return .unlinked
+        }
+    }
+
+    public func acceptHeaders(_ headers: [BlockHeader], workProven: Bool) -> HeadersOutcome {
         do {
             return try sync { state in
                 let chain = state.chain
                 let best = chain.index.bestHeader?.hash
                 do {
-                    switch try chain.acceptHeaderRun(headers, keepLowWork: keepLowWork) {
+                    switch try chain.acceptHeaderRun(headers, workProven: workProven) {
                     case .accepted(let entries):
                         if chain.index.bestHeader?.hash != best { state.lastChainProgress = Date() }
-                        let last = entries.last ?? chain.tip
-                        return .accepted(lastHeight: last.height, lowWork: last.chainWork < chain.tip.chainWork)
-                    case .lowWork:
-                        return .lowWork
+                        return .accepted(lastHeight: (entries.last ?? chain.tip).height)
+                    case .lowWork(let work):
+                        return .lowWork(chainWork: work)
                     }
                 } catch ChainError.missingParent {
                     return .missingParent
@@ -47,7 +60,8 @@ extension Node: NodeServices {
                 } catch ChainError.knownInvalid(let hash) {
                     return .knownInvalid(hash)
                 } catch let violation as RuleViolation where !violation.rule.condemnsBlock {
-                    return .accepted(lastHeight: chain.height, lowWork: false)
+                    if chain.index.bestHeader?.hash != best { state.lastChainProgress = Date() }
+                    return .rejected(violation)
                 } catch let violation as RuleViolation {
                     return .invalid(violation)
                 }

@@ -92,6 +92,20 @@ import Testing
         #expect(try t.chain.store.allCoins() == t.chain.replayCoins().coins)
     }
 
+    /// A crash between storing a block and connecting it: the reopened chain connects it, and the
+    /// store is consistent before anything else writes (`tallyd check` reads it as it is).
+    @Test func aBlockStoredButNotConnectedBeforeACrashIsWrittenOnReopen() throws {
+        let t = try TestChain()
+        try t.mine(3)
+        let next = t.block()
+        _ = try t.chain.store.insert(
+            next.header, hash: next.hash, height: t.chain.height + 1, blockData: next.encoded)
+        try t.reopen()
+        #expect(t.chain.tip.hash == next.hash)
+        #expect(try t.chain.store.coinsTip() == next.hash)
+        #expect(try t.chain.store.allCoins() == t.chain.replayCoins().coins)
+    }
+
     @Test func theCacheIsWrittenWhenItOutgrowsItsLimit() throws {
         let t = try TestChain()
         try t.reopen(coinCacheLimit: 10)

@@ -39,12 +39,12 @@ import Testing
 
     @Test func aShorterForkIsNotStoredUnlessMoreMayFollow() throws {
         let low = fork(at: 10, count: 25)  // ends at height 35, below the tip at 40
-        guard case .lowWork = try t.chain.acceptHeaderRun(low.map(\.header), keepLowWork: false) else {
+        guard case .lowWork = try t.chain.acceptHeaderRun(low.map(\.header), workProven: false) else {
             Issue.record("a low-work fork was stored")
             return
         }
         #expect(stored(low) == 0)
-        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(low.map(\.header), keepLowWork: true) else {
+        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(low.map(\.header), workProven: true) else {
             Issue.record("a full message's headers were not kept")
             return
         }
@@ -54,12 +54,12 @@ import Testing
 
     @Test func aForkWithAsMuchWorkOrMoreIsStored() throws {
         let equal = fork(at: 30, count: 10, tag: "equal")
-        guard case .accepted = try t.chain.acceptHeaderRun(equal.map(\.header), keepLowWork: false) else {
+        guard case .accepted = try t.chain.acceptHeaderRun(equal.map(\.header), workProven: false) else {
             Issue.record("an equal-work fork was dropped")
             return
         }
         let heavier = fork(at: 30, count: 11, tag: "heavier")
-        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(heavier.map(\.header), keepLowWork: false)
+        guard case .accepted(let entries) = try t.chain.acceptHeaderRun(heavier.map(\.header), workProven: false)
         else {
             Issue.record("a heavier fork was dropped")
             return
@@ -77,13 +77,13 @@ import Testing
         while !(Target.decode(bits: 0x207f_ffff)! < UInt256(headers[0].hash)) {
             headers[0].nonce += 1  // find a nonce that misses the target
         }
-        #expect { try t.chain.acceptHeaderRun(headers, keepLowWork: false) } throws: { error in
+        #expect { try t.chain.acceptHeaderRun(headers, workProven: false) } throws: { error in
             (error as? RuleViolation)?.rule == .proofOfWork
         }
         let easy = BlockHeader(
             version: 1, previousBlockHash: t.chain.tip.hash, merkleRoot: headers[1].merkleRoot,
             time: headers[1].time, bits: 0x2100_ffff, nonce: 0)  // a target above the limit
-        #expect { try t.chain.acceptHeaderRun([easy], keepLowWork: false) } throws: { error in
+        #expect { try t.chain.acceptHeaderRun([easy], workProven: false) } throws: { error in
             (error as? RuleViolation)?.rule == .proofOfWork
         }
     }
@@ -92,7 +92,7 @@ import Testing
         let a = fork(at: 40, count: 2, tag: "a")
         let b = fork(at: 40, count: 2, tag: "b")
         #expect(throws: ChainError.unlinkedHeaders(b[1].hash)) {
-            try t.chain.acceptHeaderRun([a[0].header, b[1].header], keepLowWork: false)
+            try t.chain.acceptHeaderRun([a[0].header, b[1].header], workProven: false)
         }
         #expect(stored(a + b) == 0)
     }
@@ -115,8 +115,10 @@ import Testing
                 time: forged.header.time, bits: 0x0100_3456, nonce: 0), transactions: forged.transactions)
         #expect(t.chain.isWorthProcessing(unrequested: forged))
         #expect { try t.chain.acceptBlock(forged) } throws: { ($0 as? RuleViolation)?.rule == .proofOfWork }
-        // Once its header is known (it was announced), the stale block is worth storing.
-        _ = try t.chain.acceptHeaderRun([stale.header], keepLowWork: true)
-        #expect(t.chain.isWorthProcessing(unrequested: stale))
+        // A known header does not make a stale block worth storing: its chain still cannot win.
+        _ = try t.chain.acceptHeaderRun([stale.header], workProven: true)
+        #expect(!t.chain.isWorthProcessing(unrequested: stale))
+        _ = try t.chain.acceptHeaderRun([next.header], workProven: false)
+        #expect(t.chain.isWorthProcessing(unrequested: next))
     }
 }

@@ -77,21 +77,40 @@ import Testing
         _ = sync.beginRound()
         _ = sync.finishRound(missing: blocks, ready: [1])
         #expect(sync.inFlightCount == 64)
-        sync.remove(1)
+        sync.remove(1, host: "127.0.0.9")
         #expect(sync.inFlightCount == 0)
     }
 
     @Test func lowWorkHeadersArePenalisedPerAllowance() {
         var sync = sync()
         sync.add(1, bestHeight: 0)
-        let outcome10 = sync.countLowWorkHeaders(2_000, from: 1)
+        let outcome10 = sync.countLowWorkHeaders(2_000, from: "127.0.0.9")
         #expect(!outcome10)
-        let outcome11 = sync.countLowWorkHeaders(2_000, from: 1)
+        let outcome11 = sync.countLowWorkHeaders(2_000, from: "127.0.0.9")
         #expect(!outcome11)
-        let outcome12 = sync.countLowWorkHeaders(1, from: 1)
+        let outcome12 = sync.countLowWorkHeaders(1, from: "127.0.0.9")
         #expect(outcome12)
-        let outcome13 = sync.countLowWorkHeaders(3_999, from: 1)
+        let outcome13 = sync.countLowWorkHeaders(3_999, from: "127.0.0.9")
         #expect(!outcome13)
+        // The count is the host's: a new connection from it goes on from there, another host's does not.
+        sync.remove(1, host: "127.0.0.9")
+        sync.add(2, bestHeight: 0)
+        let step1 = sync.countLowWorkHeaders(2, from: "127.0.0.9")
+        #expect(step1)
+        let step2 = sync.countLowWorkHeaders(3_999, from: "127.0.0.10")
+        #expect(!step2)
+    }
+
+    @Test func aPeerLeavingWhileItsChainIsCountedCountsItsHeadersAgainstItsHost() {
+        var sync = sync()
+        sync.add(1, bestHeight: 0)
+        sync.setPresync(
+            HeaderPresync(forkParent: blocks[0].hash, work: .zero, headers: 2_000, end: blocks[1].hash), of: 1)
+        sync.remove(1, host: "127.0.0.9")
+        let step3 = sync.countLowWorkHeaders(2_000, from: "127.0.0.9")
+        #expect(!step3)
+        let step4 = sync.countLowWorkHeaders(1, from: "127.0.0.9")
+        #expect(step4)
     }
 
     @Test func bestHeightsOnlyRise() {

@@ -17,7 +17,8 @@ final class EmptyNode: NodeServices {
         )
     }
     func locator() -> [Hash256] { [] }
-    func acceptHeaders(_ headers: [BlockHeader], keepLowWork: Bool) -> HeadersOutcome { .nodeFailure }
+    func acceptHeaders(_ headers: [BlockHeader], workProven: Bool) -> HeadersOutcome { .nodeFailure }
+    func countHeaders(_ headers: [BlockHeader], following previous: Hash256) -> HeaderCount { .unlinked }
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)] { [] }
     func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome { .nodeFailure }
     func submitTransactions(_ batch: [(peer: Int, tx: Transaction)]) -> [TransactionOutcome] {

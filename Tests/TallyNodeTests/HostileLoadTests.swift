@@ -27,7 +27,8 @@ import Testing
 
     /// Checks what every case must leave behind: the probe always answered in time, and the node's
     /// peak memory stayed bounded.
-    func expectComposure(_ node: TestNode, _ watch: ProbeWatch, _ what: String, outcome: String) {
+    /// (Also for the other suites of attacks, so that `scripts/lan report` lists every one.)
+    static func expectComposure(_ node: TestNode, _ watch: ProbeWatch, _ what: String, outcome: String) {
         let probes = watch.stop()
         #expect(probes.failures == 0, "\(what): \(probes.failures) probes failed")
         #expect(probes.count >= 1, "\(what): no probe finished")
@@ -81,7 +82,7 @@ import Testing
             "slow handshakes still open after \(Int(Date().timeIntervalSince(started))) s")
         #expect(Date().timeIntervalSince(started) < 15)
         #expect(node.log.contains("no handshake within 10 s"))
-        expectComposure(
+        Self.expectComposure(
             node, watch, "1,000 connections, 40 slow handshakes",
             outcome:
                 "at most \(sockets) descriptors open; every slow handshake closed after \(Int(Date().timeIntervalSince(started))) s"
@@ -107,7 +108,7 @@ import Testing
         #expect(seconds < 30, "the flood went on for \(Int(seconds)) s")
         #expect(node.log.contains("banned 127.0.0.33"))
         print("inventory flood: cut off after \(entries) entries in \(String(format: "%.1f", seconds)) s")
-        expectComposure(
+        Self.expectComposure(
             node, watch, "10,000 inv entries a second",
             outcome: "banned after \(entries) entries in \(String(format: "%.1f", seconds)) s")
     }
@@ -132,7 +133,7 @@ import Testing
         #expect(node.log.contains("not asked for"))
         #expect(try node.status().tipHash == next.hash)
         #expect(try node.status().peers.contains { $0.banScore == 0 && $0.address.port != 0 })
-        expectComposure(
+        Self.expectComposure(
             node, watch, "unrequested blocks",
             outcome: "stale ones dropped, sender banned at the tenth; a pushed new tip taken")
     }
@@ -168,7 +169,7 @@ import Testing
         #expect(node.log.contains("banned 127.0.0.38"))
         let status = try node.status()
         #expect(status.height == chain.count && status.bestHeaderHeight == chain.count)
-        expectComposure(
+        Self.expectComposure(
             node, watch, "bad proof of work; long low-work fork",
             outcome: "forger banned at once; liar banned after \(forks * 50) low-work headers, none stored")
     }

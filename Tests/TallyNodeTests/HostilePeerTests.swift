@@ -99,7 +99,6 @@ final class RawPeer {
         var hugeLength = Self.codec.encode(.block(ChainParameters.regtest.genesis))
         hugeLength[16..<20] = [0xff, 0xff, 0xff, 0xff]  // 4 GB
         let cases: [(String, String, [UInt8])] = [
-            ("garbage", "127.0.0.2", (0..<200).map { UInt8($0 % 251) }),
             ("bad checksum", "127.0.0.3", badChecksum),
             ("oversize for its command", "127.0.0.4", Array(oversize.prefix(24))),
             ("4 GB length", "127.0.0.5", Array(hugeLength.prefix(24))),
@@ -116,6 +115,12 @@ final class RawPeer {
                         HeadersMessage(headers: Array(repeating: ChainParameters.regtest.genesis.header, count: 10))))
             ),
         ]
+        // Garbage before the handshake is a wrong magic: closed, not banned (another network's tool,
+        // or another protocol at the wrong port, Protocol.md §13.2).
+        let garbage = try RawPeer(from: "127.0.0.2", to: node.port)
+        garbage.send((0..<200).map { UInt8($0 % 251) })
+        #expect(garbage.closedByNode(within: 3), "garbage: not disconnected")
+        #expect(!(try RawPeer(from: "127.0.0.2", to: node.port)).closedByNode(within: 0.5), "garbage: banned")
         for (name, address, bytes) in cases {
             let hostile = try RawPeer(from: address, to: node.port)
             hostile.send(bytes)
@@ -158,7 +163,7 @@ final class RawPeer {
         try waitUntil("the friend still following", timeout: 10) {
             try friend.status().tipHash == node.status().tipHash
         }
-        #expect(node.log.contains("banned 127.0.0.2"))
+        #expect(node.log.contains("banned 127.0.0.3") && !node.log.contains("banned 127.0.0.2"))
         #expect(node.log.contains("banned 127.0.0.6"))
     }
 

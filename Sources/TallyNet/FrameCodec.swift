@@ -17,16 +17,22 @@ struct FrameDecoder: ByteToMessageDecoder {
     init(network: Network) { self.network = network }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let envelope = buffer.getBytes(at: buffer.readerIndex, length: MessageHeader.size) else {
-            return .needMoreData
-        }
+        guard let received = try next(from: &buffer) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(received))
+        return .continue
+    }
+
+    /// Takes the next whole message off the front of `buffer`, or nil (taking nothing) if it is not
+    /// all there yet. One message at a time, so a reader can stop between any two.
+    mutating func next(from buffer: inout ByteBuffer) throws -> ReceivedMessage? {
+        guard let envelope = buffer.getBytes(at: buffer.readerIndex, length: MessageHeader.size) else { return nil }
         let header = try MessageHeader(decoding: envelope, network: network)
         if handshaking && header.payloadLength > VersionMessage.maximumPayloadSize {
             throw MessageError.payloadTooLarge(
                 command: header.command, length: UInt64(header.payloadLength),
                 limit: VersionMessage.maximumPayloadSize)
         }
-        guard buffer.readableBytes >= MessageHeader.size + header.payloadLength else { return .needMoreData }
+        guard buffer.readableBytes >= MessageHeader.size + header.payloadLength else { return nil }
         buffer.moveReaderIndex(forwardBy: MessageHeader.size)
         let payload = buffer.readBytes(length: header.payloadLength)!
         try header.verifyChecksum(of: payload)
@@ -35,9 +41,7 @@ struct FrameDecoder: ByteToMessageDecoder {
         if case .verack = message, versionSeen { handshaking = false }
         NetworkMetrics.bytesReceived.increment(by: Int64(MessageHeader.size + header.payloadLength))
         // A block keeps the bytes it came in, so that it is stored as received, not re-encoded.
-        let received = ReceivedMessage(message: message, blockBytes: header.command == Block.command ? payload : nil)
-        context.fireChannelRead(wrapInboundOut(received))
-        return .continue
+        return ReceivedMessage(message: message, blockBytes: header.command == Block.command ? payload : nil)
     }
 }
 

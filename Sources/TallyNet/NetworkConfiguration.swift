@@ -26,9 +26,20 @@ public struct NetworkConfiguration: Sendable {
     public var stallTimeout: TimeInterval = 10
     public var banDuration: TimeInterval = 600
     public var banning = true
-    /// Bytes queued for one peer above which we stop serving it until it reads (NIO's writability).
-    public var sendBufferHighWater = 4 << 20
-    public var sendBufferLowWater = 1 << 20
+    /// What one peer's unsent answers may cost (bytes plus `OutputBudget.perWriteCost` per write)
+    /// before we stop reading from it and serving it, and the cost below which we start again.
+    public var outputBudget = OutputBudget.defaultLimit
+    public var outputBudgetResumeAt = OutputBudget.defaultResumeAt
+    /// The kernel's send buffer per peer (SO_SNDBUF; Linux doubles it). Left to itself it grows to
+    /// 4 MiB (tcp_wmem), which a peer that never reads fills with 125,000 `pong`s, each made by
+    /// the node, before the output budget sees one.
+    public var socketSendBuffer = 256 << 10
+    /// How long a peer's further work waits once it has had its share of a turn of the event loop
+    /// (`PeerFlowHandler.messagesPerTurn` messages, or one large answer). NIO runs every task that
+    /// is due before it looks at sockets again, so work continued at once would starve every other
+    /// peer; continued a moment later, the loop serves the sockets first. 0 (the fuzzer's, whose
+    /// clock does not move) continues in the same turn.
+    public var turnPause: TimeInterval = 0.001
     /// Inventory entries a peer may announce per second, and in one burst (one full `inv`).
     public var inventoryRate: Double = 5_000
     public var inventoryBurst: Double = 50_000
@@ -39,10 +50,6 @@ public struct NetworkConfiguration: Sendable {
     /// Transaction announcements are batched for this long.
     public var relayBatchInterval: TimeInterval = 0.1
     public var userAgent = "/tallyd:0.1/"
-
-    var sendBufferWaterMark: ChannelOptions.Types.WriteBufferWaterMark {
-        .init(low: sendBufferLowWater, high: sendBufferHighWater)
-    }
 
     public init(network: Network) {
         self.network = network

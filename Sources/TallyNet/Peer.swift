@@ -8,6 +8,8 @@ import TallyWire
 final class Peer {
     let id: Int
     let channel: Channel
+    /// The pipeline's back-pressure: its output budget, and whether it reads.
+    let flow: PeerFlowHandler
     let inbound: Bool
     let host: String
     let port: Int
@@ -22,14 +24,19 @@ final class Peer {
     var closing = false
     /// Its messages waiting for or in the work queue; at the limit we stop reading from it.
     var pendingWork = 0
-    var readingPaused = false
+    /// Its requests with large answers, answered one at a time as its output budget allows.
+    var answers = AnswerQueue()
     /// Its transactions waiting in the node's batch: what it asks for next is served after them, so
     /// a wallet that sends a transaction and then asks for it gets the verdict (Protocol.md §11.1).
     var pendingTransactions = 0
 
-    init(id: Int, channel: Channel, inbound: Bool, persistentTarget: String?, handshake: Handshake) {
+    init(
+        id: Int, channel: Channel, flow: PeerFlowHandler, inbound: Bool, persistentTarget: String?,
+        handshake: Handshake
+    ) {
         self.id = id
         self.channel = channel
+        self.flow = flow
         self.inbound = inbound
         self.persistentTarget = persistentTarget
         self.handshake = handshake
@@ -50,15 +57,16 @@ final class Peer {
         return "\(host):\(port)"
     }
 
-    /// Reads from the socket only while its jobs are below `pendingLimit` and it reads what we
-    /// send: what one peer asks of us can never pile up without bound, in the work queue or in its
-    /// send buffer.
+    /// Reads from the socket only while its requests waiting (for the chain, or for their turn to be
+    /// answered) are below `pendingLimit`, and — `flow`'s own rule — while its output budget has
+    /// room: what one peer asks of us can never pile up without bound, in the work queue or in
+    /// answers it does not read. The check comes before each message is decoded.
     func updateReading(pendingLimit: Int) {
-        let pause = pendingWork >= pendingLimit || !channel.isWritable
-        guard pause != readingPaused, !closing else { return }
-        readingPaused = pause
-        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: !pause)
+        flow.holdReading(pendingWork + answers.waitingCount >= pendingLimit)
     }
+
+    /// Whether something large may be sent to it now: its output budget is not spent.
+    var hasOutputRoom: Bool { flow.budget.hasRoom }
 
     func send(_ message: Message) {
         guard !closing else { return }

@@ -6,16 +6,18 @@ final class PeerHandler: ChannelInboundHandler {
     typealias InboundIn = ReceivedMessage
 
     private let manager: PeerManager
+    private let flow: PeerFlowHandler
     private let persistentTarget: String?
     private var peer: Peer?
 
-    init(manager: PeerManager, persistentTarget: String?) {
+    init(manager: PeerManager, flow: PeerFlowHandler, persistentTarget: String?) {
         self.manager = manager
+        self.flow = flow
         self.persistentTarget = persistentTarget
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        peer = manager.connected(context.channel, persistentTarget: persistentTarget)
+        peer = manager.connected(context.channel, flow: flow, persistentTarget: persistentTarget)
         context.fireChannelActive()
     }
 
@@ -38,8 +40,11 @@ final class PeerHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let peer { manager.writabilityChanged(peer) }
-        context.fireChannelWritabilityChanged()
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is PeerFlowHandler.OutputRestored, let peer {
+            manager.outputRestored(peer)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 }

@@ -89,17 +89,9 @@ extension PeerManager {
             sync.notFound(message.inventory.filter { $0.type == .block }.map(\.hash), from: peer.id)
             scheduleDownloads()
         case .getHeaders(let request):
-            perform(for: peer) { [services] in
-                services.headers(after: request.locator, stop: request.hashStop, limit: HeadersMessage.maximumCount)
-            } then: { _, peer, headers in
-                peer?.send(.headers(HeadersMessage(headers: headers)))
-            }
+            enqueueAnswer(.headers(request), for: peer)
         case .getBlocks(let request):
-            perform(for: peer) { [services] in
-                services.blockHashes(after: request.locator, stop: request.hashStop, limit: 500)
-            } then: { _, peer, hashes in
-                if !hashes.isEmpty { peer?.send(.inv(InvMessage(inventory: hashes.map(InventoryVector.block)))) }
-            }
+            enqueueAnswer(.blockHashes(request), for: peer)
         case .headers(let message):
             receivedHeaders(message.headers, from: peer)
         case .block(let block):
@@ -107,29 +99,14 @@ extension PeerManager {
         case .tx(let tx):
             receivedTransaction(tx, from: peer)
         case .getAddr:
-            let now = UInt32(Date().timeIntervalSince1970)
-            let entries = addresses.sample(limit: AddrMessage.maximumCount).map {
-                AddrMessage.Entry(time: now, services: .network, address: $0)
-            }
-            peer.send(.addr(AddrMessage(entries: entries)))
+            enqueueAnswer(.addresses, for: peer)
         case .addr(let message):
             for entry in message.entries where entry.address.port != 0 {
                 addresses.add("\(entry.address.host):\(entry.address.port)", entry.address)
             }
             connectToKnownAddresses()
         case .mempool:
-            perform(for: peer) { [services] in
-                services.mempoolTransactionIDs()
-            } then: { manager, peer, txids in
-                guard let peer else { return }
-                // Always at least one answer, empty when the mempool is, so a client need not guess.
-                if txids.isEmpty { peer.send(.inv(InvMessage(inventory: []))) }
-                for chunk in stride(from: 0, to: txids.count, by: InvMessage.maximumCount) {
-                    let slice = txids[chunk..<min(chunk + InvMessage.maximumCount, txids.count)]
-                    manager.relay.learn(peer.id, slice)
-                    peer.send(.inv(InvMessage(inventory: slice.map(InventoryVector.transaction))))
-                }
-            }
+            enqueueAnswer(.mempool, for: peer)
         case .getStatus:
             peer.send(.status(status(for: peer)))
         case .status:

@@ -4,8 +4,8 @@ import TallyCrypto
 import TallyWire
 
 /// Announcing what is new, and serving what peers ask for without letting a slow reader grow
-/// memory: requested items are sent a run at a time, only while the peer's send buffer is below
-/// its high-water mark (NIO's writability). On the event loop.
+/// memory: requested items are sent a run at a time, only while the peer's output budget has room
+/// (`PeerFlowHandler`). On the event loop.
 extension PeerManager {
     func announceBlocks(_ headers: [BlockHeader]) {
         refreshSummary()
@@ -29,16 +29,10 @@ extension PeerManager {
         }
     }
 
-    /// A peer's send buffer crossed a water mark: we read from it only while it reads from us.
-    func writabilityChanged(_ peer: Peer) {
-        peer.updateReading(pendingLimit: configuration.maximumPendingWork)
-        if peer.channel.isWritable { serveGetData(peer) }
-    }
-
-    /// Sends the next run of items a peer asked for if its send buffer has room; called again when
-    /// they are written and whenever the peer becomes writable.
+    /// Sends the next run of items a peer asked for if its output budget has room; called again when
+    /// they are written and whenever its spent budget is given back.
     func serveGetData(_ peer: Peer) {
-        guard !peer.closing, peer.channel.isWritable, peer.pendingTransactions == 0,
+        guard !peer.closing, peer.hasOutputRoom, peer.pendingTransactions == 0,
             let run = relay.nextRun(for: peer.id)
         else { return }
         let bound = self.bound

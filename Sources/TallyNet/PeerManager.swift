@@ -35,6 +35,11 @@ final class PeerManager {
     /// The chain as last read from the node (refreshed every second and on every new tip), so the
     /// event loop never waits for the chain.
     var summary: ChainSummary
+    /// The last `addr` answer and when it was made: reused for a second, so a flood of `getaddr`
+    /// costs one sample of the address book a second, not one each.
+    var addressAnswer: (entries: [AddrMessage.Entry], made: Date)?
+    /// Peers gone since memory was last given back (`MemoryTrim`).
+    var departuresSinceTrim = 0
 
     init(
         configuration: NetworkConfiguration, services: NodeServices, logger: Logger, loop: EventLoop,
@@ -55,6 +60,9 @@ final class PeerManager {
         relay = Relay(inventoryRate: configuration.inventoryRate, inventoryBurst: configuration.inventoryBurst)
         summary = services.summary()
     }
+
+    /// `configuration.turnPause` as NIO counts time.
+    var turnPause: TimeAmount { .nanoseconds(Int64(configuration.turnPause * 1e9)) }
 
     /// This manager, for closures that hop off the loop and back.
     var bound: NIOLoopBound<PeerManager> { NIOLoopBound(self, eventLoop: loop) }
@@ -119,10 +127,14 @@ final class PeerManager {
     }
 
     func installPipeline(on channel: Channel, persistentTarget: String?) throws {
+        let flow = PeerFlowHandler(
+            network: configuration.network,
+            budget: OutputBudget(limit: configuration.outputBudget, resumeAt: configuration.outputBudgetResumeAt),
+            turnPause: turnPause)
         try channel.pipeline.syncOperations.addHandlers([
-            ByteToMessageHandler(FrameDecoder(network: configuration.network)),
+            flow,
             MessageToByteHandler(FrameEncoder(codec: codec)),
-            PeerHandler(manager: self, persistentTarget: persistentTarget),
+            PeerHandler(manager: self, flow: flow, persistentTarget: persistentTarget),
         ])
     }
 
@@ -136,7 +148,7 @@ final class PeerManager {
         let bound = self.bound
         ClientBootstrap(group: loop)
             .connectTimeout(.seconds(5))
-            .channelOption(.writeBufferWaterMark, value: configuration.sendBufferWaterMark)
+            .channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.socketSendBuffer))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try bound.value.installPipeline(on: channel, persistentTarget: persistent ? target : nil)
@@ -180,9 +192,10 @@ final class PeerManager {
     }
 
     /// A channel became active (inbound or outbound): registers the peer and sends our `version`.
-    func connected(_ channel: Channel, persistentTarget: String?) -> Peer {
+    func connected(_ channel: Channel, flow: PeerFlowHandler, persistentTarget: String?) -> Peer {
         let peer = Peer(
-            id: nextPeerID, channel: channel, inbound: channel.parent != nil, persistentTarget: persistentTarget,
+            id: nextPeerID, channel: channel, flow: flow, inbound: channel.parent != nil,
+            persistentTarget: persistentTarget,
             handshake: Handshake(ownNonce: nonce, timeout: configuration.handshakeTimeout))
         nextPeerID += 1
         let others = peers.values.filter { $0.inbound && !$0.closing }.map {
@@ -238,6 +251,7 @@ final class PeerManager {
 
     func disconnected(_ peer: Peer) {
         peers[peer.id] = nil
+        departuresSinceTrim += 1
         sync.remove(peer.id, host: peer.host)
         relay.remove(peer.id)
         connections.removed(peer.id)
@@ -301,6 +315,11 @@ final class PeerManager {
         }
         if !stalled.isEmpty || sync.inFlightCount == 0 { scheduleDownloads() }
         connectToKnownAddresses()
+        // After many peers left, what their buffers held goes back to the kernel (off the loop).
+        if departuresSinceTrim >= MemoryTrim.departuresPerTrim {
+            departuresSinceTrim = 0
+            offLoop { MemoryTrim.run() }
+        }
     }
 
     /// Opens outbound connections to addresses heard of, up to the outbound target.

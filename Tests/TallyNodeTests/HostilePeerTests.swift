@@ -42,6 +42,19 @@ final class RawPeer {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// Sends what the socket takes now, never blocking (a flood that the node stops reading from
+    /// must not stall the test); returns the bytes sent, or -1.
+    func sendWithoutWaiting(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+    }
+
+    /// Whether the node has reset the connection, seen without reading what it sent (a node that
+    /// closes a socket with our requests unread resets it).
+    func isClosedWithoutReading() -> Bool {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&poller, 1, 0) > 0 && poller.revents & Int16(POLLHUP | POLLERR) != 0
+    }
+
     /// Whether the node has closed the connection; drops what is waiting, never blocks.
     func isClosed() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 65_536)

@@ -54,6 +54,9 @@ struct Session {
         self.input = input
         var configuration = NetworkConfiguration(network: network)
         configuration.discovery = false
+        // The embedded loop's clock does not move: work a peer's turn leaves for later must be due
+        // at once, so that one `loop.run()` answers everything that was delivered.
+        configuration.turnPause = 0
         // Dialling addresses learnt from `addr` needs a real event loop (ClientBootstrap); the seam
         // has no hook for it, so the node makes no outbound connections of its own here.
         configuration.targetOutbound = 0

@@ -156,13 +156,17 @@ public final class ChainState: CoinView {
     /// Runs `body` with the coins of `outpoints` the cache lacks read from the store in one go, so
     /// that a batch of transactions costs one read, not one per input.
     public func withCoins<T>(of outpoints: [OutPoint], _ body: () throws -> T) throws -> T {
-        let missing = outpoints.filter { coinCache.lookup($0) == nil }
-        if !missing.isEmpty {
-            for (outpoint, coin) in try store.coins(missing) { coinCache.remember(outpoint, coin) }
-        }
+        try readAhead(outpoints)
         let result = try body()
         try flushCoinsIfDue()
         return result
+    }
+
+    /// Reads the coins of `outpoints` the cache lacks in one store read.
+    private func readAhead(_ outpoints: some Sequence<OutPoint>) throws {
+        let missing = outpoints.filter { coinCache.lookup($0) == nil }
+        guard !missing.isEmpty else { return }
+        for (outpoint, coin) in try store.coins(missing) { coinCache.remember(outpoint, coin) }
     }
 
     // MARK: Headers
@@ -386,6 +390,9 @@ public final class ChainState: CoinView {
         let pending =
             earlyVerifications.removeValue(forKey: entry.hash) ?? verifier.start(block, parameters: parameters)
         do {
+            // One read for the block's inputs the cache lacks (it has those of transactions that came
+            // through the mempool), not one per input.
+            try readAhead(block.transactions.dropFirst().lazy.flatMap { $0.inputs.lazy.map(\.outpoint) })
             let connection = try BlockConnector.connect(block, height: entry.height, view: self, parameters: parameters)
             try store.write { writer in
                 try writer.connect(entry.hash, height: entry.height, spent: connection.spent)

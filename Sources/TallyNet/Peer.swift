@@ -29,6 +29,10 @@ final class Peer {
     /// Its transactions waiting in the node's batch: what it asks for next is served after them, so
     /// a wallet that sends a transaction and then asks for it gets the verdict (Protocol.md §11.1).
     var pendingTransactions = 0
+    /// Their bytes: transactions are bounded by what they hold, not by count, so that a burst of
+    /// thousands goes to the node in a few batches (Protocol.md §13.8).
+    var pendingTransactionBytes = 0
+    static let maximumPendingTransactionBytes = 1 << 20
 
     init(
         id: Int, channel: Channel, flow: PeerFlowHandler, inbound: Bool, persistentTarget: String?,
@@ -62,7 +66,9 @@ final class Peer {
     /// room: what one peer asks of us can never pile up without bound, in the work queue or in
     /// answers it does not read. The check comes before each message is decoded.
     func updateReading(pendingLimit: Int) {
-        flow.holdReading(pendingWork + answers.waitingCount >= pendingLimit)
+        flow.holdReading(
+            pendingWork + answers.waitingCount >= pendingLimit
+                || pendingTransactionBytes >= Peer.maximumPendingTransactionBytes)
     }
 
     /// Whether something large may be sent to it now: its output budget is not spent.

@@ -141,7 +141,7 @@ extension PeerManager {
     private func receivedTransaction(_ tx: Transaction, from peer: Peer) {
         relay.learn(peer.id, tx.txid)
         peer.pendingTransactions += 1
-        peer.pendingWork += 1
+        peer.pendingTransactionBytes += tx.size
         peer.updateReading(pendingLimit: configuration.maximumPendingWork)
         transactionBatch.append((peer.id, tx))
         submitTransactionBatch()
@@ -166,7 +166,7 @@ extension PeerManager {
             let peer = peers[id]
             if let peer {
                 peer.pendingTransactions -= 1
-                peer.pendingWork -= 1
+                peer.pendingTransactionBytes -= tx.size
                 peer.updateReading(pendingLimit: configuration.maximumPendingWork)
                 if peer.pendingTransactions == 0 { serveGetData(peer) }
             }

@@ -111,6 +111,8 @@ extension PeerManager {
             peer.send(.status(status(for: peer)))
         case .status:
             break
+        case .sendCompact, .compactBlock, .getBlockTransactions, .blockTransactions:
+            break  // compact blocks (Protocol.md §13.10): ignored, like an unknown command, until relay uses them
         case .version, .verack, .reject, .unknown:
             break  // handled before the handshake check
         }

@@ -6,6 +6,10 @@ public struct Block: Hashable, Sendable, WireCodable {
 
     /// Largest serialized block the consensus rules allow (rule R8).
     public static let maximumSize = 1_048_576
+    /// The most transactions a valid block can hold, 6,316: the size limit less the header and the
+    /// longest transaction count (3 bytes), over the smallest valid transaction (rule R15). Compact-block
+    /// messages bound their counts and indexes by it (Protocol.md §13.10).
+    public static let maximumTransactionCount = (maximumSize - BlockHeader.size - 3) / Transaction.minimumSize
 
     public init(header: BlockHeader, transactions: [Transaction]) {
         self.header = header

@@ -104,6 +104,14 @@ import Testing
         #expect(handshake.protocolVersion == ProtocolVersion.current)
     }
 
+    @Test func aVersionOnePeerStillCompletesItsHandshakeAndIsSpokenToInVersionOne() {
+        var handshake = fresh()
+        #expect(handshake.receive(.version(HandshakeTests.version(protocolVersion: 1))) == [.sendVerack])
+        #expect(handshake.receive(.verack) == [.ready])
+        #expect(handshake.protocolVersion == 1)
+        #expect(handshake.protocolVersion < ProtocolVersion.compactBlocks)
+    }
+
     @Test func timeoutsCloseOnlyUnfinishedHandshakes() {
         var waiting = fresh()
         #expect(waiting.receive(.elapsed(9)).isEmpty)

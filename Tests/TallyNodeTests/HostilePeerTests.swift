@@ -171,7 +171,7 @@ final class RawPeer {
         let node = try TestNode("tolerant")
         try node.start()
         let client = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.7")
-        client.send(.unknown(command: "sendcmpct", payload: [0, 1, 0, 0, 0, 0, 0, 0, 0]))
+        client.send(.unknown(command: "feefilter", payload: [0xe8, 0x03, 0, 0, 0, 0, 0, 0]))
         #expect(try client.status().height == 0)
         // Still connected, with a clean record (seen from a second connection).
         #expect(try node.status().peers.contains { $0.banScore == 0 && $0.userAgent == "/tally-client:0.1/" })

@@ -102,7 +102,7 @@ enum MessageVectors {
         + "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000010000"
         + "00000000000000"
     static let statusNoPeersEnvelope = "d9a17e5473746174757300000000000067000000d595271a"
-    static let unknownFrame = "d9a17e5473656e64636d706374000000090000005f09f00d010200000000000000"
+    static let unknownFrame = "d9a17e5466656566696c74657200000008000000e80fd19fe803000000000000"
     static let verackFrameRegtest = "fa1bc05e76657261636b000000000000000000005df6e0e2"
     static let announcement =
         "d9a17e54544c594401000000efcdab89674523011d22e803000000000000000000000000000000000000000000000000"
@@ -259,6 +259,20 @@ struct MessageCase: Sendable, CustomTestStringConvertible {
         .init(
             name: "status (no peers)", message: .status(MessageFixtures.statusNoPeers), command: "status",
             envelope: MessageVectors.statusNoPeersEnvelope, payload: MessageVectors.statusNoPeersPayload),
+        .init(
+            name: "sendcmpct", message: .sendCompact(CompactBlockVectors.sendCompact), command: "sendcmpct",
+            envelope: CompactBlockVectors.sendCompactEnvelope, payload: CompactBlockVectors.sendCompactPayload),
+        .init(
+            name: "cmpctblock", message: .compactBlock(CompactBlockVectors.compactBlock), command: "cmpctblock",
+            envelope: CompactBlockVectors.compactBlockEnvelope, payload: CompactBlockVectors.compactBlockPayload),
+        .init(
+            name: "getblocktxn", message: .getBlockTransactions(CompactBlockVectors.getBlockTransactions),
+            command: "getblocktxn", envelope: CompactBlockVectors.getBlockTransactionsEnvelope,
+            payload: CompactBlockVectors.getBlockTransactionsPayload),
+        .init(
+            name: "blocktxn", message: .blockTransactions(CompactBlockVectors.blockTransactions), command: "blocktxn",
+            envelope: CompactBlockVectors.blockTransactionsEnvelope,
+            payload: CompactBlockVectors.blockTransactionsPayload),
     ]
 }
 
@@ -377,12 +391,12 @@ struct MessageCase: Sendable, CustomTestStringConvertible {
     @Test func unknownCommandDecodesToUnknown() throws {
         let frame = bytes(MessageVectors.unknownFrame)
         let decoded = try #require(try codec.decodeFrame(frame))
-        #expect(decoded.message == .unknown(command: "sendcmpct", payload: bytes("010200000000000000")))
+        #expect(decoded.message == .unknown(command: "feefilter", payload: bytes("e803000000000000")))
         #expect(decoded.byteCount == frame.count)
         #expect(codec.encode(decoded.message) == frame)
         #expect(
-            try MessageCodec.decodePayload(command: "sendcmpct", payload: [])
-                == .unknown(command: "sendcmpct", payload: []))
+            try MessageCodec.decodePayload(command: "feefilter", payload: [])
+                == .unknown(command: "feefilter", payload: []))
         // An all-NUL command is well formed: the empty command, unknown.
         let empty = Network.main.magic + [UInt8](repeating: 0, count: 12) + bytes("00000000") + bytes("5df6e0e2")
         #expect(try codec.decodeFrame(empty)?.message == .unknown(command: "", payload: []))

@@ -45,11 +45,13 @@ import Testing
     }
 
     @Test func protocolVersionNegotiation() {
-        #expect(ProtocolVersion.current == 1)
+        #expect(ProtocolVersion.current == 2)
         #expect(ProtocolVersion.minimumSupported == 1)
-        #expect(ProtocolVersion.negotiate(peer: 1) == 1)
-        #expect(ProtocolVersion.negotiate(peer: 70015) == 1)  // higher: accepted, we speak ours
-        #expect(ProtocolVersion.negotiate(peer: .max) == 1)
+        #expect(ProtocolVersion.compactBlocks == 2)
+        #expect(ProtocolVersion.negotiate(peer: 2) == 2)
+        #expect(ProtocolVersion.negotiate(peer: 1) == 1)  // a version-1 peer: accepted, spoken to in 1
+        #expect(ProtocolVersion.negotiate(peer: 70015) == 2)  // higher: accepted, we speak ours
+        #expect(ProtocolVersion.negotiate(peer: .max) == 2)
         #expect(ProtocolVersion.negotiate(peer: 0) == nil)  // below the minimum: disconnect
         #expect(ProtocolVersion.negotiate(peer: -1) == nil)
         #expect(ProtocolVersion.negotiate(peer: 2, local: 3) == 2)

@@ -1,7 +1,7 @@
 import TallyCrypto
 
-/// The type of an inventory vector (Protocol.md §13.3). Types other than 1 and 2 decode and are kept,
-/// so that a receiver ignores what it does not know instead of punishing the sender.
+/// The type of an inventory vector (Protocol.md §13.3). Types other than 1, 2 and 4 decode and are
+/// kept, so that a receiver ignores what it does not know instead of punishing the sender.
 public struct InventoryType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -10,13 +10,19 @@ public struct InventoryType: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let transaction = InventoryType(rawValue: 1)
     /// `MSG_BLOCK`: the hash is a block hash.
     public static let block = InventoryType(rawValue: 2)
+    /// `MSG_CMPCT_BLOCK`, only in `getdata` to a peer speaking protocol version 2: the block hash of a
+    /// block wanted as `cmpctblock` (Protocol.md §13.10).
+    public static let compactBlock = InventoryType(rawValue: 4)
 
+    /// Whether the node serves and learns from vectors of this type. Not yet compact blocks: the
+    /// node ignores type 4 until it relays them.
     public var isKnown: Bool { self == .transaction || self == .block }
 
     public var description: String {
         switch self {
         case .transaction: "tx"
         case .block: "block"
+        case .compactBlock: "cmpctblock"
         default: "unknown(\(rawValue))"
         }
     }

@@ -1,7 +1,8 @@
 import TallyCrypto
 
-/// Every peer-to-peer message (Protocol.md §13.4), and `unknown` for a command this version does not
-/// know: such a message is ignored, never punished, so later versions can add messages.
+/// Every peer-to-peer message (Protocol.md §13.4 and the compact blocks of §13.10), and `unknown` for a
+/// command this version does not know: such a message is ignored, never punished, so later versions
+/// can add messages.
 public enum Message: Hashable, Sendable {
     case version(VersionMessage)
     case verack
@@ -21,6 +22,10 @@ public enum Message: Hashable, Sendable {
     case reject(RejectMessage)
     case getStatus
     case status(StatusMessage)
+    case sendCompact(SendCompactMessage)
+    case compactBlock(CompactBlockMessage)
+    case getBlockTransactions(GetBlockTransactionsMessage)
+    case blockTransactions(BlockTransactionsMessage)
     /// A well-formed message with a command not listed above, kept as it came. Sending one with a
     /// known command would send that message.
     case unknown(command: String, payload: [UInt8])
@@ -46,6 +51,10 @@ public enum Message: Hashable, Sendable {
         case .reject: RejectMessage.command
         case .getStatus: GetStatusMessage.command
         case .status: StatusMessage.command
+        case .sendCompact: SendCompactMessage.command
+        case .compactBlock: CompactBlockMessage.command
+        case .getBlockTransactions: GetBlockTransactionsMessage.command
+        case .blockTransactions: BlockTransactionsMessage.command
         case .unknown(let command, _): command
         }
     }
@@ -67,6 +76,10 @@ public enum Message: Hashable, Sendable {
         case .addr(let m): m.encoded
         case .reject(let m): m.encoded
         case .status(let m): m.encoded
+        case .sendCompact(let m): m.encoded
+        case .compactBlock(let m): m.encoded
+        case .getBlockTransactions(let m): m.encoded
+        case .blockTransactions(let m): m.encoded
         case .verack, .getAddr, .mempool, .getStatus: []
         case .unknown(_, let payload): payload
         }

@@ -10,13 +10,16 @@ public struct MessageCodec: Sendable {
 
     public init(network: Network) { self.network = network }
 
-    /// The commands this version knows, in the order of Protocol.md §13.4.
+    /// The commands this version knows, in the order of Protocol.md §13.4, then the compact blocks of
+    /// §13.10. New commands go at the end: the fuzz targets pick commands by their position here.
     public static let knownCommands: [String] = [
         VersionMessage.command, VerackMessage.command, PingMessage.command, PongMessage.command,
         InvMessage.command, GetDataMessage.command, NotFoundMessage.command,
         GetBlocksMessage.command, GetHeadersMessage.command, HeadersMessage.command,
         Block.command, Transaction.command, GetAddrMessage.command, AddrMessage.command,
         MempoolMessage.command, RejectMessage.command, GetStatusMessage.command, StatusMessage.command,
+        SendCompactMessage.command, CompactBlockMessage.command, GetBlockTransactionsMessage.command,
+        BlockTransactionsMessage.command,
     ]
 
     private static let limits: [String: Int] = [
@@ -38,6 +41,10 @@ public struct MessageCodec: Sendable {
         RejectMessage.command: RejectMessage.maximumPayloadSize,
         GetStatusMessage.command: GetStatusMessage.maximumPayloadSize,
         StatusMessage.command: StatusMessage.maximumPayloadSize,
+        SendCompactMessage.command: SendCompactMessage.maximumPayloadSize,
+        CompactBlockMessage.command: CompactBlockMessage.maximumPayloadSize,
+        GetBlockTransactionsMessage.command: GetBlockTransactionsMessage.maximumPayloadSize,
+        BlockTransactionsMessage.command: BlockTransactionsMessage.maximumPayloadSize,
     ]
 
     /// The largest payload `command` may have: its own limit, or the global 4,000,000 bytes for an
@@ -49,8 +56,9 @@ public struct MessageCodec: Sendable {
     // MARK: Encoding
 
     /// The frame for `message`: the 24-byte envelope, then the payload. Traps if the payload is over
-    /// its command's limit (only an oversize `Block` or `Transaction` value can be) or an unknown
-    /// message's command cannot be sent.
+    /// its command's limit (only a value carrying whole transactions can be: a `Block`, a
+    /// `Transaction`, a `CompactBlockMessage` or a `BlockTransactionsMessage`) or an unknown message's
+    /// command cannot be sent.
     public func encode(_ message: Message) -> [UInt8] {
         let payload = message.payload
         let limit = MessageCodec.maximumPayloadSize(forCommand: message.command)
@@ -97,6 +105,12 @@ public struct MessageCodec: Sendable {
                 _ = try GetStatusMessage(decoding: payload)
                 return .getStatus
             case StatusMessage.command: return .status(try StatusMessage(decoding: payload))
+            case SendCompactMessage.command: return .sendCompact(try SendCompactMessage(decoding: payload))
+            case CompactBlockMessage.command: return .compactBlock(try CompactBlockMessage(decoding: payload))
+            case GetBlockTransactionsMessage.command:
+                return .getBlockTransactions(try GetBlockTransactionsMessage(decoding: payload))
+            case BlockTransactionsMessage.command:
+                return .blockTransactions(try BlockTransactionsMessage(decoding: payload))
             default: return .unknown(command: command, payload: payload)
             }
         } catch {

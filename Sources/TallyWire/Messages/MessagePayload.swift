@@ -14,9 +14,12 @@ public protocol MessagePayload: WireCodable, Hashable, Sendable {
 /// Tally's peer-to-peer protocol versions (Protocol.md §13.5).
 public enum ProtocolVersion {
     /// The version this node speaks.
-    public static let current: Int32 = 1
+    public static let current: Int32 = 2
     /// The oldest version this node accepts from a peer.
     public static let minimumSupported: Int32 = 1
+    /// The first version with compact blocks (Protocol.md §13.10): their messages and inventory type
+    /// go only to a peer speaking this version or a later one.
+    public static let compactBlocks: Int32 = 2
 
     /// The version to speak with a peer that announced `peer`: the lower of the two, or nil if the
     /// peer is older than `minimumSupported` (it is then disconnected). A peer announcing a higher

@@ -2,8 +2,8 @@ import TallyWire
 
 /// The first byte chooses what the rest is fed to:
 ///
-/// - `0x00 … 0x7F`, payload mode: byte % 19 picks one of the 18 known commands (in the order of
-///   `MessageCodec.knownCommands`) for `MessageCodec.decodePayload`, or (18) the UDP discovery
+/// - `0x00 … 0x7F`, payload mode: byte % 23 picks one of the 22 known commands (in the order of
+///   `MessageCodec.knownCommands`) for `MessageCodec.decodePayload`, or (22) the UDP discovery
 ///   announcement decoder. What decodes must re-encode to exactly the input bytes.
 /// - `0x80 … 0xFF`, stream mode: the rest is a byte stream, possibly several frames, fed to
 ///   `MessageCodec.decodeFrame` frame after frame until it needs more bytes or throws. Bit 0 picks the

@@ -68,7 +68,7 @@ import Testing
         reconstruction.fill(from: block.transactions[1..<20])
         #expect(reconstruction.missingIndexes == Array(20..<40))
         // The same transactions again (mempool and recent relay both hold them) change nothing.
-        reconstruction.fill(from: block.transactions[1..<40])
+        reconstruction.fill(from: Dictionary(uniqueKeysWithValues: block.transactions.map { ($0.txid, $0) }).values)
         #expect(try reconstruction.block == block)
     }
 

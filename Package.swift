@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "TallyMiningTests", dependencies: ["TallyMining", "TallyTestSupport"]),
         .testTarget(name: "TallyWalletTests", dependencies: ["TallyWallet", "TallyMempool", "TallyTestSupport"]),
         .testTarget(name: "TallyNetTests", dependencies: [
-            "TallyNet", "TallyWire", "TallyCrypto",
+            "TallyNet", "TallyWire", "TallyCrypto", "TallyTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),

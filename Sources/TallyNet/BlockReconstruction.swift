@@ -53,16 +53,27 @@ public struct BlockReconstruction: Sendable {
 
     /// Matches `candidates` (the mempool's transactions, and any the node keeps from recent relay) to
     /// the short ids still missing. Each candidate is hashed once; a position that two different
-    /// candidates match, now or in an earlier call, stays missing.
-    public mutating func fill(from candidates: some Sequence<Transaction>) {
-        for candidate in candidates {
-            let shortID = CompactBlockMessage.shortID(for: candidate.wtxid, key: shortIDKey)
-            guard let position = positions[shortID] else { continue }
-            switch slots[position] {
-            case .missing: slots[position] = .filled(candidate)
-            case .filled(let held) where held.wtxid != candidate.wtxid: slots[position] = .ambiguous
-            case .filled, .ambiguous: break
-            }
+    /// candidates match, now or in an earlier call, stays missing. Pass a collection that holds the
+    /// transactions (an array, a dictionary's values): a lazily mapped one copies each of them.
+    public mutating func fill(from candidates: some Collection<Transaction>) {
+        // Each wtxid is read where it lies and only a match is copied: copying every candidate retains
+        // its arrays, and across a mempool those are mostly cache misses (in release, 6 ms rather than
+        // 1 for 20,000 candidates).
+        for index in candidates.indices {
+            if let position = position(of: candidates[index].wtxid) { place(candidates[index], at: position) }
+        }
+    }
+
+    /// The position whose short id is the transaction's with `wtxid`, if any.
+    private func position(of wtxid: Hash256) -> Int? {
+        positions[CompactBlockMessage.shortID(for: wtxid, key: shortIDKey)]
+    }
+
+    private mutating func place(_ candidate: Transaction, at position: Int) {
+        switch slots[position] {
+        case .missing: slots[position] = .filled(candidate)
+        case .filled(let held) where held.wtxid != candidate.wtxid: slots[position] = .ambiguous
+        case .filled, .ambiguous: break
         }
     }
 

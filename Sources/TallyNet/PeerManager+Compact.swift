@@ -36,7 +36,8 @@ extension PeerManager {
     func receivedCompactBlock(_ message: CompactBlockMessage, from peer: Peer) {
         let hash = message.header.hash
         relay.learn(peer.id, hash)
-        guard partialBlocks[hash] == nil else { return }  // being rebuilt from another peer's
+        // Already on its way from another peer's copy: high-bandwidth peers push the same block.
+        guard partialBlocks[hash] == nil, !arrivingBlocks.contains(hash) else { return }
         let reconstruction: BlockReconstruction
         do {
             reconstruction = try BlockReconstruction(message)
@@ -45,14 +46,19 @@ extension PeerManager {
             return requestFullBlock(hash, from: peer)
         }
         let pushed = highBandwidth.contains(peer.id) && !sync.isInFlight(hash)
+        arrivingBlocks.insert(hash)
         perform(for: peer) { [services] () -> (HeadersOutcome, BlockReconstruction?) in
             let outcome = services.acceptHeaders([message.header], workProven: false)
             guard case .accepted = outcome, !services.hasBlock(hash) else { return (outcome, nil) }
             return (outcome, services.fillFromMempool(reconstruction))
         } then: { manager, peer, result in
             let (outcome, filled) = result
-            guard let peer else { return }
+            guard let peer else {
+                manager.arrivingBlocks.remove(hash)
+                return
+            }
             guard case .accepted(let height) = outcome, let filled else {
+                manager.arrivingBlocks.remove(hash)
                 // The header alone: an invalid one costs the peer, one we lack the parent of asks
                 // for the headers before it, one we have the block of is done.
                 return manager.headersProcessed(outcome, headers: [message.header], full: false, from: peer)
@@ -69,7 +75,12 @@ extension PeerManager {
             manager.logger.debug(
                 "block \(hash) from peer \(peer.id): \(filled.missingIndexes.count) transaction(s) not in the mempool, asked"
             )
+            manager.arrivingBlocks.remove(hash)
             manager.sync.rebuilding(hash, from: peer.id)
+            // One rebuild per peer at a time: what a peer can make us hold is bounded.
+            for (other, partial) in manager.partialBlocks where partial.peer == peer.id {
+                manager.partialBlocks[other] = nil
+            }
             manager.partialBlocks[hash] = PartialBlock(
                 peer: peer.id, reconstruction: filled, started: Date(), pushedBeforeValidation: pushed)
             peer.send(
@@ -99,6 +110,7 @@ extension PeerManager {
     /// asked meanwhile.
     private func requestFullBlock(_ hash: Hash256, from peer: Peer) {
         partialBlocks[hash] = nil
+        arrivingBlocks.remove(hash)
         sync.rebuilding(hash, from: peer.id)
         peer.send(.getData(GetDataMessage(inventory: [InventoryVector(type: .block, hash: hash)])))
     }

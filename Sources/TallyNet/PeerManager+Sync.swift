@@ -194,6 +194,7 @@ extension PeerManager {
             services.submitBlock(block, encoded: encoded, requested: requested)
         } then: {
             manager, peer, outcome in
+            manager.arrivingBlocks.remove(block.hash)
             manager.blockProcessed(
                 outcome, block: block, requested: requested, from: peer, pushedBeforeValidation: pushedBeforeValidation)
             if let peer, requested, !manager.sync.wantsRound(after: peer.id) { return }

@@ -42,8 +42,11 @@ final class PeerManager {
     var departuresSinceTrim = 0
     /// The peers we asked to push new blocks to us (Protocol.md §13.10).
     var highBandwidth: HighBandwidthPeers
-    /// Blocks being rebuilt from `cmpctblock`s, waiting for their missing transactions.
+    /// Blocks being rebuilt from `cmpctblock`s, waiting for their missing transactions: one per peer.
     var partialBlocks: [Hash256: PartialBlock] = [:]
+    /// Blocks of `cmpctblock`s on their way to the chain: the same block pushed by another peer
+    /// meanwhile is not rebuilt again.
+    var arrivingBlocks = Set<Hash256>()
 
     init(
         configuration: NetworkConfiguration, services: NodeServices, logger: Logger, loop: EventLoop,

@@ -11,6 +11,11 @@ import TallyWire
 /// `OutputBudget` until it completes). So holding the writes here is what fills the node's output
 /// budget, as a peer that does not read would.
 ///
+/// Like a socket, it keeps each write until it is flushed, and a close fails what was not sent
+/// (`EmbeddedChannel` would keep an unflushed write's promise pending for ever: the node's answers
+/// written in the turn that ends with a malformed message are never flushed, and the promise, its
+/// callbacks and the event loop leaked).
+///
 /// Each write is decoded when it is made: it must be whole frames of the regtest network, each
 /// decoding exactly. `written` lists the messages in the order the node wrote them, held or not;
 /// `delivered` the order they reached the peer.
@@ -26,6 +31,8 @@ final class PeerSocket: ChannelOutboundHandler, RemovableChannelHandler {
 
     private var context: ChannelHandlerContext?
     private(set) var holding = false
+    /// Written and not yet flushed.
+    private var unflushed: [Held] = []
     private var held: [Held] = []
     /// The bytes held.
     private(set) var heldBytes = 0
@@ -58,26 +65,32 @@ final class PeerSocket: ChannelOutboundHandler, RemovableChannelHandler {
         let buffer = unwrapOutboundIn(data)
         let messages = PeerSocket.decode(Array(buffer.readableBytesView))
         written += messages
-        guard holding else {
-            delivered += messages
-            context.write(data, promise: promise)
-            return
-        }
-        let cost = buffer.readableBytes + OutputBudget.perWriteCost
-        if spentAt != nil {
-            if messages.count == 1, case .tx = messages[0] {
-                transactionsAfterSpent += 1
-            } else {
-                otherCostAfterSpent += cost
-            }
-        }
-        held.append(Held(buffer: buffer, promise: promise, messages: messages))
-        heldBytes += buffer.readableBytes
-        if spentAt == nil, heldCost > limit { spentAt = heldCost }
+        unflushed.append(Held(buffer: buffer, promise: promise, messages: messages))
     }
 
     func flush(context: ChannelHandlerContext) {
-        if !holding { context.flush() }
+        let writes = unflushed
+        unflushed = []
+        guard holding else {
+            for write in writes {
+                delivered += write.messages
+                context.write(wrapOutboundOut(write.buffer), promise: write.promise)
+            }
+            context.flush()
+            return
+        }
+        for write in writes {
+            if spentAt != nil {
+                if write.messages.count == 1, case .tx = write.messages[0] {
+                    transactionsAfterSpent += 1
+                } else {
+                    otherCostAfterSpent += write.buffer.readableBytes + OutputBudget.perWriteCost
+                }
+            }
+            held.append(write)
+            heldBytes += write.buffer.readableBytes
+            if spentAt == nil, heldCost > limit { spentAt = heldCost }
+        }
     }
 
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -123,9 +136,10 @@ final class PeerSocket: ChannelOutboundHandler, RemovableChannelHandler {
         return delivered
     }
 
-    /// The connection closes: what was held never reaches the peer.
+    /// The connection closes: what was held or not flushed never reaches the peer.
     private func failHeld() {
-        let writes = held
+        let writes = unflushed + held
+        unflushed = []
         held = []
         heldBytes = 0
         for write in writes { write.promise?.fail(ChannelError.ioOnClosedChannel) }

@@ -40,36 +40,49 @@ func debug(_ text: @autoclosure () -> String) {
 
 // MARK: The node's log
 
-/// Collects what the node logs during one operation: the highest misbehaviour score it gave.
+/// Collects what the node logs during one operation: each penalty (its line and the score it
+/// brought the peer to) and each ban.
 final class LogRecorder: @unchecked Sendable {
+    struct Penalty {
+        let line: String
+        let score: Int
+    }
+
     static let shared = LogRecorder()
     private let lock = NSLock()
-    private var highestScore = 0
-    private var penaltyCount = 0
+    private var penalties: [Penalty] = []
+    private var bans = 0
 
     func reset() {
         lock.lock()
         defer { lock.unlock() }
-        highestScore = 0
-        penaltyCount = 0
+        penalties.removeAll()
+        bans = 0
     }
 
-    var highest: (score: Int, penalties: Int) {
+    /// What was logged since the last `reset`.
+    var recorded: (penalties: [Penalty], bans: Int) {
         lock.lock()
         defer { lock.unlock() }
-        return (highestScore, penaltyCount)
+        return (penalties, bans)
     }
 
-    /// `penalise` logs "peer ID ADDRESS OFFENCE (score N)".
+    /// `penalise` logs "peer ID ADDRESS OFFENCE (score N)", then "banned HOST for N s" when the
+    /// score reaches the threshold with banning on.
     func record(_ line: String) {
         if verbose { FileHandle.standardError.write(Data("  log: \(line)\n".utf8)) }
+        if line.hasPrefix("banned ") {
+            lock.lock()
+            defer { lock.unlock() }
+            bans += 1
+            return
+        }
         guard line.hasSuffix(")"), let range = line.range(of: "(score ", options: .backwards),
             let score = Int(line[range.upperBound...].dropLast())
         else { return }
         lock.lock()
         defer { lock.unlock() }
-        highestScore = max(highestScore, score)
-        penaltyCount += 1
+        penalties.append(Penalty(line: line, score: score))
     }
 }
 
@@ -101,6 +114,9 @@ final class Harness: @unchecked Sendable {
     let initialTip: Hash256
     let initialHeaderCount: Int
     let genesisWork: ChainWork
+    /// The work of one block at the regtest limit (every block the harness makes; regtest's
+    /// difficulty is fixed), for telling chains of less work than the tip's.
+    let blockWork: UInt256
     private(set) var node: Node
     private var nodeDirectory: URL
     private var generation = 0
@@ -158,7 +174,9 @@ final class Harness: @unchecked Sendable {
         genesisWork = node.sync { state in
             ChainWork(bigEndianBytes: state.chain.index.genesis.chainWork.bigEndianBytes)!
         }
+        blockWork = node.sync { state in state.chain.index.genesis.chainWork }
         precondition(summary.height == initialHeight)
+        precondition(parameters.genesis.header.bits == parameters.powLimitBits && parameters.difficulty == .fixed)
         atexit {
             let harness = Harness.shared
             try? FileManager.default.removeItem(at: harness.directory)

@@ -31,6 +31,8 @@ enum Seeds {
     static let buildBlock: UInt8 = 20, builtBlocks: UInt8 = 21, buildTx: UInt8 = 22, inv: UInt8 = 23,
         getData: UInt8 = 24
     static let locator: UInt8 = 25
+    static let burst: UInt8 = 26, toggleReading: UInt8 = 27, fork: UInt8 = 28, serve: UInt8 = 29,
+        handshakeOrMagic: UInt8 = 30, extended: UInt8 = 31
 
     static func all() -> [(String, [UInt8])] {
         let harness = Harness.shared
@@ -187,6 +189,121 @@ enum Seeds {
         input.message(.verack)
         input.message(.getHeaders(GetHeadersMessage(locator: [tip])))
         seeds.append(("raw-version-then-verack-getheaders", input.bytes))
+        seeds += hostileLoadSeeds()
+        return seeds
+    }
+
+    /// Seeds of the operations of issue #13 (26–31).
+    static func hostileLoadSeeds() -> [(String, [UInt8])] {
+        var seeds: [(String, [UInt8])] = []
+        var input: Input
+
+        // Bursts of each kind of request from a peer that does not read, then reads again: 1,024
+        // pings, 200 getheaders, 256 getblocks, 1,024 getaddr, mempool and getdata of one block
+        // each, one getdata of 1,000 transactions, 512 getstatus; and 200 pings read as they come.
+        for (name, kind, count) in [
+            ("1024-pings", UInt8(0x80), UInt8(255)), ("200-getheaders", 0x01, 199), ("256-getblocks", 0x02, 255),
+            ("1024-getaddr", 0x83, 255), ("1024-mempool", 0x84, 255), ("1024-getdata-blocks", 0x85, 255),
+            ("1000-getdata-transactions", 0x86, 249), ("512-getstatus", 0x87, 127),
+        ] {
+            input = Input(setup: handshake)
+            if kind & 0x0F == 3 {
+                input.message(
+                    .addr(
+                        AddrMessage(entries: [
+                            AddrMessage.Entry(
+                                time: 1_795_392_000, services: .network,
+                                address: NetworkAddress(ipv4: [10, 0, 0, 7], port: 18733))
+                        ])))
+            }
+            if kind & 0x0F == 4 || kind & 0x0F == 6 { input.op(buildTx, 0x00, 0x03, 0x04) }
+            input.op(burst, kind, count, 0x05)
+            input.message(.ping(PingMessage(nonce: 99)))
+            seeds.append(("handshake-burst-\(name)-not-reading", input.bytes))
+        }
+        input = Input(setup: handshake)
+        input.op(burst, 0x40, 199, 0x00)
+        seeds.append(("handshake-burst-200-pings-reading", input.bytes))
+
+        // The peer stops reading, asks, and reads again.
+        input = Input(setup: handshake)
+        input.op(toggleReading)
+        input.message(.ping(PingMessage(nonce: 5)))
+        input.op(locator, 0x00, 0x00)
+        input.message(.getStatus)
+        input.op(getData, 0x85, 0x07)
+        input.op(toggleReading)
+        input.message(.ping(PingMessage(nonce: 6)))
+        seeds.append(("handshake-stop-reading-ask-read-again", input.bytes))
+
+        // Headers of a chain from height 60 with less work than the tip (not stored); then 38 chains
+        // of 108 headers from height 1 (4,104 low-work headers: a protocol violation past 4,000).
+        input = Input(setup: handshake)
+        input.op(fork, 50, 19, 0x00)
+        seeds.append(("handshake-fork-low-work-headers", input.bytes))
+        input = Input(setup: handshake | 0x04)
+        for _ in 0..<38 { input.op(fork, 109, 107, 0x00) }
+        input.message(.ping(PingMessage(nonce: 3)))
+        seeds.append(("handshake-fork-low-work-headers-past-allowance", input.bytes))
+
+        // A longer fork from height 105: stored, its blocks asked for; served as asked, with another
+        // coinbase (R7: a protocol violation, not asked again), a transaction short, or notfound.
+        input = Input(setup: handshake)
+        input.op(fork, 5, 9, 0x00)
+        for _ in 0..<10 { input.op(serve, 0x00, 0x00) }
+        seeds.append(("handshake-fork-more-work-blocks-served", input.bytes))
+        input = Input(setup: handshake | 0x04)
+        input.op(fork, 5, 9, 0x00)
+        input.op(serve, 0x00, 0x01)
+        input.op(serve, 0x00, 0x03)
+        input.op(serve, 0x00, 0x00)
+        input.op(serve, 0x01, 0x02)
+        input.op(serve, 0x00, 0x07)
+        input.message(.ping(PingMessage(nonce: 4)))
+        seeds.append(("handshake-fork-more-work-wrong-body-notfound", input.bytes))
+        // A block pushed unasked on a chain with less work: a nuisance, nothing stored.
+        input = Input(setup: handshake)
+        input.op(fork, 30, 2, 0x02)
+        input.op(serve, 0x00, 0x00)
+        input.op(serve, 0x01, 0x01)
+        seeds.append(("handshake-unrequested-low-work-blocks", input.bytes))
+
+        // The handshake's order: verack first, then more than 400 bytes (malformed); the same after
+        // verack, version; verack, version, verack lifts the limit (one write); 400 and 401 bytes
+        // before the handshake; an inv of 12 entries.
+        for (name, variant, size) in [
+            ("verack-then-401-bytes", UInt8(0x00), UInt8(0)), ("verack-version-then-420-bytes", 0x01, 19),
+            ("version-then-inv-of-12", 0x0A, 0), ("verack-version-verack-then-500-bytes-one-write", 0x07, 99),
+            ("version-then-400-bytes", 0x12, 0), ("version-then-401-bytes", 0x1A, 0),
+        ] {
+            input = Input(setup: 0)
+            input.op(handshakeOrMagic, variant, size)
+            input.message(.ping(PingMessage(nonce: 8)))
+            seeds.append(("handshake-order-\(name)", input.bytes))
+        }
+        // Another network's bytes, before the handshake (no penalty, no ban) and after it.
+        for (name, variant) in [
+            ("main-network-ping", UInt8(0x80)), ("http-request", 0x81), ("other-magic", 0x82), ("tls-hello", 0x83),
+        ] {
+            input = Input(setup: 0)
+            input.op(handshakeOrMagic, variant, 0x42)
+            seeds.append(("wrong-magic-before-handshake-\(name)", input.bytes))
+        }
+        input = Input(setup: handshake)
+        input.op(handshakeOrMagic, 0x80, 0x00)
+        seeds.append(("handshake-wrong-magic-after-handshake", input.bytes))
+
+        // Orphans by wtxid: a child and its copy with a broken signature, either order, then the
+        // parent; headers that do not connect, 12 in a row (8 answered, then nuisances).
+        input = Input(setup: handshake)
+        input.op(extended, 0x00, 0x01)
+        input.op(extended, 0x02, 0x02)
+        input.message(.mempool)
+        seeds.append(("handshake-orphans-by-wtxid", input.bytes))
+        input = Input(setup: handshake | 0x04)
+        input.op(extended, 0x01, 11)
+        input.message(.ping(PingMessage(nonce: 9)))
+        seeds.append(("handshake-unconnected-headers", input.bytes))
         return seeds
     }
 

@@ -16,6 +16,8 @@ import TallyWire
 struct BuiltBlock {
     let block: Block
     let height: UInt32
+    /// Its header passes every header rule (no broken time, bits or proof of work).
+    let validHeader: Bool
 }
 
 /// A coin the harness made in this input (all pay `fuzzKey`).
@@ -33,10 +35,36 @@ struct Session {
     let loop = EmbeddedEventLoop()
     let peerNetwork: PeerNetwork
     let channel: EmbeddedChannel
-    /// Bytes the node sent and not yet decoded.
-    var outbound: [UInt8] = []
-    /// The messages the node sent during the current operation.
+    /// The peer's end of the socket: it reads what the node writes, or holds it (a peer that does
+    /// not read).
+    let socket = PeerSocket()
+    /// What the node must make of the bytes sent so far (the handshake, the end of the stream).
+    var model = InboundModel()
+    /// The messages that reached the peer during the current operation.
     var sent: [Message] = []
+    /// The messages the node wrote during the current delivery (held or not), in order.
+    var written: [Message] = []
+    /// The penalties the node logged during the current delivery.
+    var penalties: [LogRecorder.Penalty] = []
+    /// The highest score logged, and the bans logged, during this input.
+    var highestScore = 0
+    var bans = 0
+    /// The model's end of the stream was checked against what the node did; the penalties logged
+    /// since the delivery that reached it.
+    var endingChecked = false
+    var penaltiesSinceEnding: [LogRecorder.Penalty] = []
+    /// Blocks the node asked this peer for and did not get yet, in the order asked.
+    var inFlight: [Hash256] = []
+    /// Blocks the node must never ask this peer for again: it served another body for them, or
+    /// said `notfound` (Protocol.md §13.8).
+    var refused = Set<Hash256>()
+    /// Headers of chains with less work than the tip the harness sent since the node last charged
+    /// for them (Protocol.md §13.8: a protocol violation past 4,000).
+    var lowWorkHeaders = 0
+    /// Nonces of the `ping`s sent after the handshake while the peer did not read.
+    var pingsWhileHolding: [UInt64] = []
+    /// A second connection from the peer's address, made after the node disconnected it.
+    var reconnection: EmbeddedChannel?
     /// The node sent `mempool`: it completed the handshake with us.
     var handshakeDone = false
     var lastWork: ChainWork
@@ -47,6 +75,8 @@ struct Session {
     var transactions: [(tx: Transaction, fee: UInt64)] = []
     var coins: [HarnessCoin] = []
     var serial: UInt64 = 0
+    /// Index in `blocks` by hash.
+    var builtIndex: [Hash256: Int] = [:]
 
     init(harness: Harness, input: [UInt8]) {
         self.harness = harness
@@ -95,6 +125,7 @@ struct Session {
     mutating func run() {
         LogRecorder.shared.reset()
         try! peerNetwork.adopt(channel)
+        try! channel.pipeline.syncOperations.addHandler(socket, position: .first)
         channel.remoteAddress = peerAddress
         channel.connect(to: peerAddress, promise: nil)
         loop.run()
@@ -108,12 +139,8 @@ struct Session {
         let setup = byte() ?? 0
         let handshake = setup & 3
         if handshake >= 1 {
-            let version = VersionMessage(
-                services: .network, timestamp: 1_795_392_000, receiverServices: .network,
-                receiverAddress: NetworkAddress(ipv4: [10, 0, 0, 1], port: 18733), senderServices: .network,
-                senderAddress: NetworkAddress(ipv4: [10, 0, 0, 2], port: 18444),
-                nonce: setup & 0x10 != 0 ? peerNetwork.nonce : peerNonce, userAgent: "/fuzz-peer/",
-                startHeight: setup & 0x08 != 0 ? 0 : 1_000, relay: true)
+            let version = peerVersion(
+                nonce: setup & 0x10 != 0 ? peerNetwork.nonce : peerNonce, startHeight: setup & 0x08 != 0 ? 0 : 1_000)
             deliver(codec.encode(.version(version)), label: "version (set-up)")
         }
         if handshake >= 2 { deliver(codec.encode(.verack), label: "verack (set-up)") }
@@ -124,7 +151,11 @@ struct Session {
             operate(op)
         }
 
+        // A peer that stopped reading reads again, and what was held must come out.
+        releaseSocket(label: "end of input")
+
         // Hang up: the peer must leave the network cleanly.
+        let disconnectedByNode = !channel.isActive
         if channel.isActive {
             channel.close(promise: nil)
             loop.run()
@@ -134,17 +165,64 @@ struct Session {
         checkInvariants(after: "disconnecting")
         _ = try? channel.finish(acceptAlreadyClosed: true)
         loop.run()
+        if disconnectedByNode { reconnect() }
     }
 
+    /// The `version` the peer sends.
+    func peerVersion(nonce: UInt64, startHeight: Int32) -> VersionMessage {
+        VersionMessage(
+            services: .network, timestamp: 1_795_392_000, receiverServices: .network,
+            receiverAddress: NetworkAddress(ipv4: [10, 0, 0, 1], port: 18733), senderServices: .network,
+            senderAddress: NetworkAddress(ipv4: [10, 0, 0, 2], port: 18444),
+            nonce: nonce, userAgent: "/fuzz-peer/", startHeight: startHeight, relay: true)
+    }
+
+    /// The node closed the connection: the peer's address connects again, and is refused exactly
+    /// when the node banned it (a penalty reached 100 with banning on). A wrong magic before the
+    /// handshake, for one, is no ban (Protocol.md §13.9).
+    mutating func reconnect() {
+        let banning = (input.first ?? 0) & 0x04 == 0
+        let expectBan = banning && highestScore >= BanScore.threshold
+        precondition(
+            (bans > 0) == expectBan,
+            "the node logged \(bans) ban(s); highest score \(highestScore), banning \(banning ? "on" : "off")")
+        let second = EmbeddedChannel(loop: loop)
+        reconnection = second
+        try! peerNetwork.adopt(second)
+        second.remoteAddress = peerAddress
+        second.connect(to: peerAddress, promise: nil)
+        loop.run()
+        var bytes: [UInt8] = []
+        while let buffer = try! second.readOutbound(as: ByteBuffer.self) { bytes += buffer.readableBytesView }
+        let greeted = PeerSocket.decode(bytes).contains { if case .version = $0 { true } else { false } }
+        debug("   reconnected: \(second.isActive ? "open" : "closed"), version \(greeted ? "sent" : "not sent")")
+        if expectBan {
+            precondition(!second.isActive && !greeted, "a banned address connected again")
+        } else {
+            precondition(
+                second.isActive && greeted,
+                "the address was refused after a disconnection without a ban (highest score \(highestScore))")
+            second.close(promise: nil)
+            loop.run()
+        }
+        _ = try? second.finish(acceptAlreadyClosed: true)
+        loop.run()
+    }
+
+    /// Kinds of operation: `op % operationKinds`. Kinds 0–25 are those of the first corpus (an op
+    /// byte below 26 means the same whatever the modulus); 26–31 came with issue #13; 31 reads a
+    /// second byte, so that more can be added without changing the modulus again.
+    static let operationKinds = 32
+
     mutating func operate(_ op: UInt8) {
-        let kind = Int(op) % 26
+        let kind = Int(op) % Session.operationKinds
         switch kind {
         case 0..<18:
             let command = MessageCodec.knownCommands[kind]
             let payload = lengthPrefixed()
             sendFrame(command: command, payload: payload)
         case 18:
-            let command = ["", "sendheaders", "feefilter", "zzzzzzzzzzzz"][Int(op) / 26 % 4]
+            let command = ["", "sendheaders", "feefilter", "zzzzzzzzzzzz"][Int(op) / Session.operationKinds % 4]
             sendFrame(command: command, payload: lengthPrefixed())
         case 19:
             let raw = lengthPrefixed()
@@ -153,7 +231,13 @@ struct Session {
         case 21: sendBuiltBlocks()
         case 22: buildTransaction()
         case 23, 24: inventory(getData: kind == 24)
-        default: locatorRequest()
+        case 25: locatorRequest()
+        case 26: burst()
+        case 27: toggleReading()
+        case 28: forkChain()
+        case 29: serveRequestedBlock()
+        case 30: handshakeOrMagic()
+        default: extendedOperation()
         }
     }
 
@@ -166,7 +250,8 @@ struct Session {
             expecting: decoded)
     }
 
-    mutating func send(_ message: Message, label: String? = nil) {
+    @discardableResult
+    mutating func send(_ message: Message, label: String? = nil) -> Bool {
         deliver(codec.encode(message), label: label ?? message.command, expecting: message)
     }
 
@@ -174,26 +259,146 @@ struct Session {
 
     /// Writes bytes as the peer, runs the loop until it is idle, reads what the node sent and checks
     /// the invariants. `expecting`: the one message these bytes are, if they are exactly one.
-    mutating func deliver(_ bytes: [UInt8], label: String, expecting message: Message? = nil) {
-        guard channel.isActive else { return }
+    /// Returns whether the bytes were delivered (the connection was open).
+    @discardableResult
+    mutating func deliver(_ bytes: [UInt8], label: String, expecting message: Message? = nil) -> Bool {
+        guard channel.isActive else { return false }
         debug("-> \(label)")
         LogRecorder.shared.reset()
         let wasReady = handshakeDone
+        // Bytes that continue a frame begun earlier are not the message they look like.
+        let message = model.atFrameBoundary ? message : nil
+        let received = model.feed(bytes, ownNonce: peerNetwork.nonce)
         do {
             try channel.writeInbound(channel.allocator.buffer(bytes: bytes))
         } catch {
             debug("   writeInbound: \(error)")
         }
         loop.run()
+        settle(label: label, received: received)
+        if wasReady, socket.holding, case .ping(let ping)? = message { pingsWhileHolding.append(ping.nonce) }
+        if wasReady, channel.isActive, !socket.holding, let message { checkAnswer(to: message, label: label) }
+        checkInvariants(after: label)
+        return true
+    }
+
+    /// The node is past the handshake, reads, and takes the next message sent as it is (no frame
+    /// begun before it): what an operation expects of it can be checked.
+    var nodeTakesNextMessage: Bool {
+        model.ready && model.atFrameBoundary && !socket.holding && channel.isActive
+    }
+
+    /// After the loop ran: what the node wrote and logged, checked against what the peer sent
+    /// (`received`, as the model read it).
+    mutating func settle(label: String, received: [InboundModel.Received]) {
         collectOutbound()
         announceNewTip()
-        let penalties = LogRecorder.shared.highest
-        if penalties.score >= BanScore.threshold {
-            precondition(
-                !channel.isActive, "\(label): a peer with a misbehaviour score of \(penalties.score) is still connected"
-            )
+        let log = LogRecorder.shared.recorded
+        penalties = log.penalties
+        bans += log.bans
+        if model.ending != nil { penaltiesSinceEnding += log.penalties }
+        for penalty in log.penalties {
+            highestScore = max(highestScore, penalty.score)
+            if penalty.score >= BanScore.threshold {
+                precondition(
+                    !channel.isActive,
+                    "\(label): a peer with a misbehaviour score of \(penalty.score) is still connected")
+            }
         }
-        if wasReady, channel.isActive, let message { checkAnswer(to: message, label: label) }
+        var refusals: [Hash256] = []
+        for item in received where item.ready {
+            switch item.message {
+            case .block(let block):
+                inFlight.removeAll { $0 == block.hash }
+            case .notFound(let message):
+                let blocks = message.inventory.filter { $0.type == .block }.map(\.hash)
+                inFlight.removeAll { blocks.contains($0) }
+                refusals += blocks
+            default:
+                break
+            }
+        }
+        if socket.holding {
+            checkOutputBudget(label: label)
+        } else {
+            // The node read everything: what the peer sent has been acted on.
+            refused.formUnion(refusals)
+            checkEnding(label: label)
+            if channel.isActive && model.ending == nil {
+                precondition(
+                    model.ready == handshakeDone,
+                    "\(label): the peer's handshake is \(model.ready ? "" : "not ")complete, the node's is\(handshakeDone ? "" : " not")"
+                )
+            }
+        }
+    }
+
+    /// While the peer does not read: once its output budget is spent (1 MiB of bytes plus 1,024
+    /// per write), the node reads none of its messages and starts no new answer and no new
+    /// `getdata` run. What it still writes is what was under way: the rest of one run (at most 1,000
+    /// transactions, or 8 blocks), one answer of the queue, the answers of the messages decoded in
+    /// the turn that spent it. Apart from the run's transactions that is far below 256 KiB here (a
+    /// `headers` answer is at most 162 KB; the harness's blocks and messages are small).
+    func checkOutputBudget(label: String) {
+        guard socket.spentAt != nil else { return }
+        precondition(
+            socket.transactionsAfterSpent <= 1_000,
+            "\(label): \(socket.transactionsAfterSpent) transactions written after the output budget was spent")
+        precondition(
+            socket.otherCostAfterSpent <= Session.budgetSlack,
+            "\(label): \(socket.otherCostAfterSpent) bytes (with 1,024 a write) written after the output budget was spent, \(socket.heldCost) held in all"
+        )
+    }
+
+    static let budgetSlack = 256 << 10
+
+    /// Once the node has read everything: if the model's stream ended, the node did what that end
+    /// requires; if it did not, the node closed the connection only for a score of 100.
+    mutating func checkEnding(label: String) {
+        guard let ending = model.ending else {
+            precondition(
+                channel.isActive || highestScore >= BanScore.threshold,
+                "\(label): the node closed the connection for no reason (highest score \(highestScore))")
+            return
+        }
+        guard !endingChecked else { return }
+        endingChecked = true
+        precondition(!channel.isActive, "\(label): still connected after \(ending)")
+        switch ending {
+        case .malformed:
+            precondition(
+                penaltiesSinceEnding.contains { $0.score >= BanScore.threshold },
+                "\(label): \(ending) cost the peer less than \(BanScore.threshold) points: \(penaltiesSinceEnding.map(\.line))"
+            )
+        case .wrongMagicBeforeHandshake:
+            precondition(
+                !penaltiesSinceEnding.contains { $0.line.contains("wrong magic") },
+                "\(label): a wrong magic before the handshake was charged: \(penaltiesSinceEnding.map(\.line))")
+        case .closed:
+            break
+        }
+    }
+
+    /// The peer reads again: what the node held for it goes out, and what waited is read; every
+    /// `ping` sent after the handshake while the peer did not read must then be answered.
+    mutating func releaseSocket(label: String) {
+        guard socket.holding else { return }
+        debug(
+            "-> (the peer reads again: \(socket.heldCount) writes of \(socket.heldBytes) bytes held, cost \(socket.heldCost)\(socket.spentAt.map { ", budget spent at \($0)" } ?? ""))"
+        )
+        LogRecorder.shared.reset()
+        socket.release()
+        loop.run()
+        settle(label: "\(label) (the peer reads again)", received: [])
+        let pings = pingsWhileHolding
+        pingsWhileHolding = []
+        if channel.isActive, model.ending == nil {
+            let pongs = Set(sent.compactMap { if case .pong(let pong) = $0 { pong.nonce } else { nil } })
+            let unanswered = pings.filter { !pongs.contains($0) }
+            precondition(
+                unanswered.isEmpty,
+                "\(label): \(unanswered.count) ping(s) sent while the peer did not read never answered")
+        }
         checkInvariants(after: label)
     }
 
@@ -215,32 +420,36 @@ struct Session {
         debug("   new tip: announcing \(connected.count) block(s)")
         peerNetwork.announceBlocks(connected)
         loop.run()
-        let before = sent
+        let before = (sent, written)
         collectOutbound()
-        sent = before + sent
+        sent = before.0 + sent
+        written = before.1 + written
     }
 
-    /// Reads every frame the node wrote; each must decode.
+    /// Takes what the node wrote since the last call (each write decoded by `socket` when it was
+    /// made) and what reached the peer. A `getdata` must not ask for a block this peer refused.
     mutating func collectOutbound() {
-        sent.removeAll()
-        while let buffer = try! channel.readOutbound(as: ByteBuffer.self) {
-            outbound += buffer.readableBytesView
-        }
-        var offset = 0
-        while true {
-            let frame: (message: Message, byteCount: Int)?
-            do {
-                frame = try codec.decodeFrame(outbound, at: offset)
-            } catch {
-                preconditionFailure("the node sent a frame that does not decode: \(error)")
+        while try! channel.readOutbound(as: ByteBuffer.self) != nil {}
+        sent = socket.takeDelivered()
+        written = socket.takeWritten()
+        for message in written {
+            debug("<- \(message.command)\(socket.holding ? " (held)" : "")")
+            switch message {
+            case .mempool:
+                handshakeDone = true
+            case .getData(let request):
+                for item in request.inventory where item.type == .block {
+                    precondition(
+                        !refused.contains(item.hash),
+                        "the node asked again for block \(item.hash), which this peer served with another body or said it lacks"
+                    )
+                    precondition(!inFlight.contains(item.hash), "the node asked twice for block \(item.hash)")
+                    inFlight.append(item.hash)
+                }
+            default:
+                break
             }
-            guard let frame else { break }
-            offset += frame.byteCount
-            debug("<- \(frame.message.command)")
-            if case .mempool = frame.message { handshakeDone = true }
-            sent.append(frame.message)
         }
-        outbound.removeFirst(offset)
     }
 
     func checkAnswer(to message: Message, label: String) {
@@ -389,12 +598,17 @@ struct Session {
         // corruption 12, one that misses it).
         while ProofOfWork.isSolved(header) == (corruption == 12) { header.nonce &+= 1 }
         let block = Block(header: header, transactions: all)
-        blocks.append(BuiltBlock(block: block, height: height))
+        remember(BuiltBlock(block: block, height: height, validHeader: ![6, 7, 8, 12].contains(corruption)))
         if corruption != 10 {
             coins.append(HarnessCoin(outpoint: OutPoint(txid: all[0].txid, index: 0), amount: reward))
         }
         guard contents & 0x80 == 0 else { return }
-        send(.block(block), label: "block at \(height) (corruption \(corruption), \(all.count) txs)")
+        sendBlock(block, label: "block at \(height) (corruption \(corruption), \(all.count) txs)")
+    }
+
+    mutating func remember(_ built: BuiltBlock) {
+        builtIndex[built.block.hash] = blocks.count
+        blocks.append(built)
     }
 
     mutating func sendBuiltBlocks() {
@@ -402,10 +616,10 @@ struct Session {
         guard !blocks.isEmpty else { return }
         if selector & 0x80 != 0 {
             let built = blocks[Int(selector & 0x7F) % blocks.count]
-            send(.block(built.block), label: "block at \(built.height) (again)")
+            sendBlock(built.block, label: "block at \(built.height) (again)")
         } else {
-            let headers = blocks.suffix(Int(selector % 4) + 1).map(\.block.header)
-            send(.headers(HeadersMessage(headers: headers)), label: "headers \(headers.count)")
+            let last = blocks.suffix(Int(selector % 4) + 1)
+            sendHeaders(last.map(\.block.header), valid: last.allSatisfy(\.validHeader), label: "headers \(last.count)")
         }
     }
 

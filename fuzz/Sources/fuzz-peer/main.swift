@@ -29,12 +29,13 @@ import TallyWire
 ///   (`--no-ban`). Bit 3: the peer's `version` announces start height 0 instead of 1,000 (the node
 ///   asks blocks only of peers whose chain reaches them). Bit 4: that `version` carries the node's own
 ///   nonce (a connection to itself, which the node must close).
-/// - then operations, at most 64, until the input ends. Each is one byte `op`, and `op % 26` is:
+/// - then operations, at most 64, until the input ends. Each is one byte `op`, and `op % 32` is (an
+///   `op` below 26 means what it meant when there were 26 kinds):
 ///   - `0 … 17`: a message with that command (in the order of `MessageCodec.knownCommands`): a
 ///     little-endian `u16` length `n`, then `n` payload bytes (fewer if the input ends first), sent
 ///     in an envelope with the right magic, length and checksum, so that any payload reaches the
 ///     payload decoder and, if it decodes, the peer logic;
-///   - `18`: the same with an unknown command (`op / 26 % 4` picks "", "sendheaders", "feefilter",
+///   - `18`: the same with an unknown command (`op / 32 % 4` picks "", "sendheaders", "feefilter",
 ///     "zzzzzzzzzzzz");
 ///   - `19`: raw bytes: a `u16` length `n`, then `n` bytes written to the socket as they are (wrong
 ///     magic, split or partial frames, several frames at once);
@@ -61,7 +62,14 @@ import TallyWire
 ///     from height `(p & 0x7F)` up when the harness has built none;
 ///   - `25`: `getheaders` (or `getblocks` if `p & 0x80`), parameters `p q`: locator the active
 ///     chain's hash at height `(p & 0x7F) % (height + 1)`, hash stop zero if `q == 0`, else the active
-///     hash at height `q % (height + 1)`.
+///     hash at height `q % (height + 1)`;
+///   - `26`: a burst of one kind of request in one write, from a peer that does not read (then
+///     reads again); `27`: the peer stops reading, or reads again; `28`: a chain of the harness's
+///     blocks beside the active one, sent as headers; `29`: a block the node asked for, served as
+///     it is, with another body (R7), or answered `notfound`; `30`: the handshake in the wrong order
+///     then more than 400 bytes, or bytes of another network or protocol; `31`, by a second byte:
+///     orphan transactions by wtxid, `headers` that do not connect (their parameters in
+///     `Session+Load.swift`).
 ///
 /// Invariants, after every operation (a failure is a crash libFuzzer reports):
 ///
@@ -80,7 +88,24 @@ import TallyWire
 ///   disconnected;
 /// - once the handshake is done (the node sent its `mempool`), a `ping` is answered by a `pong` with
 ///   its nonce, a `getstatus` by a `status` with the node's height and tip, a `mempool` by at least one
-///   `inv`, unless the peer was disconnected.
+///   `inv`, unless the peer was disconnected;
+/// - what the peer sent, read as the protocol says (`InboundModel`): until its `verack` follows its
+///   `version` a payload over 400 bytes is malformed (disconnected, 100 points); a wrong magic
+///   before that is a disconnection without penalty, after it a malformed message; the node's
+///   handshake completes exactly when the model's does; the node closes the connection only for
+///   one of these or a score of 100;
+/// - while the peer does not read (`PeerSocket`): once the output budget is spent, no further
+///   message is read (a `ping` then is not answered until the peer reads again), and what is still
+///   written is at most one `getdata` run's transactions (1,000) and 256 KiB of anything else;
+///   then every `ping` sent meanwhile is answered, and a burst's requests all in order;
+/// - blocks the node asks for: never asked again of this peer once it served another body for one
+///   (a protocol violation, 50 points, the block not condemned) or said `notfound`; headers of a
+///   chain with less work than the tip are not stored (a protocol violation past 4,000 of them), of
+///   more work stored; a block not asked for on such a chain is not stored and is a nuisance;
+///   `headers` that do not connect are answered 8 times, then charged; an honest orphan
+///   transaction is not displaced by a copy with a broken signature;
+/// - the node disconnected the peer: its address connects again unless the node banned it (a score
+///   of 100 with banning on), so a wrong magic before the handshake is no ban.
 ///
 /// Set `FUZZ_PEER_VERBOSE=1` to print the node's log and every message both ways (for reproducing a
 /// crash); `FUZZ_PEER_WRITE_SEEDS=DIR` writes the hand-made seeds into DIR and exits.
@@ -95,14 +120,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // network, a peer or its channel would keep them (and be a leak per connection in a node).
     weak var peerNetwork: PeerNetwork?
     weak var channel: EmbeddedChannel?
+    weak var reconnection: EmbeddedChannel?
     do {
         var session = Session(harness: harness, input: bytes)
         session.run()
         peerNetwork = session.peerNetwork
         channel = session.channel
+        reconnection = session.reconnection
     }
     precondition(peerNetwork == nil, "the PeerNetwork outlived its input (a reference cycle?)")
     precondition(channel == nil, "the peer's channel outlived its input (a reference cycle?)")
+    precondition(reconnection == nil, "the peer's second channel outlived its input (a reference cycle?)")
     harness.inputs += 1
     harness.resetNanoseconds += prepared - start
     harness.runNanoseconds += DispatchTime.now().uptimeNanoseconds - prepared

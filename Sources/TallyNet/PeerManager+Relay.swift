@@ -41,23 +41,38 @@ extension PeerManager {
         let bound = self.bound
         let services = self.services
         let id = peer.id
+        let byteLimit = configuration.outputBudget
         offLoop {
-            let found: [Message?] = run.map { item in
+            // Items are fetched until the run holds the output budget's worth of bytes: the rest go
+            // back to the front of the queue, so one `getdata` of large items (or one item many
+            // times) cannot queue more than about a budget past a spent one.
+            var found: [Message?] = []
+            var bytes = 0
+            for item in run where bytes < byteLimit {
                 switch item.type {
-                case .block: services.block(item.hash).map(Message.block)
-                case .compactBlock:
-                    services.block(item.hash).map {
-                        Message.compactBlock(CompactBlockMessage(block: $0, nonce: SecureRandom.uint64()))
-                    }
-                default: services.transaction(item.hash).map(Message.tx)
+                case .block, .compactBlock:
+                    let block = services.block(item.hash)
+                    bytes += block?.size ?? 0
+                    found.append(
+                        block.map {
+                            item.type == .block
+                                ? .block($0)
+                                : .compactBlock(CompactBlockMessage(block: $0, nonce: SecureRandom.uint64()))
+                        })
+                default:
+                    let tx = services.transaction(item.hash)
+                    bytes += tx?.size ?? 0
+                    found.append(tx.map(Message.tx))
                 }
             }
+            let served = run.prefix(found.count)
+            let unserved = Array(run.dropFirst(found.count))
             bound.eventLoop.execute {
                 let manager = bound.value
-                manager.relay.finishedRun(for: id)
+                manager.relay.finishedRun(for: id, unserved: unserved)
                 guard let peer = manager.peers[id], !peer.closing else { return }
                 for message in found.compactMap({ $0 }) { peer.channel.write(message, promise: nil) }
-                let missing = zip(run, found).filter { $0.1 == nil }.map(\.0)
+                let missing = zip(served, found).filter { $0.1 == nil }.map(\.0)
                 if !missing.isEmpty {
                     peer.channel.write(Message.notFound(NotFoundMessage(inventory: missing)), promise: nil)
                 }

@@ -117,5 +117,11 @@ public struct Relay: Sendable {
         return run
     }
 
-    public mutating func finishedRun(for peer: Int) { peers[peer]?.serving = false }
+    /// The run is written; `unserved`, the part of it not sent (it reached its size limit), is
+    /// served next.
+    public mutating func finishedRun(for peer: Int, unserved: [InventoryVector] = []) {
+        guard peers[peer] != nil else { return }
+        peers[peer]!.serving = false
+        peers[peer]!.requested.insert(contentsOf: unserved, at: 0)
+    }
 }

@@ -81,6 +81,18 @@ import Testing
         #expect(outcome11 == nil)
     }
 
+    @Test func whatARunCouldNotHoldIsServedNext() {
+        var relay = relay(peers: [1])
+        let items = (0..<5).map { InventoryVector.transaction(RelayTests.hash($0)) }
+        let queued = relay.request(items, from: 1)
+        #expect(queued)
+        let run = relay.nextRun(for: 1)!
+        // The run reached its size limit after two items: the other three go first next time.
+        relay.finishedRun(for: 1, unserved: Array(run.dropFirst(2)))
+        let next = relay.nextRun(for: 1)
+        #expect(next == Array(items.dropFirst(2)))
+    }
+
     @Test func aQueueBeyondOneMessageIsRefused() {
         var relay = relay(peers: [1])
         let many = (0..<InvMessage.maximumCount).map { InventoryVector.transaction(RelayTests.hash($0)) }

@@ -2,7 +2,7 @@ import TallyCrypto
 import TallyWire
 
 /// The requests of one peer whose answers can be large (`getheaders`, `getblocks`, `getaddr`,
-/// `mempool`), answered one at a time, in the order asked, each only while the peer's output budget
+/// `mempool`, `getblocktxn`), answered one at a time, in the order asked, each only while the peer's output budget
 /// has room: a peer that asks and does not read holds the requests it sent (a few bytes each), not
 /// their answers (up to 162 KB each). A long answer (a large mempool) goes out in steps, its rest
 /// put back at the front. How many may wait is bounded by the reader, which stops decoding while
@@ -15,6 +15,8 @@ struct AnswerQueue: Sendable {
         case mempool
         /// What is left of a `mempool` answer: txids still to announce.
         case mempoolRest(ArraySlice<Hash256>)
+        /// `getblocktxn`: transactions of a block a peer is rebuilding (Protocol.md §13.10).
+        case blockTransactions(GetBlockTransactionsMessage)
     }
 
     private var waiting: [Request] = []

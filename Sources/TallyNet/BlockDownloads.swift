@@ -53,6 +53,13 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
         return requests
     }
 
+    /// Counts `hash` as asked of `peer` unless it is already asked of someone.
+    public mutating func assign(_ hash: Hash256, to peer: Peer, now: Date = Date()) {
+        guard inFlight[hash] == nil else { return }
+        inFlight[hash] = (peer, now)
+        counts[peer, default: 0] += 1
+    }
+
     /// A block arrived; returns the peer it was asked of, if it was asked for.
     @discardableResult
     public mutating func received(_ hash: Hash256) -> Peer? {

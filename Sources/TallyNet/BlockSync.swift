@@ -78,6 +78,14 @@ public struct BlockSync: Sendable {
     /// A block arrived; whether it was asked for.
     public mutating func blockArrived(_ hash: Hash256) -> Bool { downloads.received(hash) != nil }
 
+    public func isInFlight(_ hash: Hash256) -> Bool { downloads.isInFlight(hash) }
+
+    /// A block being rebuilt from `peer`'s compact block (or asked of it whole after one) counts
+    /// as asked of it: nobody else is asked meanwhile, and a peer that never completes it stalls.
+    public mutating func rebuilding(_ hash: Hash256, from peer: Int, now: Date = Date()) {
+        downloads.assign(hash, to: peer, now: now)
+    }
+
     /// The peer lacks these blocks (its chain is another): released at once for others, and never
     /// asked of it again.
     public mutating func notFound(_ hashes: [Hash256], from peer: Int) {

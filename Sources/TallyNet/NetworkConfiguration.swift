@@ -48,6 +48,8 @@ public struct NetworkConfiguration: Sendable {
     public var lowWorkHeaderAllowance = 4_000
     /// A peer's messages waiting for the chain beyond which we stop reading from it.
     public var maximumPendingWork = 32
+    /// Peers asked to push new blocks as compact blocks before validating them (BIP 152's 3).
+    public var highBandwidthPeers = 3
     /// Transaction announcements are batched for this long.
     public var relayBatchInterval: TimeInterval = 0.1
     public var userAgent = "/tallyd:0.1/"

@@ -26,6 +26,10 @@ public protocol NodeServices: AnyObject, Sendable {
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader]
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256]
     func block(_ hash: Hash256) -> Block?
+    /// Whether the block's transactions are stored (not only its header).
+    func hasBlock(_ hash: Hash256) -> Bool
+    /// `reconstruction` with the mempool's transactions matched to its short ids.
+    func fillFromMempool(_ reconstruction: BlockReconstruction) -> BlockReconstruction
     func transaction(_ txid: Hash256) -> Transaction?
     func mempoolTransactionIDs() -> [Hash256]
     /// Of announced blocks and transactions, those not known here (a header known valid or not, a

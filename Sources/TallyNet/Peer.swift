@@ -33,6 +33,10 @@ final class Peer {
     /// thousands goes to the node in a few batches (Protocol.md §13.8).
     var pendingTransactionBytes = 0
     static let maximumPendingTransactionBytes = 1 << 20
+    /// It sent `sendcmpct` of our compact version: we may ask it for compact blocks.
+    var speaksCompact = false
+    /// Its last `sendcmpct` asked us to push new blocks to it as `cmpctblock` (high-bandwidth).
+    var wantsCompactPushes = false
 
     init(
         id: Int, channel: Channel, flow: PeerFlowHandler, inbound: Bool, persistentTarget: String?,

@@ -54,6 +54,18 @@ extension PeerManager {
             }
         case .mempoolRest(let txids):
             answered(peer, announcing: txids)
+        case .blockTransactions(let request):
+            perform(for: peer) { [services] in
+                services.block(request.blockHash).map { BlockTransactionsMessage(answering: request, from: $0) }
+            } then: { manager, peer, answer in
+                defer { manager.answered(peer) }
+                // A block we do not have: nothing to say (it may have been another branch's).
+                guard let peer, let answer else { return }
+                guard let answer else {
+                    return manager.penalise(peer, .protocolViolation("getblocktxn for positions past the block's end"))
+                }
+                peer.send(.blockTransactions(answer))
+            }
         }
     }
 
@@ -84,10 +96,11 @@ extension PeerManager {
         // served in between (`NetworkConfiguration.turnPause`).
         let bound = self.bound
         let id = peer.id
+        let next = rest
         loop.scheduleTask(in: turnPause) {
             let manager = bound.value
             guard let peer = manager.peers[id] else { return }
-            peer.answers.finished(rest: rest)
+            peer.answers.finished(rest: next)
             peer.updateReading(pendingLimit: manager.configuration.maximumPendingWork)
             manager.serveAnswers(peer)
         }

@@ -58,6 +58,7 @@ extension PeerManager {
             "peer \(peer.id) \(peer.address) ready: \(peer.userAgent) protocol \(peer.handshake.protocolVersion) height \(sync.bestHeight(of: peer.id))"
         )
         rememberListeningAddress(of: peer)
+        offerCompactBlocks(to: peer)
         requestHeaders(from: peer)
         if !peer.inbound { peer.send(.getAddr) }
         peer.send(.mempool)
@@ -86,7 +87,8 @@ extension PeerManager {
             serveGetData(peer)
         case .notFound(let message):
             // The peer lacks these blocks (its chain is another): ask someone else now.
-            sync.notFound(message.inventory.filter { $0.type == .block }.map(\.hash), from: peer.id)
+            let blocks = message.inventory.filter { $0.type == .block || $0.type == .compactBlock }
+            sync.notFound(blocks.map(\.hash), from: peer.id)
             scheduleDownloads()
         case .getHeaders(let request):
             enqueueAnswer(.headers(request), for: peer)
@@ -111,8 +113,14 @@ extension PeerManager {
             peer.send(.status(status(for: peer)))
         case .status:
             break
-        case .sendCompact, .compactBlock, .getBlockTransactions, .blockTransactions:
-            break  // compact blocks (Protocol.md §13.10): ignored, like an unknown command, until relay uses them
+        case .sendCompact(let message):
+            receivedSendCompact(message, from: peer)
+        case .compactBlock(let message):
+            receivedCompactBlock(message, from: peer)
+        case .getBlockTransactions(let request):
+            enqueueAnswer(.blockTransactions(request), for: peer)
+        case .blockTransactions(let message):
+            receivedBlockTransactions(message, from: peer)
         case .version, .verack, .reject, .unknown:
             break  // handled before the handshake check
         }

@@ -7,9 +7,12 @@ import TallyWire
 /// memory: requested items are sent a run at a time, only while the peer's output budget has room
 /// (`PeerFlowHandler`). On the event loop.
 extension PeerManager {
-    func announceBlocks(_ headers: [BlockHeader]) {
+    /// New blocks on the active chain (lowest first): the newest pushed as `cmpctblock` to the peers
+    /// that asked for pushes, the headers to every other peer that does not have them.
+    func announceBlocks(_ blocks: [Block]) {
+        if let newest = blocks.last { pushCompactBlock(newest, except: nil) }
         refreshSummary()
-        for (id, unknown) in relay.blockAnnouncements(headers, to: readyPeers.map(\.id)) {
+        for (id, unknown) in relay.blockAnnouncements(blocks.map(\.header), to: readyPeers.map(\.id)) {
             peers[id]?.send(.headers(HeadersMessage(headers: unknown)))
             NetworkMetrics.blocksRelayed.increment(by: Int64(unknown.count))
         }
@@ -40,8 +43,14 @@ extension PeerManager {
         let id = peer.id
         offLoop {
             let found: [Message?] = run.map { item in
-                item.type == .block
-                    ? services.block(item.hash).map(Message.block) : services.transaction(item.hash).map(Message.tx)
+                switch item.type {
+                case .block: services.block(item.hash).map(Message.block)
+                case .compactBlock:
+                    services.block(item.hash).map {
+                        Message.compactBlock(CompactBlockMessage(block: $0, nonce: SecureRandom.uint64()))
+                    }
+                default: services.transaction(item.hash).map(Message.tx)
+                }
             }
             bound.eventLoop.execute {
                 let manager = bound.value

@@ -45,7 +45,7 @@ extension PeerManager {
         }
     }
 
-    private func headersProcessed(_ outcome: HeadersOutcome, headers: [BlockHeader], full: Bool, from peer: Peer?) {
+    func headersProcessed(_ outcome: HeadersOutcome, headers: [BlockHeader], full: Bool, from peer: Peer?) {
         if let peer, let offence = Offence.charged(for: outcome) { penalise(peer, offence) }
         switch outcome {
         case .accepted(let lastHeight):
@@ -181,24 +181,37 @@ extension PeerManager {
     }
 
     func receivedBlock(_ block: Block, encoded: [UInt8], from peer: Peer) {
-        let hash = block.hash
-        relay.learn(peer.id, hash)
-        let requested = sync.blockArrived(hash)
+        relay.learn(peer.id, block.hash)
+        pushCompactBlock(block, except: peer)
+        takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
+    }
+
+    /// Hands a block to the chain. `pushedBeforeValidation`: rebuilt from a `cmpctblock` a peer
+    /// pushed because we asked it to, before validating it (BIP 152): if invalid, not its fault.
+    func takeBlock(_ block: Block, encoded: [UInt8], from peer: Peer, pushedBeforeValidation: Bool) {
+        let requested = sync.blockArrived(block.hash)
         perform(for: peer) { [services] in
             services.submitBlock(block, encoded: encoded, requested: requested)
         } then: {
             manager, peer, outcome in
-            manager.blockProcessed(outcome, block: block, requested: requested, from: peer)
+            manager.arrivingBlocks.remove(block.hash)
+            manager.blockProcessed(
+                outcome, block: block, requested: requested, from: peer, pushedBeforeValidation: pushedBeforeValidation)
             if let peer, requested, !manager.sync.wantsRound(after: peer.id) { return }
             manager.scheduleDownloads()
         }
     }
 
-    private func blockProcessed(_ outcome: BlockOutcome, block: Block, requested: Bool, from peer: Peer?) {
+    private func blockProcessed(
+        _ outcome: BlockOutcome, block: Block, requested: Bool, from peer: Peer?, pushedBeforeValidation: Bool
+    ) {
         let hash = block.hash
         switch outcome {
         case .accepted:
-            if let peer { sync.peer(peer.id, reached: block.transactions.first?.coinbaseData?.height ?? 0) }
+            if let peer {
+                sync.peer(peer.id, reached: block.transactions.first?.coinbaseData?.height ?? 0)
+                deliveredFirst(by: peer)
+            }
         case .duplicate:
             if !requested { logger.debug("peer \(peer?.id ?? -1) sent a block we have: \(hash)") }
         case .orphan:
@@ -215,9 +228,13 @@ extension PeerManager {
         case .unwanted, .knownInvalid, .nodeFailure:
             break  // charged below, or the node's own failure (logged by the node)
         }
-        if let peer, let offence = Offence.charged(for: outcome, hash: hash, requested: requested) {
-            penalise(peer, offence)
+        guard let peer, let offence = Offence.charged(for: outcome, hash: hash, requested: requested) else { return }
+        if pushedBeforeValidation {
+            // BIP 152: a peer pushing a block before validating it, as we asked, relays what its
+            // creator made; the creator is charged by whoever it sent the block to.
+            return logger.info("peer \(peer.id) pushed block \(hash) before validating it: \(offence), not charged")
         }
+        penalise(peer, offence)
     }
 
     /// Fills every peer's download window with the lowest missing blocks of the best header chain.
@@ -231,8 +248,15 @@ extension PeerManager {
             bound.eventLoop.execute {
                 let manager = bound.value
                 let ready = manager.peers.values.filter { $0.isReady && !$0.closing }.map(\.id)
+                // The block after our tip, from a peer that speaks compact blocks, comes compact: its
+                // transactions are likely in our mempool already (BIP 152's low-bandwidth mode).
+                let next = missing.first { $0.height == manager.summary.height + 1 }?.hash
                 for (id, hashes) in manager.sync.finishRound(missing: missing, ready: ready) {
-                    manager.peers[id]?.send(.getData(GetDataMessage(inventory: hashes.map(InventoryVector.block))))
+                    guard let peer = manager.peers[id] else { continue }
+                    let inventory = hashes.map {
+                        InventoryVector(type: $0 == next && peer.speaksCompact ? .compactBlock : .block, hash: $0)
+                    }
+                    peer.send(.getData(GetDataMessage(inventory: inventory)))
                 }
             }
         }

@@ -40,6 +40,13 @@ final class PeerManager {
     var addressAnswer: (entries: [AddrMessage.Entry], made: Date)?
     /// Peers gone since memory was last given back (`MemoryTrim`).
     var departuresSinceTrim = 0
+    /// The peers we asked to push new blocks to us (Protocol.md §13.10).
+    var highBandwidth: HighBandwidthPeers
+    /// Blocks being rebuilt from `cmpctblock`s, waiting for their missing transactions: one per peer.
+    var partialBlocks: [Hash256: PartialBlock] = [:]
+    /// Blocks of `cmpctblock`s on their way to the chain: the same block pushed by another peer
+    /// meanwhile is not rebuilt again.
+    var arrivingBlocks = Set<Hash256>()
 
     init(
         configuration: NetworkConfiguration, services: NodeServices, logger: Logger, loop: EventLoop,
@@ -58,6 +65,7 @@ final class PeerManager {
         sync = BlockSync(
             stallTimeout: configuration.stallTimeout, lowWorkHeaderAllowance: configuration.lowWorkHeaderAllowance)
         relay = Relay(inventoryRate: configuration.inventoryRate, inventoryBurst: configuration.inventoryBurst)
+        highBandwidth = HighBandwidthPeers(capacity: configuration.highBandwidthPeers)
         summary = services.summary()
     }
 
@@ -254,6 +262,7 @@ final class PeerManager {
         departuresSinceTrim += 1
         sync.remove(peer.id, host: peer.host)
         relay.remove(peer.id)
+        forgetCompactState(of: peer)
         connections.removed(peer.id)
         logger.info("peer \(peer.id) \(peer.address) disconnected")
         if let target = peer.persistentTarget { scheduleReconnect(target) }
@@ -308,6 +317,7 @@ final class PeerManager {
                 peer.send(.ping(PingMessage(nonce: nonce)))
             }
         }
+        expirePartialBlocks(now: now)
         let stalled = sync.stalledPeers(now: now)
         for id in stalled {
             guard let peer = peers[id] else { continue }

@@ -122,8 +122,8 @@ public final class PeerNetwork: Sendable {
 
     /// New blocks on the active chain (lowest first): their headers go to every peer that does not
     /// have them, so a peer can fetch the block at once (one round trip less than an `inv`).
-    public func announceBlocks(_ headers: [BlockHeader]) {
-        onLoop { $0.announceBlocks(headers) }
+    public func announceBlocks(_ blocks: [Block]) {
+        onLoop { $0.announceBlocks(blocks) }
     }
 
     /// Transactions newly in the mempool: announced in batches (every `relayBatchInterval`).

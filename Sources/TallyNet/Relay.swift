@@ -110,7 +110,7 @@ public struct Relay: Sendable {
     /// one is being served; the caller reports `finishedRun` when it is written.
     public mutating func nextRun(for peer: Int) -> [InventoryVector]? {
         guard let state = peers[peer], !state.serving, let first = state.requested.first else { return nil }
-        let limit = first.type == .block ? 8 : 1_000
+        let limit = first.type == .transaction ? 1_000 : 8
         let run = Array(state.requested.prefix { $0.type == first.type }.prefix(limit))
         peers[peer]!.requested.removeFirst(run.count)
         peers[peer]!.serving = true

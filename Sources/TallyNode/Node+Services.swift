@@ -130,6 +130,16 @@ extension Node: NodeServices {
         }
     }
 
+    public func hasBlock(_ hash: Hash256) -> Bool {
+        sync { state in state.chain.index[hash].map { state.chain.index.status(of: $0) == .haveData } ?? false }
+    }
+
+    public func fillFromMempool(_ reconstruction: BlockReconstruction) -> BlockReconstruction {
+        var reconstruction = reconstruction
+        sync { state in reconstruction.fill(from: state.mempool.entries.values.lazy.map(\.tx)) }
+        return reconstruction
+    }
+
     public func transaction(_ txid: Hash256) -> Transaction? {
         sync { $0.mempool.transaction(txid) }
     }

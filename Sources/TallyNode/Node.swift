@@ -239,7 +239,7 @@ public final class Node: Sendable {
         state.miner?.newWork()
         // Not while catching up (Core: not in initial block download): the peers serving the
         // chain have it, and the others hear of the tip once it is reached.
-        if !chain.isSyncing { network?.announceBlocks(change.connected.map(\.header)) }
+        if !chain.isSyncing { network?.announceBlocks(change.connected) }
         state.lastTemplateRefresh = Date()
         let candidates = state.mempool.prepareForTip(change)
         let returning = Set(change.disconnected.flatMap { $0.transactions.map(\.txid) })

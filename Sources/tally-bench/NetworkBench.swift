@@ -29,6 +29,11 @@ struct NetworkBench: ParsableCommand {
         let blockHops: Int
         let blockMillisecondsEndToEnd: Double
         let blockMillisecondsPerHop: Double
+        /// The same line with every mempool already holding the block's transactions (compact
+        /// blocks: each hop rebuilds the block from its mempool).
+        let compactMillisecondsPerHop: Double
+        /// Bytes the nodes sent one another for such a block, per hop, ÷ the block's full size.
+        let compactBytesRatio: Double
         let relayTransactions: Int
         let relayTransactionsPerSecond: Double
         let chainLength: Int
@@ -97,6 +102,23 @@ struct NetworkBench: ParsableCommand {
             try cluster.wait(timeout: 60, poll: 0.001) { try last.status().tipHash == block.hash }
             endToEnd.append(Date().timeIntervalSince(started))
         }
+        // 2b. The same line, each block's transactions in every mempool before the block comes.
+        var warmEndToEnd: [Double] = []
+        var warmBytes: [Int] = []
+        let linePIDs = Set(line.map(\.process.processIdentifier))
+        for block in chains.compactBlocks {
+            let payments = block.transactions.dropFirst()
+            for tx in payments { line[0].client.send(.tx(tx)) }
+            try cluster.wait(timeout: 60, poll: 0.01) {
+                try line.allSatisfy { try $0.client.status().mempoolTransactionCount == UInt32(payments.count) }
+            }
+            let bytesBefore = try SocketBytes.sentBetween(linePIDs)
+            started = Date()
+            line[0].client.send(.block(block))
+            try cluster.wait(timeout: 60, poll: 0.001) { try last.status().tipHash == block.hash }
+            warmEndToEnd.append(Date().timeIntervalSince(started))
+            warmBytes.append(try SocketBytes.sentBetween(linePIDs) - bytesBefore)
+        }
         line.forEach(cluster.stop)
 
         // 3. Transactions relayed across three nodes.
@@ -116,9 +138,13 @@ struct NetworkBench: ParsableCommand {
 
         let parallelVerify = parallelVerifyRate(chains.relayTransactions)
         let mean = endToEnd.reduce(0, +) / Double(endToEnd.count)
+        let warmMean = warmEndToEnd.reduce(0, +) / Double(warmEndToEnd.count)
+        let bytesPerHop = Double(warmBytes.reduce(0, +)) / Double(warmBytes.count) / 4
+        let blockBytes = Double(chains.compactBlocks.map(\.encoded.count).reduce(0, +) / chains.compactBlocks.count)
         let report = Report(
             blockTransactions: chains.lineBlocks[0].transactions.count - 1, blockHops: 4,
             blockMillisecondsEndToEnd: mean * 1000, blockMillisecondsPerHop: mean * 1000 / 4,
+            compactMillisecondsPerHop: warmMean * 1000 / 4, compactBytesRatio: bytesPerHop / blockBytes,
             relayTransactions: chains.relayTransactions.count, relayTransactionsPerSecond: relayRate,
             chainLength: chainLength, syncBlocksPerSecond: syncRate, localImportBlocksPerSecond: localRate,
             syncRatio: syncRate / localRate, parallelVerifyPerSecond: parallelVerify,
@@ -128,6 +154,9 @@ struct NetworkBench: ParsableCommand {
         } else {
             print(
                 "block of \(report.blockTransactions) tx across 5 nodes: \(String(format: "%.1f", report.blockMillisecondsEndToEnd)) ms end to end, \(String(format: "%.1f", report.blockMillisecondsPerHop)) ms per hop (mean of \(endToEnd.count))"
+            )
+            print(
+                "with warm mempools: \(String(format: "%.1f", report.compactMillisecondsPerHop)) ms per hop, \(Int(bytesPerHop)) bytes per hop of a \(Int(blockBytes))-byte block (ratio \(String(format: "%.3f", report.compactBytesRatio)))"
             )
             print(
                 "transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s; raw verify on every core \(Int(parallelVerify))/s; relay ratio \(String(format: "%.2f", report.relayRatio))"
@@ -162,12 +191,14 @@ private struct Chains {
     let syncFile: URL
     let syncTip: Hash256
     let lineBlocks: [Block]
+    /// Three more blocks of 1,000 payments, sent to the line's mempools before each block.
+    let compactBlocks: [Block]
     let relayTransactions: [Transaction]
 
     init(directory: URL, chainLength: Int, relayTransactions relayCount: Int) throws {
         let bob = TestChain.key(2)
-        // 1,000 outputs to a funding transaction: three blocks of 1,000 payments, then the relayed ones.
-        let funding = try Funding(outputs: 3_000 + relayCount)
+        // 1,000 outputs to a funding transaction: six blocks of 1,000 payments, then the relayed ones.
+        let funding = try Funding(outputs: 6_000 + relayCount)
         let builder = funding.builder
         let base = funding.blocks
         baseFile = directory.appendingPathComponent("base.dat")
@@ -175,16 +206,17 @@ private struct Chains {
 
         let fee: UInt64 = 1_000
         let pay = { (index: Int) in funding.payment(index, to: TestChain.address(bob), fee: fee, change: false) }
-        // Three blocks of 1,000 payments for the line; more payments for relay.
+        // Six blocks of 1,000 payments for the line; more payments for relay.
         var line: [Block] = []
-        for b in 0..<3 {
+        for b in 0..<6 {
             let txs = (b * 1_000..<(b + 1) * 1_000).map(pay)
             let block = builder.block(txs, fees: fee * UInt64(txs.count))
             _ = try builder.chain.acceptBlock(block)
             line.append(block)
         }
-        lineBlocks = line
-        relayTransactions = (3_000..<3_000 + relayCount).map(pay)
+        lineBlocks = Array(line[..<3])
+        compactBlocks = Array(line[3...])
+        relayTransactions = (6_000..<6_000 + relayCount).map(pay)
 
         // The sync chain: the base, the three full blocks, then empty blocks up to the length asked.
         let rest = try builder.mine(max(0, chainLength - base.count - line.count))

@@ -27,6 +27,8 @@ final class EmptyNode: NodeServices {
     func headers(after locator: [Hash256], stop: Hash256, limit: Int) -> [BlockHeader] { [] }
     func blockHashes(after locator: [Hash256], stop: Hash256, limit: Int) -> [Hash256] { [] }
     func block(_ hash: Hash256) -> Block? { nil }
+    func hasBlock(_ hash: Hash256) -> Bool { false }
+    func fillFromMempool(_ reconstruction: BlockReconstruction) -> BlockReconstruction { reconstruction }
     func transaction(_ txid: Hash256) -> Transaction? { nil }
     func mempoolTransactionIDs() -> [Hash256] { [] }
     func unknown(blocks: [Hash256], transactions: [Hash256]) -> (blocks: [Hash256], transactions: [Hash256]) {

@@ -17,8 +17,8 @@ import Testing
 extension LANTests {
     static let nodePort = 18733
     static var full: Bool { ProcessInfo.processInfo.environment["TALLY_LAN_FULL"] == "1" }
-    static var kills: Int { Int(ProcessInfo.processInfo.environment["TALLY_LAN_KILLS"] ?? "") ?? 12 }
-    static var splitSeconds: Double { full ? 40 : 15 }
+    static var kills: Int { Int(ProcessInfo.processInfo.environment["TALLY_LAN_KILLS"] ?? "") ?? 6 }
+    static var splitSeconds: Double { full ? 40 : 10 }
 
     enum Trouble: String { case plain, loss, latency }
 

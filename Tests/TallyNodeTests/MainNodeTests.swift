@@ -24,7 +24,7 @@ import Testing
         try node.start(["--mine", "--threads", "1"], binary: Self.binary)
         defer { node.stop() }
         let started = Date()
-        let seconds: TimeInterval = Self.long ? 40 * 60 : 45
+        let seconds: TimeInterval = Self.long ? 40 * 60 : 20
         while Date().timeIntervalSince(started) < seconds, !(Self.long && node.height() >= 100) {
             Thread.sleep(forTimeInterval: 1)
         }

@@ -92,8 +92,9 @@ private func expectInvalidValue(
     @Test func compactBlockInventoryType() {
         #expect(InventoryType.compactBlock.rawValue == 4)
         #expect(InventoryType.compactBlock.description == "cmpctblock")
-        // The node does not serve it yet: it stays ignored like any type it does not know.
-        #expect(!InventoryType.compactBlock.isKnown)
+        // Served and learnt from, like blocks and transactions; other types stay ignored.
+        #expect(InventoryType.compactBlock.isKnown)
+        #expect(!InventoryType(rawValue: 3).isKnown)
     }
 
     // MARK: sendcmpct

@@ -14,9 +14,8 @@ public struct InventoryType: RawRepresentable, Hashable, Sendable, CustomStringC
     /// block wanted as `cmpctblock` (Protocol.md §13.10).
     public static let compactBlock = InventoryType(rawValue: 4)
 
-    /// Whether the node serves and learns from vectors of this type. Not yet compact blocks: the
-    /// node ignores type 4 until it relays them.
-    public var isKnown: Bool { self == .transaction || self == .block }
+    /// Whether the node serves and learns from vectors of this type.
+    public var isKnown: Bool { self == .transaction || self == .block || self == .compactBlock }
 
     public var description: String {
         switch self {

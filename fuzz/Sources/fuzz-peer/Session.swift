@@ -201,16 +201,18 @@ struct Session {
     /// `startNetwork`, which makes a network of its own, so here the harness tells the fuzzed network
     /// (new headers to the peer, the network's cached summary refreshed).
     mutating func announceNewTip() {
-        let connected: [BlockHeader] = node.sync { state in
+        let connected: [Block] = node.sync { state in
             let chain = state.chain
             guard chain.tip.hash != knownTip, let old = chain.index[knownTip] else { return [] }
             let fork = chain.index.fork(old, chain.tip)
             guard fork.height < chain.tip.height else { return [] }
-            return ((fork.height + 1)...chain.tip.height).map { chain.index.activeEntry(at: $0)!.header }
+            return ((fork.height + 1)...chain.tip.height).compactMap {
+                try? chain.block(chain.index.activeEntry(at: $0)!.hash)
+            }
         }
         knownTip = node.sync { state in state.chain.tip.hash }
         guard !connected.isEmpty else { return }
-        debug("   new tip: announcing \(connected.count) header(s)")
+        debug("   new tip: announcing \(connected.count) block(s)")
         peerNetwork.announceBlocks(connected)
         loop.run()
         let before = sent

@@ -1,0 +1,172 @@
+import Foundation
+import NIOCore
+import TallyChain
+import TallyCrypto
+import TallyWire
+
+/// Compact blocks (Protocol.md §13.10, BIP 152): negotiation, rebuilding a block from the mempool,
+/// the peers asked to push new blocks before validating them, and serving what a peer rebuilding
+/// one of ours lacks. On the event loop; the mempool is read off it.
+extension PeerManager {
+    /// A block being rebuilt from a peer's `cmpctblock` while its missing transactions come.
+    struct PartialBlock {
+        let peer: Int
+        var reconstruction: BlockReconstruction
+        let started: Date
+        /// Pushed by a peer we asked to push (high-bandwidth): an invalid block is not its fault.
+        let pushedBeforeValidation: Bool
+    }
+
+    /// After the handshake: a peer speaking version 2 is told we take compact blocks (announce 0:
+    /// it announces by `headers`, we ask for compact blocks; announce 1 comes when it earns it).
+    func offerCompactBlocks(to peer: Peer) {
+        guard peer.handshake.protocolVersion >= ProtocolVersion.compactBlocks else { return }
+        peer.send(.sendCompact(SendCompactMessage(announce: false)))
+    }
+
+    func receivedSendCompact(_ message: SendCompactMessage, from peer: Peer) {
+        // Another compact version is ignored, as if never sent (a later version adds its own).
+        guard message.version == SendCompactMessage.currentVersion else { return }
+        peer.speaksCompact = true
+        peer.wantsCompactPushes = message.announce
+    }
+
+    // MARK: Receiving
+
+    func receivedCompactBlock(_ message: CompactBlockMessage, from peer: Peer) {
+        let hash = message.header.hash
+        relay.learn(peer.id, hash)
+        // Already on its way from another peer's copy: high-bandwidth peers push the same block.
+        guard partialBlocks[hash] == nil, !arrivingBlocks.contains(hash) else { return }
+        let reconstruction: BlockReconstruction
+        do {
+            reconstruction = try BlockReconstruction(message)
+        } catch {
+            // Two equal short ids: nobody can tell which transaction goes where (§13.10, step 1).
+            return requestFullBlock(hash, from: peer)
+        }
+        let pushed = highBandwidth.contains(peer.id) && !sync.isInFlight(hash)
+        arrivingBlocks.insert(hash)
+        perform(for: peer) { [services] () -> (HeadersOutcome, BlockReconstruction?) in
+            let outcome = services.acceptHeaders([message.header], workProven: false)
+            guard case .accepted = outcome, !services.hasBlock(hash) else { return (outcome, nil) }
+            return (outcome, services.fillFromMempool(reconstruction))
+        } then: { manager, peer, result in
+            let (outcome, filled) = result
+            guard let peer else {
+                manager.arrivingBlocks.remove(hash)
+                return
+            }
+            guard case .accepted(let height) = outcome, let filled else {
+                manager.arrivingBlocks.remove(hash)
+                // The header alone: an invalid one costs the peer, one we lack the parent of asks
+                // for the headers before it, one we have the block of is done.
+                return manager.headersProcessed(outcome, headers: [message.header], full: false, from: peer)
+            }
+            manager.sync.peer(peer.id, reached: height)
+            do {
+                if let block = try filled.block {
+                    return manager.rebuilt(block, from: peer, pushedBeforeValidation: pushed)
+                }
+            } catch {
+                // Rebuilt from our mempool alone, and wrong: a short id matched the wrong transaction.
+                return manager.requestFullBlock(hash, from: peer)
+            }
+            manager.logger.debug(
+                "block \(hash) from peer \(peer.id): \(filled.missingIndexes.count) transaction(s) not in the mempool, asked"
+            )
+            manager.arrivingBlocks.remove(hash)
+            manager.sync.rebuilding(hash, from: peer.id)
+            // One rebuild per peer at a time: what a peer can make us hold is bounded.
+            for (other, partial) in manager.partialBlocks where partial.peer == peer.id {
+                manager.partialBlocks[other] = nil
+            }
+            manager.partialBlocks[hash] = PartialBlock(
+                peer: peer.id, reconstruction: filled, started: Date(), pushedBeforeValidation: pushed)
+            peer.send(
+                .getBlockTransactions(GetBlockTransactionsMessage(blockHash: hash, indexes: filled.missingIndexes)))
+        }
+    }
+
+    func receivedBlockTransactions(_ message: BlockTransactionsMessage, from peer: Peer) {
+        // Not asked of this peer (or no longer wanted): ignored.
+        guard let partial = partialBlocks[message.blockHash], partial.peer == peer.id else { return }
+        partialBlocks[message.blockHash] = nil
+        do {
+            let block = try partial.reconstruction.complete(with: message)
+            rebuilt(block, from: peer, pushedBeforeValidation: partial.pushedBeforeValidation)
+        } catch .wrongTransactionCount {
+            sync.notFound([message.blockHash], from: peer.id)
+            penalise(peer, .protocolViolation("blocktxn with another number of transactions than asked"))
+            scheduleDownloads()
+        } catch {
+            // A short id matched the wrong transaction of our mempool, or the peer sent wrong ones:
+            // nobody can be blamed (§13.10, step 4).
+            requestFullBlock(message.blockHash, from: peer)
+        }
+    }
+
+    /// The full block instead, from the same peer (it has it), kept in flight so nobody else is
+    /// asked meanwhile.
+    private func requestFullBlock(_ hash: Hash256, from peer: Peer) {
+        partialBlocks[hash] = nil
+        arrivingBlocks.remove(hash)
+        sync.rebuilding(hash, from: peer.id)
+        peer.send(.getData(GetDataMessage(inventory: [InventoryVector(type: .block, hash: hash)])))
+    }
+
+    /// A block rebuilt whole: pushed on to the peers that asked for pushes, if it extends our tip
+    /// (before we validate it: relay is not held up by validation), then taken as a `block`.
+    private func rebuilt(_ block: Block, from peer: Peer, pushedBeforeValidation: Bool) {
+        pushCompactBlock(block, except: peer)
+        takeBlock(block, encoded: block.encoded, from: peer, pushedBeforeValidation: pushedBeforeValidation)
+    }
+
+    /// Sends `block` as `cmpctblock` to every peer that asked for pushes and does not have it, if
+    /// it extends our tip and its body is the one its header commits to (a damaged copy would cost
+    /// every receiver a full download).
+    func pushCompactBlock(_ block: Block, except sender: Peer?) {
+        guard atTheTip, block.header.previousBlockHash == summary.tipHash || block.hash == summary.tipHash
+        else { return }
+        let receivers = readyPeers.filter {
+            $0.wantsCompactPushes && $0 !== sender && !relay.knows($0.id, block.hash)
+        }
+        guard !receivers.isEmpty, block.computedMerkleRoot == block.header.merkleRoot else { return }
+        let message = Message.compactBlock(CompactBlockMessage(block: block, nonce: SecureRandom.uint64()))
+        for receiver in receivers {
+            relay.learn(receiver.id, block.hash)
+            receiver.send(message)
+        }
+        logger.debug("block \(block.hash) pushed as cmpctblock to peer(s) \(receivers.map(\.id))")
+        NetworkMetrics.blocksRelayed.increment(by: Int64(receivers.count))
+    }
+
+    /// Whether the node follows the network block by block (at most the next block's header known
+    /// ahead of its tip), not catching up: pushing and choosing who pushes to us are for new blocks.
+    var atTheTip: Bool { summary.bestHeaderHeight <= summary.height + 1 }
+
+    /// The block `peer` delivered became our tip before anyone else's copy arrived: it is among our
+    /// fastest sources, so it is asked to push from now on, and the one asked longest ago stops.
+    func deliveredFirst(by peer: Peer) {
+        guard peer.speaksCompact, atTheTip else { return }
+        let (added, dropped) = highBandwidth.deliveredFirst(by: peer.id)
+        if let added {
+            logger.debug("peer \(added) delivered a block first: asked to push compact blocks")
+            peers[added]?.send(.sendCompact(SendCompactMessage(announce: true)))
+        }
+        if let dropped { peers[dropped]?.send(.sendCompact(SendCompactMessage(announce: false))) }
+    }
+
+    /// Rebuilds that waited longer than a block download may are given up: the download scheduler
+    /// asks someone else (the peer counts as stalling).
+    func expirePartialBlocks(now: Date) {
+        for (hash, partial) in partialBlocks where now.timeIntervalSince(partial.started) > configuration.stallTimeout {
+            partialBlocks[hash] = nil
+        }
+    }
+
+    func forgetCompactState(of peer: Peer) {
+        highBandwidth.remove(peer.id)
+        for (hash, partial) in partialBlocks where partial.peer == peer.id { partialBlocks[hash] = nil }
+    }
+}

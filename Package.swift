@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "fuzz-block", targets: ["fuzz-block"]),
         .executable(name: "fuzz-message", targets: ["fuzz-message"]),
         .executable(name: "fuzz-peer", targets: ["fuzz-peer"]),
+        .executable(name: "fuzz-compact", targets: ["fuzz-compact"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -102,6 +103,7 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "fuzz/Sources/fuzz-peer"),
+        .executableTarget(name: "fuzz-compact", dependencies: ["TallyNet", "TallyWire"], path: "fuzz/Sources/fuzz-compact"),
 
         .testTarget(name: "TallyCryptoTests", dependencies: ["TallyCrypto", "TallyTestSupport"]),
         .testTarget(name: "TallyWireTests", dependencies: ["TallyWire", "TallyTestSupport"]),

@@ -55,18 +55,26 @@ extension PeerManager {
         case .mempoolRest(let txids):
             answered(peer, announcing: txids)
         case .blockTransactions(let request):
+            if let block = recentBlocks[request.blockHash] {
+                answerBlockTransactions(request, from: block, to: peer)
+                return answered(peer)
+            }
             perform(for: peer) { [services] in
-                services.block(request.blockHash).map { BlockTransactionsMessage(answering: request, from: $0) }
-            } then: { manager, peer, answer in
+                services.block(request.blockHash)
+            } then: { manager, peer, block in
                 defer { manager.answered(peer) }
                 // A block we do not have: nothing to say (it may have been another branch's).
-                guard let peer, let answer else { return }
-                guard let answer else {
-                    return manager.penalise(peer, .protocolViolation("getblocktxn for positions past the block's end"))
-                }
-                peer.send(.blockTransactions(answer))
+                guard let peer, let block else { return }
+                manager.answerBlockTransactions(request, from: block, to: peer)
             }
         }
+    }
+
+    private func answerBlockTransactions(_ request: GetBlockTransactionsMessage, from block: Block, to peer: Peer) {
+        guard let answer = BlockTransactionsMessage(answering: request, from: block) else {
+            return penalise(peer, .protocolViolation("getblocktxn for positions past the block's end"))
+        }
+        peer.send(.blockTransactions(answer))
     }
 
     /// Up to 1,000 addresses for an `addr` answer, sampled again at most once a second.

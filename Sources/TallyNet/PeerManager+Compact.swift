@@ -132,6 +132,7 @@ extension PeerManager {
             $0.wantsCompactPushes && $0 !== sender && !relay.knows($0.id, block.hash)
         }
         guard !receivers.isEmpty, block.computedMerkleRoot == block.header.merkleRoot else { return }
+        recentBlocks.add(block)
         let message = Message.compactBlock(CompactBlockMessage(block: block, nonce: SecureRandom.uint64()))
         for receiver in receivers {
             relay.learn(receiver.id, block.hash)

@@ -10,7 +10,11 @@ extension PeerManager {
     /// New blocks on the active chain (lowest first): the newest pushed as `cmpctblock` to the peers
     /// that asked for pushes, the headers to every other peer that does not have them.
     func announceBlocks(_ blocks: [Block]) {
-        if let newest = blocks.last { pushCompactBlock(newest, except: nil) }
+        if let newest = blocks.last {
+            // Peers told of it by `headers` ask for it compact, then for what they lack.
+            recentBlocks.add(newest)
+            pushCompactBlock(newest, except: nil)
+        }
         refreshSummary()
         for (id, unknown) in relay.blockAnnouncements(blocks.map(\.header), to: readyPeers.map(\.id)) {
             peers[id]?.send(.headers(HeadersMessage(headers: unknown)))
@@ -67,12 +71,13 @@ extension PeerManager {
             }
             let served = run.prefix(found.count)
             let unserved = Array(run.dropFirst(found.count))
+            let messages = found
             bound.eventLoop.execute {
                 let manager = bound.value
                 manager.relay.finishedRun(for: id, unserved: unserved)
                 guard let peer = manager.peers[id], !peer.closing else { return }
-                for message in found.compactMap({ $0 }) { peer.channel.write(message, promise: nil) }
-                let missing = zip(served, found).filter { $0.1 == nil }.map(\.0)
+                for message in messages.compactMap({ $0 }) { peer.channel.write(message, promise: nil) }
+                let missing = zip(served, messages).filter { $0.1 == nil }.map(\.0)
                 if !missing.isEmpty {
                     peer.channel.write(Message.notFound(NotFoundMessage(inventory: missing)), promise: nil)
                 }

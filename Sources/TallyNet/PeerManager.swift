@@ -44,6 +44,8 @@ final class PeerManager {
     var highBandwidth: HighBandwidthPeers
     /// Blocks being rebuilt from `cmpctblock`s, waiting for their missing transactions: one per peer.
     var partialBlocks: [Hash256: PartialBlock] = [:]
+    /// The last blocks pushed, for the `getblocktxn` of peers rebuilding them.
+    var recentBlocks = RecentBlocks(capacity: 4)
     /// Blocks of `cmpctblock`s on their way to the chain: the same block pushed by another peer
     /// meanwhile is not rebuilt again.
     var arrivingBlocks = Set<Hash256>()

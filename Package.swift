@@ -91,6 +91,8 @@ let package = Package(
         .executableTarget(name: "tally-bench", dependencies: [
             "TallyCommandLine", "TallyNode", "TallyNet", "TallyMining", "TallyTestSupport", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         .executableTarget(name: "fuzz-header", dependencies: ["TallyWire"], path: "fuzz/Sources/fuzz-header"),

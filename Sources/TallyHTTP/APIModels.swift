@@ -151,6 +151,8 @@ enum APIModel {
     struct MiningRequest: Codable {
         let enabled: Bool
         let threads: Int?
+        /// Mine this many blocks, then stop (not given: until told to stop).
+        let blocks: Int?
     }
 
     struct SearchResult: Codable {

@@ -294,10 +294,14 @@ final class ExplorerAPI: Sendable {
         if let threads = change.threads, !(1...64).contains(threads) {
             throw APIError.badRequest("'threads' must be 1 to 64")
         }
+        if let blocks = change.blocks, !(1...1_000).contains(blocks) {
+            throw APIError.badRequest("'blocks' must be 1 to 1000")
+        }
         if change.enabled {
             let threads = change.threads ?? max(1, node.miningThreads)
-            if node.isMining && node.miningThreads != threads { node.stopMining() }
-            if !node.isMining { node.startMining(threads: threads) }
+            // A count of blocks starts mining afresh, counting from now.
+            if node.isMining && (node.miningThreads != threads || change.blocks != nil) { node.stopMining() }
+            if !node.isMining { node.startMining(threads: threads, blocks: change.blocks) }
         } else {
             node.stopMining()
         }

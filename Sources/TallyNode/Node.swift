@@ -146,7 +146,7 @@ public final class Node: Sendable {
     private func accept(_ block: Block, encoded: [UInt8]?, in state: NodeState) throws -> BlockAcceptance {
         let result = try state.chain.acceptBlock(block, encoded: encoded)
         for (hash, violation) in result.invalid { logger.warning("block \(hash) is invalid: \(violation)") }
-        if !result.tipChange.isEmpty { tipChanged(result.tipChange, in: state) }
+        if !result.tipChange.isEmpty { tipChanged(result.tipChange, at: Date(), in: state) }
         return result
     }
 
@@ -230,7 +230,8 @@ public final class Node: Sendable {
         }
     }
 
-    private func tipChanged(_ change: TipChange, in state: NodeState) {
+    /// `time`: when the chain took the new tip.
+    private func tipChanged(_ change: TipChange, at time: Date, in state: NodeState) {
         let chain = state.chain
         // Progress toward a better chain, not a block of our own beside it.
         if let best = chain.index.bestHeader, best.ancestor(at: chain.tip.height)?.hash == chain.tip.hash {
@@ -254,7 +255,10 @@ public final class Node: Sendable {
             logger.notice("reorganised: \(change.disconnected.count) block(s) off, \(change.connected.count) on")
             Node.reorganisations.increment()
         }
-        let time = Date(timeIntervalSince1970: TimeInterval(tip.header.time)).formatted(.iso8601)
+        let headerTime = Date(timeIntervalSince1970: TimeInterval(tip.header.time)).formatted(.iso8601)
+        // When this node made the block its tip, to the millisecond (the log handler's own
+        // timestamp has whole seconds): what `scripts/lan propagation` times blocks by.
+        let seen = time.formatted(Node.millisecondTime)
         if chain.isSyncing, let best = chain.index.bestHeader {
             // At most one line a second while catching up, with the rate since the last one.
             let now = Date()
@@ -262,13 +266,14 @@ public final class Node: Sendable {
             if elapsed >= 1 {
                 let rate = Double(Int(tip.height) - Int(state.lastSyncLog.height)) / elapsed
                 logger.info(
-                    "sync \(tip.height)/\(best.height) \(String(format: "%.0f", max(0, rate))) blocks/s tip \(tip.hash) time \(time)"
+                    "sync \(tip.height)/\(best.height) \(String(format: "%.0f", max(0, rate))) blocks/s tip \(tip.hash) time \(headerTime)"
                 )
                 state.lastSyncLog = (now, tip.height)
             }
         } else {
             logger.info(
-                "block \(tip.height) \(tip.hash) time \(time) txs \(change.connected.last?.transactions.count ?? 0)")
+                "block \(tip.height) \(tip.hash) time \(headerTime) txs \(change.connected.last?.transactions.count ?? 0) at \(seen)"
+            )
         }
         // Not while catching up: a copy of the whole store every `interval` blocks would make the
         // initial sync quadratic, and the chain being fetched is in the peers' stores anyway.
@@ -308,7 +313,13 @@ public final class Node: Sendable {
 
     // MARK: Mining
 
-    public func startMining(threads: Int) {
+    /// An ISO 8601 time with milliseconds, in UTC.
+    public static let millisecondTime = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// Mines on `threads` threads until `stopMining`, or, with `blocks`, until that many blocks
+    /// have been found and taken (then the miner stops by itself: `isMining` turns false).
+    public func startMining(threads: Int, blocks: Int? = nil) {
+        precondition(blocks.map { $0 > 0 } ?? true, "blocks to mine must be 1 or more")
         let miner = Miner(
             threads: threads,
             hooks: Miner.Hooks(
@@ -328,6 +339,7 @@ public final class Node: Sendable {
                     }
                 },
                 found: { [self] block in
+                    let found = Date()
                     do {
                         try sync { state in
                             // Stopped meanwhile (`stopMining` clears `miner` under the lock first): a
@@ -336,6 +348,19 @@ public final class Node: Sendable {
                             let result = try accept(block, encoded: nil, in: state)
                             if let violation = result.invalid[block.hash] {
                                 logger.error("mined an invalid block: \(violation)")
+                                return
+                            }
+                            logger.info("mined block \(block.hash) found at \(found.formatted(Node.millisecondTime))")
+                            guard let left = state.blocksToMine else { return }
+                            state.blocksToMine = left - 1
+                            if left <= 1 {
+                                // Done: cleared under the lock, so a block another worker finds
+                                // meanwhile is dropped above; stopped elsewhere, since `stop` waits
+                                // for this worker too.
+                                let miner = state.miner
+                                state.miner = nil
+                                state.blocksToMine = nil
+                                timers.async { miner?.stop() }
                             }
                         }
                     } catch  where Node.isVerdict(error) {
@@ -344,13 +369,19 @@ public final class Node: Sendable {
                         _ = reportFailure(error, while: "storing mined block \(block.hash)")
                     }
                 }), pauseAfterBlock: configuration.mineInterval)
-        sync { $0.miner = miner }
+        sync { state in
+            state.miner = miner
+            state.blocksToMine = blocks
+        }
         miner.start()
     }
 
     public func stopMining() {
         let miner = sync { state -> Miner? in
-            defer { state.miner = nil }
+            defer {
+                state.miner = nil
+                state.blocksToMine = nil
+            }
             return state.miner
         }
         miner?.stop()

@@ -10,6 +10,8 @@ public final class NodeState {
     public let chain: ChainState
     public let mempool: Mempool
     var miner: Miner?
+    /// Blocks the miner still has to find before it stops by itself (nil: until stopped).
+    var blocksToMine: Int?
     var lastTemplateRefresh = Date.distantPast
     var refreshPending = false
     /// Hash-rate samples: (hashes, time) of the last readings.

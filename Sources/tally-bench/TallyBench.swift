@@ -10,7 +10,9 @@ struct TallyBench: ParsableCommand {
         abstract:
             "Tally's benchmarks. Build with -c release; figures are ratios against a reference measured in the same run.",
         version: TallyVersion.current,
-        subcommands: [Validate.self, Hash.self, StopLatency.self, NetworkBench.self, MempoolBench.self])
+        subcommands: [
+            Validate.self, Hash.self, StopLatency.self, NetworkBench.self, MempoolBench.self, Propagation.self,
+        ])
 
     static func main() { CommandRunner.main(Self.self) }
 }

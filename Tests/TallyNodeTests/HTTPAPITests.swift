@@ -101,6 +101,15 @@ import Testing
             return tx["inMempool"] as? Bool == false && (tx["height"] as? Int ?? .max) <= indexed
         }
         _ = try http.json("POST", "/api/mining", body: ["enabled": false])
+        // A count of blocks: exactly that many, then the miner stops by itself.
+        let before = try #require(try http.json("GET", "/api/chain")["height"] as? Int)
+        let counted = try http.json("POST", "/api/mining", body: ["enabled": true, "threads": 1, "blocks": 2])
+        #expect(counted["mining"] as? Bool == true)
+        try waitUntil("two blocks mined, then no more", timeout: 30) {
+            try http.json("GET", "/api/mining")["mining"] as? Bool == false
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try http.json("GET", "/api/chain")["height"] as? Int == before + 2)
         let mined = try http.json("GET", "/api/transactions/\(payment.txid)")
         #expect(mined["fee"] as? Int == 10_000 && (mined["confirmations"] as? Int ?? 0) >= 1)
         #expect((mined["inputs"] as? [[String: Any]])?.first?["amount"] as? Int == reward)
@@ -226,6 +235,7 @@ import Testing
             ("DELETE", "/api/peers/127.0.0.1:65536", nil, 400, "a port is 1 to 65535"),
             ("POST", "/api/mining", ["enabled": "yes"], 400, "wrong type"),
             ("POST", "/api/mining", ["enabled": true, "threads": 0], 400, "'threads' must be 1 to 64"),
+            ("POST", "/api/mining", ["enabled": true, "blocks": 0], 400, "'blocks' must be 1 to 1000"),
             ("GET", "/api/search?q=", nil, 400, "must be a height"),
             ("GET", "/api/search?q=%21%21%21", nil, 400, "is not a height"),
             ("GET", "/api/search?q=\(zeros)", nil, 404, "no block or transaction"),

@@ -31,4 +31,23 @@ import Testing
         node.stopMining()
         #expect(UInt64(tipTime) <= UInt64(Node.now()) + UInt64(Network.regtest.parameters.maximumFutureBlockTime))
     }
+
+    /// `startMining(blocks:)` (what `POST /api/mining` with `blocks` does): exactly that many blocks,
+    /// even with two workers racing (a block one finds after the last is dropped), then the miner
+    /// stops by itself.
+    @Test func miningACountOfBlocksStopsAfterExactlyThatMany() throws {
+        let directory = try temporaryDirectory("mining-count")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = NodeConfiguration(network: .regtest, dataDirectory: directory)
+        configuration.mineInterval = 0
+        let node = try Node(configuration: configuration)
+        node.startMining(threads: 2, blocks: 3)
+        try waitUntil("the miner stopping by itself", timeout: 30) { !node.isMining }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(node.sync { $0.chain.height } == 3)
+        #expect(node.miningThreads == 0 && node.hashRate() == 0)
+        node.startMining(threads: 1, blocks: 1)
+        try waitUntil("one more block", timeout: 30) { !node.isMining }
+        #expect(node.sync { $0.chain.height } == 4)
+    }
 }

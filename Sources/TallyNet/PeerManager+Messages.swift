@@ -89,6 +89,7 @@ extension PeerManager {
             // The peer lacks these blocks (its chain is another): ask someone else now.
             let blocks = message.inventory.filter { $0.type == .block || $0.type == .compactBlock }
             sync.notFound(blocks.map(\.hash), from: peer.id)
+            relay.transactionsNotFound(message.inventory.filter { $0.type == .transaction }.map(\.hash), from: peer.id)
             scheduleDownloads()
         case .getHeaders(let request):
             enqueueAnswer(.headers(request), for: peer)
@@ -139,9 +140,8 @@ extension PeerManager {
             guard let peer else { return }
             // A block announced by hash: fetch the headers that lead to it (headers first).
             if let last = unknown.blocks.last { manager.requestHeaders(from: peer, stop: last) }
-            if !unknown.transactions.isEmpty {
-                peer.send(.getData(GetDataMessage(inventory: unknown.transactions.map(InventoryVector.transaction))))
-            }
+            let ask = manager.relay.claimTransactionRequests(unknown.transactions, from: peer.id)
+            if !ask.isEmpty { peer.send(.getData(GetDataMessage(inventory: ask.map(InventoryVector.transaction)))) }
         }
     }
 
@@ -150,6 +150,7 @@ extension PeerManager {
     /// node's lock taken once), and one at a time costs no waiting.
     private func receivedTransaction(_ tx: Transaction, from peer: Peer) {
         relay.learn(peer.id, tx.txid)
+        relay.transactionArrived(tx.txid)
         peer.pendingTransactions += 1
         peer.pendingTransactionBytes += tx.size
         peer.updateReading(pendingLimit: configuration.maximumPendingWork)

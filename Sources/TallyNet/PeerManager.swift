@@ -320,6 +320,9 @@ final class PeerManager {
             }
         }
         expirePartialBlocks(now: now)
+        for (id, txids) in relay.reassignTransactionRequests(now: now) {
+            peers[id]?.send(.getData(GetDataMessage(inventory: txids.map(InventoryVector.transaction))))
+        }
         let stalled = sync.stalledPeers(now: now)
         for id in stalled {
             guard let peer = peers[id] else { continue }

@@ -23,6 +23,22 @@ public struct Relay: Sendable {
     public let inventoryBurst: Double
     private var peers: [Int: PeerState] = [:]
 
+    /// A transaction asked of one peer, and the other peers that announced it meanwhile (asked in
+    /// turn if that one does not deliver): each node downloads a transaction once, not once per peer
+    /// that announces it (Core's TxRequestTracker, in small).
+    struct TransactionRequest: Sendable {
+        var peer: Int
+        var since: Date
+        var others: [Int] = []
+    }
+    private var transactionRequests: [Hash256: TransactionRequest] = [:]
+    /// How long a peer has to deliver a transaction it announced and was asked for.
+    public static let transactionRequestTimeout: TimeInterval = 2
+    /// Transactions tracked at once; past it an announced transaction is simply asked for.
+    public static let maximumTransactionRequests = 50_000
+    /// Other announcers remembered per transaction.
+    public static let maximumAnnouncers = 8
+
     public init(inventoryRate: Double, inventoryBurst: Double) {
         self.inventoryRate = inventoryRate
         self.inventoryBurst = inventoryBurst
@@ -32,7 +48,13 @@ public struct Relay: Sendable {
         peers[peer] = PeerState(budget: TokenBucket(rate: inventoryRate, burst: inventoryBurst, now: now))
     }
 
-    public mutating func remove(_ peer: Int) { peers[peer] = nil }
+    public mutating func remove(_ peer: Int) {
+        peers[peer] = nil
+        // Its requests go to the next announcer at the next check.
+        for (txid, request) in transactionRequests where request.peer == peer {
+            transactionRequests[txid]!.since = .distantPast
+        }
+    }
 
     public func knows(_ peer: Int, _ hash: Hash256) -> Bool { peers[peer]?.known.contains(hash) ?? false }
 
@@ -91,6 +113,57 @@ public struct Relay: Sendable {
 
     public var peersWithPendingTransactions: [Int] {
         peers.filter { !$0.value.pendingTransactions.isEmpty }.map(\.key).sorted()
+    }
+
+    // MARK: Asking for transactions
+
+    /// Of transactions `peer` announced that we lack, those to ask it for now: the ones nobody else
+    /// was asked for. The others wait, remembered as announced by it.
+    public mutating func claimTransactionRequests(_ txids: [Hash256], from peer: Int, now: Date = Date()) -> [Hash256] {
+        txids.filter { txid in
+            if var request = transactionRequests[txid] {
+                if request.peer != peer && !request.others.contains(peer)
+                    && request.others.count < Relay.maximumAnnouncers
+                {
+                    request.others.append(peer)
+                    transactionRequests[txid] = request
+                }
+                return false
+            }
+            if transactionRequests.count < Relay.maximumTransactionRequests {
+                transactionRequests[txid] = TransactionRequest(peer: peer, since: now)
+            }
+            return true
+        }
+    }
+
+    /// The transaction arrived (whoever sent it): nobody else is asked for it.
+    public mutating func transactionArrived(_ txid: Hash256) { transactionRequests[txid] = nil }
+
+    /// Requests not delivered within the timeout (or whose peer left or said `notfound`): each goes
+    /// to the next peer that announced it; those nobody else announced are forgotten. The requests
+    /// to send, by peer.
+    public mutating func reassignTransactionRequests(now: Date = Date()) -> [Int: [Hash256]] {
+        var asks: [Int: [Hash256]] = [:]
+        for (txid, request) in transactionRequests
+        where now.timeIntervalSince(request.since) > Relay.transactionRequestTimeout {
+            var remaining = request.others.filter { peers[$0] != nil }
+            guard !remaining.isEmpty else {
+                transactionRequests[txid] = nil
+                continue
+            }
+            let next = remaining.removeFirst()
+            transactionRequests[txid] = TransactionRequest(peer: next, since: now, others: remaining)
+            asks[next, default: []].append(txid)
+        }
+        return asks
+    }
+
+    /// `peer` does not have these: the next announcer is asked at the next check.
+    public mutating func transactionsNotFound(_ txids: [Hash256], from peer: Int) {
+        for txid in txids where transactionRequests[txid]?.peer == peer {
+            transactionRequests[txid]!.since = .distantPast
+        }
     }
 
     // MARK: Serving

@@ -102,3 +102,38 @@ import Testing
         #expect(!outcome13)
     }
 }
+
+@Suite struct TransactionRequestTests {
+    static func relay(peers: [Int]) -> Relay {
+        var relay = Relay(inventoryRate: 5_000, inventoryBurst: 50_000)
+        for peer in peers { relay.add(peer) }
+        return relay
+    }
+
+    @Test func aTransactionIsAskedOfOnePeerThenOfTheNextAnnouncerIfItDoesNotCome() {
+        var relay = Self.relay(peers: [1, 2, 3])
+        let start = Date()
+        let a = RelayTests.hash(1)
+        let b = RelayTests.hash(2)
+        let first = relay.claimTransactionRequests([a, b], from: 1, now: start)
+        #expect(first == [a, b])
+        // Announced again by others: not asked again, remembered.
+        let second = relay.claimTransactionRequests([a, b], from: 2, now: start)
+        #expect(second.isEmpty)
+        let third = relay.claimTransactionRequests([a], from: 3, now: start)
+        #expect(third.isEmpty)
+        relay.transactionArrived(b)
+        // Within the timeout nothing moves; after it, `a` goes to peer 2, then to peer 3.
+        #expect(relay.reassignTransactionRequests(now: start.addingTimeInterval(1)).isEmpty)
+        let retry = relay.reassignTransactionRequests(now: start.addingTimeInterval(3))
+        #expect(retry == [2: [a]])
+        relay.transactionsNotFound([a], from: 2)
+        let last = relay.reassignTransactionRequests(now: start.addingTimeInterval(3.5))
+        #expect(last == [3: [a]])
+        // Nobody else announced it: forgotten, so a later announcement asks at once.
+        relay.remove(3)
+        #expect(relay.reassignTransactionRequests(now: start.addingTimeInterval(4)).isEmpty)
+        let again = relay.claimTransactionRequests([a], from: 1, now: start.addingTimeInterval(5))
+        #expect(again == [a])
+    }
+}

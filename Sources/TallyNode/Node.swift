@@ -351,7 +351,9 @@ public final class Node: Sendable {
                                 return
                             }
                             logger.info("mined block \(block.hash) found at \(found.formatted(Node.millisecondTime))")
-                            guard let left = state.blocksToMine else { return }
+                            // A block another worker found on the same parent a moment later is
+                            // not the tip (first seen wins): it does not count.
+                            guard let left = state.blocksToMine, state.chain.tip.hash == block.hash else { return }
                             state.blocksToMine = left - 1
                             if left <= 1 {
                                 // Done: cleared under the lock, so a block another worker finds

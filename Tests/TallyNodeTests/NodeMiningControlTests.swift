@@ -42,12 +42,17 @@ import Testing
         configuration.mineInterval = 0
         let node = try Node(configuration: configuration)
         node.startMining(threads: 2, blocks: 3)
+        // The miner stops once it has found the third block, which may still be on its way into
+        // the chain: wait for both, then make sure no fourth follows.
         try waitUntil("the miner stopping by itself", timeout: 30) { !node.isMining }
-        Thread.sleep(forTimeInterval: 0.3)
+        try waitUntil("three blocks", timeout: 10) { node.sync { $0.chain.height } >= 3 }
+        Thread.sleep(forTimeInterval: 0.5)
         #expect(node.sync { $0.chain.height } == 3)
         #expect(node.miningThreads == 0 && node.hashRate() == 0)
         node.startMining(threads: 1, blocks: 1)
-        try waitUntil("one more block", timeout: 30) { !node.isMining }
+        try waitUntil("the miner stopping again", timeout: 30) { !node.isMining }
+        try waitUntil("one more block", timeout: 10) { node.sync { $0.chain.height } >= 4 }
+        Thread.sleep(forTimeInterval: 0.5)
         #expect(node.sync { $0.chain.height } == 4)
     }
 }

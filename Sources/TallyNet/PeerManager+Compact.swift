@@ -126,8 +126,7 @@ extension PeerManager {
     /// it extends our tip and its body is the one its header commits to (a damaged copy would cost
     /// every receiver a full download).
     func pushCompactBlock(_ block: Block, except sender: Peer?) {
-        guard atTheTip, block.header.previousBlockHash == summary.tipHash || block.hash == summary.tipHash
-        else { return }
+        guard wouldPush(block) else { return }
         let receivers = readyPeers.filter {
             $0.wantsCompactPushes && $0 !== sender && !relay.knows($0.id, block.hash)
         }
@@ -140,6 +139,14 @@ extension PeerManager {
         }
         logger.debug("block \(block.hash) pushed as cmpctblock to peer(s) \(receivers.map(\.id))")
         NetworkMetrics.blocksRelayed.increment(by: Int64(receivers.count))
+    }
+
+    /// Whether `block` is one to push: it extends our tip (or is it), while we follow the network,
+    /// and it can be put in compact form (a block of no transaction, or of more than a block can
+    /// hold, is invalid anyway).
+    func wouldPush(_ block: Block) -> Bool {
+        atTheTip && (block.header.previousBlockHash == summary.tipHash || block.hash == summary.tipHash)
+            && (1...Block.maximumTransactionCount).contains(block.transactions.count)
     }
 
     /// Whether the node follows the network block by block (at most the next block's header known

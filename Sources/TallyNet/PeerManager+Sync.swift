@@ -182,8 +182,18 @@ extension PeerManager {
 
     func receivedBlock(_ block: Block, encoded: [UInt8], from peer: Peer) {
         relay.learn(peer.id, block.hash)
-        pushCompactBlock(block, except: peer)
-        takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
+        guard wouldPush(block) else {
+            return takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
+        }
+        // Pushed on before it is validated, but never before its header is: a header without proof
+        // of work pushed to a peer would cost us our good name there.
+        perform(for: peer) { [services] in
+            services.acceptHeaders([block.header], workProven: false)
+        } then: { manager, peer, outcome in
+            guard let peer else { return }
+            if case .accepted = outcome { manager.pushCompactBlock(block, except: peer) }
+            manager.takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
+        }
     }
 
     /// Hands a block to the chain. `pushedBeforeValidation`: rebuilt from a `cmpctblock` a peer

@@ -120,7 +120,22 @@ import Testing
             (try? sender.next(timeout: 0.2)) == nil && (try? sender.status(timeout: 1)) == nil
         }
         #expect(node.log.contains("banned 127.0.0.61"))
-        // The watcher was pushed nothing for it, and is pushed the valid block once it comes.
+        // The same block whole: its header is checked before anything is pushed.
+        let whole = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.63")
+        defer { whole.close() }
+        whole.send(.block(unsolved))
+        try waitUntil("the second sender banned", timeout: 10) { node.log.contains("banned 127.0.0.63") }
+        // A block of no transaction with a good header: refused, and nothing to push (its compact
+        // form does not exist).
+        var empty = Block(header: unsolved.header, transactions: [])
+        empty.header.merkleRoot = empty.computedMerkleRoot
+        empty = TestChain.solved(empty)
+        let third = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.64")
+        defer { third.close() }
+        third.send(.block(empty))
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try node.status().height == 105)
+        // The watcher was pushed nothing for them, and is pushed the valid block once it comes.
         let valid = fixture.nextBlock()
         let client = try node.client()
         defer { client.close() }

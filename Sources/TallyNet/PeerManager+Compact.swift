@@ -38,25 +38,23 @@ extension PeerManager {
         relay.learn(peer.id, hash)
         // Already on its way from another peer's copy: high-bandwidth peers push the same block.
         guard partialBlocks[hash] == nil, !arrivingBlocks.contains(hash) else { return }
-        let reconstruction: BlockReconstruction
-        do {
-            reconstruction = try BlockReconstruction(message)
-        } catch {
-            // Two equal short ids: nobody can tell which transaction goes where (§13.10, step 1).
-            return requestFullBlock(hash, from: peer)
-        }
+        // nil: two equal short ids, nobody can tell which transaction goes where (§13.10, step 1);
+        // the full block is asked for, but only once the header has passed (it costs its sender
+        // otherwise, and must not hold a download slot for nothing).
+        let reconstruction = try? BlockReconstruction(message)
         let pushed = highBandwidth.contains(peer.id) && !sync.isInFlight(hash)
         arrivingBlocks.insert(hash)
-        perform(for: peer) { [services] () -> (HeadersOutcome, BlockReconstruction?) in
+        perform(for: peer) { [services] () -> (HeadersOutcome, BlockReconstruction?, wanted: Bool) in
             let outcome = services.acceptHeaders([message.header], workProven: false)
-            guard case .accepted = outcome, !services.hasBlock(hash) else { return (outcome, nil) }
-            return (outcome, services.fillFromMempool(reconstruction))
+            guard case .accepted = outcome, !services.hasBlock(hash) else { return (outcome, nil, false) }
+            return (outcome, reconstruction.map(services.fillFromMempool), true)
         } then: { manager, peer, result in
-            let (outcome, filled) = result
+            let (outcome, filled, wanted) = result
             guard let peer else {
                 manager.arrivingBlocks.remove(hash)
                 return
             }
+            if wanted, reconstruction == nil { return manager.requestFullBlock(hash, from: peer) }
             guard case .accepted(let height) = outcome, let filled else {
                 manager.arrivingBlocks.remove(hash)
                 // The header alone: an invalid one costs the peer, one we lack the parent of asks

@@ -55,14 +55,7 @@ extension LANTests {
         #expect(number("peakMemoryMiB") > 10 && number("peakMemoryMiB") < 512, "\(line)")
 
         // Torn down: no namespace of this LAN is left.
-        let list = Process()
-        list.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        list.arguments = ["netns", "list"]
-        let pipe = Pipe()
-        list.standardOutput = pipe
-        try list.run()
-        let names = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        list.waitUntilExit()
+        let names = try LANTests.namespaces()
         #expect(!names.contains("tally-lan-"), "\(names)")
     }
 }

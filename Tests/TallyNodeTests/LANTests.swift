@@ -66,6 +66,12 @@ import Testing
         print(last)
         _ = try Self.lan(["down"], directory: directory)
         // Tear-down is complete: no namespace of ours is left.
+        let names = try Self.namespaces()
+        #expect(!names.contains("tally-lan"), "\(names)")
+    }
+
+    /// `ip netns list`: the network namespaces on this machine, one a line.
+    static func namespaces() throws -> String {
         let list = Process()
         list.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         list.arguments = ["netns", "list"]
@@ -74,6 +80,6 @@ import Testing
         try list.run()
         let names = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         list.waitUntilExit()
-        #expect(!names.contains("tally-lan"), "\(names)")
+        return names
     }
 }

@@ -5,27 +5,6 @@ import Testing
 
 @testable import TallyWire
 
-/// Checks a payload fails to decode under `command` with exactly `error`.
-private func expectMalformed(
-    _ command: String, _ payload: [UInt8], _ error: WireError, sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(throws: MessageError.malformedPayload(command: command, error), sourceLocation: sourceLocation) {
-        try MessageCodec.decodePayload(command: command, payload: payload)
-    }
-}
-
-/// Checks a payload fails to decode under `command` with `WireError.invalidValue`.
-private func expectInvalidValue(
-    _ command: String, _ payload: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(sourceLocation: sourceLocation) {
-        try MessageCodec.decodePayload(command: command, payload: payload)
-    } throws: { error in
-        guard case .malformedPayload(command, .invalidValue) = error as? MessageError else { return false }
-        return true
-    }
-}
-
 /// The messages of Protocol.md §13.10: its vectors, every way their payloads can be malformed, and round
 /// trips of random blocks.
 @Suite struct CompactBlockMessageTests {

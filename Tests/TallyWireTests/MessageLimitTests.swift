@@ -5,7 +5,7 @@ import Testing
 @testable import TallyWire
 
 /// Checks a payload fails to decode under `command` with exactly `error`.
-private func expectMalformed(
+func expectMalformed(
     _ command: String, _ payload: [UInt8], _ error: WireError,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
@@ -15,7 +15,7 @@ private func expectMalformed(
 }
 
 /// Checks a payload fails to decode under `command` with `WireError.invalidValue`.
-private func expectInvalidValue(
+func expectInvalidValue(
     _ command: String, _ payload: [UInt8], sourceLocation: SourceLocation = #_sourceLocation
 ) {
     #expect(sourceLocation: sourceLocation) {

@@ -239,10 +239,13 @@ public final class ChainState: CoinView {
     /// Whether a block not asked for is worth processing: its chain has at least the tip's work, so
     /// a stranger cannot make the node store blocks of a chain that cannot win (Protocol.md §13.8).
     /// So is one whose header fails its proof of work, which processing condemns (the sender is
-    /// punished for it, not ignored).
+    /// punished for it, not ignored), and one the node has: a duplicate, found at no cost (a late
+    /// answer to a request the node gave up on).
     public func isWorthProcessing(unrequested block: Block) -> Bool {
         let hash = block.hash
-        if let known = index[hash] { return !(known.chainWork < tip.chainWork) }
+        if let known = index[hash] {
+            return index.status(of: known) == .haveData || !(known.chainWork < tip.chainWork)
+        }
         guard let target = try? HeaderChecks.checkProofOfWork(block.header, hash: hash, parameters: parameters) else {
             return true
         }

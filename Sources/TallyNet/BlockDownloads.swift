@@ -70,7 +70,10 @@ public struct BlockDownloads<Peer: Hashable & Sendable>: Sendable {
 
     /// `peer` answered that it does not have `hash`: the request is released at once for another
     /// peer, rather than waiting out the stall timeout.
-    public mutating func notFound(_ hash: Hash256, from peer: Peer) {
+    public mutating func notFound(_ hash: Hash256, from peer: Peer) { release(hash, of: peer) }
+
+    /// Forgets the request for `hash` if it was asked of `peer`.
+    public mutating func release(_ hash: Hash256, of peer: Peer) {
         guard let request = inFlight[hash], request.peer == peer else { return }
         received(hash)
     }

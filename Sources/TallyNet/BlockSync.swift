@@ -35,6 +35,12 @@ public struct BlockSync: Sendable {
     private var lowWorkHeaders: [String: Int] = [:]
     /// A scheduling round is under way (its look-up of the missing blocks runs off the loop).
     public private(set) var roundPending = false
+    /// Blocks that arrived and are being processed, and those whose processing ended while a round
+    /// was pending: the round's look-up may predate their storing, and must not ask for them again
+    /// (a second copy costs a download, and a compact one a stalled request). Bounded by the blocks
+    /// the node processes in one round.
+    private var processing = Set<Hash256>()
+    private var processedDuringRound = Set<Hash256>()
 
     public init(stallTimeout: TimeInterval, lowWorkHeaderAllowance: Int) {
         downloads = BlockDownloads(stallTimeout: stallTimeout)
@@ -75,8 +81,21 @@ public struct BlockSync: Sendable {
         peers[peer]?.unconnectedHeaders = 0
     }
 
-    /// A block arrived; whether it was asked for.
-    public mutating func blockArrived(_ hash: Hash256) -> Bool { downloads.received(hash) != nil }
+    /// A block arrived and goes to the chain; whether it was asked for. `blockProcessed` follows.
+    public mutating func blockArrived(_ hash: Hash256) -> Bool {
+        processing.insert(hash)
+        return downloads.received(hash) != nil
+    }
+
+    /// The chain is done with a block that arrived: stored, or refused.
+    public mutating func blockProcessed(_ hash: Hash256) {
+        processing.remove(hash)
+        if roundPending { processedDuringRound.insert(hash) }
+    }
+
+    /// A request of `peer` ends without its block (a compact answer for a block we have by now, or
+    /// whose header failed): released for the next round.
+    public mutating func requestEnded(_ hash: Hash256, of peer: Int) { downloads.release(hash, of: peer) }
 
     public func isInFlight(_ hash: Hash256) -> Bool { downloads.isInFlight(hash) }
 
@@ -148,18 +167,22 @@ public struct BlockSync: Sendable {
     }
 
     /// Ends the round begun by `beginRound`: fills the download window of `ready` peers (lowest
-    /// ids first) with `missing` blocks (lowest first) each can serve. Returns the requests to send.
+    /// ids first) with `missing` blocks (lowest first) each can serve, except blocks that arrived
+    /// meanwhile. Stalling peers are asked only when no other peer is ready: waiting out the penalty
+    /// helps nobody when there is no one else to ask. Returns the requests to send.
     public mutating func finishRound(
         missing: [(hash: Hash256, height: UInt32)], ready: [Int], now: Date = Date()
     ) -> [Int: [Hash256]] {
         roundPending = false
-        guard !missing.isEmpty else { return [:] }
-        let available = ready.sorted().compactMap { id -> (peer: Int, bestHeight: UInt32)? in
-            guard let state = peers[id], state.stallingUntil.map({ $0 < now }) ?? true else { return nil }
-            return (id, state.bestHeight)
-        }
+        let arrived = processedDuringRound.union(processing)
+        processedDuringRound.removeAll()
+        let wanted = missing.filter { !arrived.contains($0.hash) }
+        guard !wanted.isEmpty else { return [:] }
+        let known = ready.sorted().filter { peers[$0] != nil }
+        let notStalling = known.filter { peers[$0]?.stallingUntil.map { $0 < now } ?? true }
+        let available = (notStalling.isEmpty ? known : notStalling).map { ($0, bestHeight(of: $0)) }
         let states = peers
-        return downloads.schedule(wanted: missing, peers: available, now: now) { id, hash in
+        return downloads.schedule(wanted: wanted, peers: available, now: now) { id, hash in
             states[id]?.lacking.contains(hash) == false
         }
     }

@@ -57,6 +57,9 @@ extension PeerManager {
             if wanted, reconstruction == nil { return manager.requestFullBlock(hash, from: peer) }
             guard case .accepted(let height) = outcome, let filled else {
                 manager.arrivingBlocks.remove(hash)
+                // Not rebuilt (we have the block by now, or its header failed): if we asked this
+                // peer for it, that request ends here, or it would stall.
+                manager.sync.requestEnded(hash, of: peer.id)
                 // The header alone: an invalid one costs the peer, one we lack the parent of asks
                 // for the headers before it, one we have the block of is done.
                 return manager.headersProcessed(outcome, headers: [message.header], full: false, from: peer)

@@ -205,6 +205,7 @@ extension PeerManager {
         } then: {
             manager, peer, outcome in
             manager.arrivingBlocks.remove(block.hash)
+            manager.sync.blockProcessed(block.hash)
             manager.blockProcessed(
                 outcome, block: block, requested: requested, from: peer, pushedBeforeValidation: pushedBeforeValidation)
             if let peer, requested, !manager.sync.wantsRound(after: peer.id) { return }

@@ -120,5 +120,10 @@ import Testing
         #expect(!t.chain.isWorthProcessing(unrequested: stale))
         _ = try t.chain.acceptHeaderRun([next.header], workProven: false)
         #expect(t.chain.isWorthProcessing(unrequested: next))
+        // A block of the active chain we have: a duplicate (the late answer to a request we gave
+        // up on), processed as one at no cost, not dropped as stale.
+        let ours = try #require(try t.chain.block(t.chain.index.activeEntry(at: 20)!.hash))
+        #expect(t.chain.isWorthProcessing(unrequested: ours))
+        #expect(try t.chain.acceptBlock(ours).outcome == .duplicate)
     }
 }

@@ -56,6 +56,55 @@ import Testing
         #expect(again[1] == nil && again[2]?.count == 2)
     }
 
+    @Test func theOnlyPeerIsAskedAgainAtOnceAfterStalling() {
+        var sync = sync()
+        sync.add(1, bestHeight: 40)
+        let start = Date()
+        _ = sync.beginRound()
+        _ = sync.finishRound(missing: Array(blocks.prefix(2)), ready: [1], now: start)
+        let stalled = sync.stalledPeers(now: start.addingTimeInterval(11))
+        #expect(stalled == [1])
+        _ = sync.beginRound()
+        let again = sync.finishRound(
+            missing: Array(blocks.prefix(2)), ready: [1], now: start.addingTimeInterval(12))
+        #expect(again[1]?.count == 2)
+    }
+
+    /// The round's look-up of the missing blocks runs off the loop: a block that arrives meanwhile
+    /// may still be among them, and must not be asked for a second time.
+    @Test func aBlockArrivingDuringARoundIsNotAskedForAgain() {
+        var sync = sync()
+        sync.add(1, bestHeight: 100)
+        _ = sync.beginRound()
+        _ = sync.finishRound(missing: Array(blocks.prefix(2)), ready: [1])
+        // Block 0 arrives and is still being processed; block 1 arrives and is done while the next
+        // round looks up what is missing, which still lists both.
+        let asked = [sync.blockArrived(blocks[0].hash), sync.blockArrived(blocks[1].hash)]
+        #expect(asked == [true, true])
+        _ = sync.beginRound()
+        sync.blockProcessed(blocks[1].hash)
+        let round = sync.finishRound(missing: Array(blocks.prefix(4)), ready: [1])
+        #expect(round[1] == [blocks[2].hash, blocks[3].hash])
+        // The next round's look-up sees block 1 stored; block 0, once processed and still missing
+        // (refused, say), may be asked for again.
+        sync.blockProcessed(blocks[0].hash)
+        _ = sync.beginRound()
+        let next = sync.finishRound(missing: [blocks[0]], ready: [1])
+        #expect(next[1] == [blocks[0].hash])
+    }
+
+    @Test func aRequestThatEndsWithoutItsBlockIsReleased() {
+        var sync = sync()
+        sync.add(1, bestHeight: 40)
+        sync.add(2, bestHeight: 40)
+        _ = sync.beginRound()
+        _ = sync.finishRound(missing: [blocks[0]], ready: [1])
+        sync.requestEnded(blocks[0].hash, of: 2)
+        #expect(sync.isInFlight(blocks[0].hash))
+        sync.requestEnded(blocks[0].hash, of: 1)
+        #expect(!sync.isInFlight(blocks[0].hash))
+    }
+
     @Test func aBlockThePeerLacksIsNeverAskedOfItAgain() {
         var sync = sync()
         sync.add(1, bestHeight: 40)

@@ -8,14 +8,14 @@ import TallyWire
 /// run at a time as its socket drains. Pure bookkeeping, keyed by peer id.
 public struct Relay: Sendable {
     struct PeerState: Sendable {
-        var known = Set<Hash256>()
+        var known = KnownInventory(generationSize: Relay.maximumKnownInventory / 2)
         var pendingTransactions: [Hash256] = []
         var budget: TokenBucket
         var requested: [InventoryVector] = []
         var serving = false
     }
 
-    /// Inventory remembered per peer; past it the memory starts again (Protocol.md §13.6).
+    /// Inventory remembered per peer, in two generations (Protocol.md §13.8).
     public static let maximumKnownInventory = 50_000
     /// Blocks announced at once: a longer run of new blocks is found by the peer's own sync.
     public static let maximumAnnouncedBlocks = 8
@@ -60,11 +60,7 @@ public struct Relay: Sendable {
 
     /// The peer has `hash`, or was told of it.
     public mutating func learn(_ peer: Int, _ hash: Hash256) {
-        guard peers[peer] != nil else { return }
-        if peers[peer]!.known.count >= Relay.maximumKnownInventory {
-            peers[peer]!.known.removeAll(keepingCapacity: true)
-        }
-        peers[peer]!.known.insert(hash)
+        peers[peer]?.known.insert(hash)
     }
 
     public mutating func learn(_ peer: Int, _ hashes: some Sequence<Hash256>) {

@@ -10,6 +10,7 @@ import TallyWire
 public final class ChainStore: Sendable {
     private let pool: DatabasePool
     public let path: String
+    private let checkpointer: WALCheckpointer?
 
     public struct StoredHeader: Sendable {
         public let hash: Hash256
@@ -31,15 +32,19 @@ public final class ChainStore: Sendable {
         }
     }
 
-    public init(path: String, network: Network) throws {
+    /// `checkpointInBackground`: the log is checkpointed by a `WALCheckpointer` instead of inside
+    /// the commits (a node's store; a short-lived one need not pay for the thread).
+    public init(path: String, network: Network, checkpointInBackground: Bool = false) throws {
         self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             // WAL with synchronous=NORMAL: a killed process loses nothing committed; a power cut may
             // lose the last transactions but never leaves a half-applied one.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if checkpointInBackground { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        checkpointer = checkpointInBackground ? try WALCheckpointer(path: path) : nil
         try pool.write { db in
             try db.execute(
                 sql: """

@@ -35,7 +35,8 @@ public final class Node: Sendable {
         self.configuration = configuration
         self.logger = logger
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        store = try ChainStore(path: configuration.storePath, network: configuration.network)
+        store = try ChainStore(
+            path: configuration.storePath, network: configuration.network, checkpointInBackground: true)
         let chain = try ChainState(
             store: store, parameters: configuration.network.parameters,
             signatureThreads: configuration.signatureThreads)

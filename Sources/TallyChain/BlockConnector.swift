@@ -25,22 +25,30 @@ public enum BlockConnector {
         }
         var connection = BlockConnection()
         connection.spent.reserveCapacity(block.transactions.count)
-        var createdInBlock: [OutPoint: Coin] = [:]
-        createdInBlock.reserveCapacity(block.transactions.count * 2)
-        var spentFromView = Set<OutPoint>()
+        // Outpoints are hashed as few times as possible (it is most of a warm block's connection):
+        // an input is looked up in the view first (it nearly always spends from there), and only
+        // when missing among the outputs of the block's earlier transactions, found by txid.
+        var spentFromView = Set<OutPoint>(minimumCapacity: block.transactions.count)
+        var earlier: [Hash256: Int] = [:]
+        earlier.reserveCapacity(block.transactions.count)
+        var spentWithinBlock = Set<OutPoint>()
 
-        for tx in block.transactions.dropFirst() {
+        for (position, tx) in block.transactions.enumerated().dropFirst() {
             var inputTotal: UInt64 = 0
             for input in tx.inputs {
+                let outpoint = input.outpoint
                 let coin: Coin
-                if let inBlock = createdInBlock.removeValue(forKey: input.outpoint) {
-                    coin = inBlock
-                } else if !spentFromView.contains(input.outpoint), let fromView = try view.coin(input.outpoint) {
+                if let fromView = try view.coin(outpoint), spentFromView.insert(outpoint).inserted {
                     coin = fromView
-                    spentFromView.insert(input.outpoint)
-                    connection.spent.append((input.outpoint, fromView))
+                    connection.spent.append((outpoint, fromView))
+                } else if let source = earlier[outpoint.txid],
+                    Int(outpoint.index) < block.transactions[source].outputs.count,
+                    spentWithinBlock.insert(outpoint).inserted
+                {
+                    let output = block.transactions[source].outputs[Int(outpoint.index)]
+                    coin = Coin(output: output, height: height, isCoinbase: false)
                 } else {
-                    throw RuleViolation(.missingOrSpent, "\(tx.txid) spends \(input.outpoint), which is not unspent")
+                    throw RuleViolation(.missingOrSpent, "\(tx.txid) spends \(outpoint), which is not unspent")
                 }
                 if coin.isCoinbase && height - coin.height < parameters.coinbaseMaturity {
                     throw RuleViolation(
@@ -49,7 +57,7 @@ public enum BlockConnector {
                 }
                 guard AddressHash(publicKey: input.publicKey) == coin.output.address else {
                     throw RuleViolation(
-                        .inputKey, "\(tx.txid) input \(input.outpoint): key does not match the output's address")
+                        .inputKey, "\(tx.txid) input \(outpoint): key does not match the output's address")
                 }
                 inputTotal += coin.output.amount
                 guard inputTotal <= ChainParameters.maximumMoney else {
@@ -61,10 +69,7 @@ public enum BlockConnector {
                 throw RuleViolation(.inputsBelowOutputs, "\(tx.txid) spends \(inputTotal) but pays \(outputTotal)")
             }
             connection.fees += inputTotal - outputTotal
-            for (i, output) in tx.outputs.enumerated() {
-                createdInBlock[OutPoint(txid: tx.txid, index: UInt32(i))] = Coin(
-                    output: output, height: height, isCoinbase: false)
-            }
+            earlier[tx.txid] = position
         }
 
         let allowed = Subsidy.amount(height: height, parameters: parameters) + connection.fees
@@ -72,15 +77,13 @@ public enum BlockConnector {
         guard paid <= allowed else {
             throw RuleViolation(.coinbaseAmount, "coinbase pays \(paid), subsidy plus fees is \(allowed)")
         }
-        for (i, output) in coinbase.outputs.enumerated() {
-            createdInBlock[OutPoint(txid: coinbase.txid, index: UInt32(i))] = Coin(
-                output: output, height: height, isCoinbase: true)
-        }
-        // Keep the block's own order so that storage writes are deterministic.
-        for tx in block.transactions {
-            for i in tx.outputs.indices {
+        // The outputs not spent within the block, in the block's order, so that storage writes are
+        // deterministic.
+        for (position, tx) in block.transactions.enumerated() {
+            for (i, output) in tx.outputs.enumerated() {
                 let outpoint = OutPoint(txid: tx.txid, index: UInt32(i))
-                if let coin = createdInBlock[outpoint] { connection.created.append((outpoint, coin)) }
+                if !spentWithinBlock.isEmpty && spentWithinBlock.contains(outpoint) { continue }
+                connection.created.append((outpoint, Coin(output: output, height: height, isCoinbase: position == 0)))
             }
         }
         return connection

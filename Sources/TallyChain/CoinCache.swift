@@ -30,21 +30,24 @@ struct CoinCache {
         if entries[outpoint] == nil { entries[outpoint] = Entry(coin: coin, fresh: false, dirty: false) }
     }
 
-    /// Applies a connected block's effect.
+    /// Applies a connected block's effect. Each outpoint is hashed once (`Dictionary`'s in-place
+    /// access): connecting a block of warm transactions is mostly this bookkeeping.
     mutating func apply(_ connection: BlockConnection) {
         for (outpoint, _) in connection.spent {
-            if entries[outpoint]?.fresh == true {
-                entries[outpoint] = nil
-            } else {
-                entries[outpoint] = Entry(coin: nil, fresh: false, dirty: true)
+            CoinCache.update(&entries[outpoint]) { entry in
+                entry = entry?.fresh == true ? nil : Entry(coin: nil, fresh: false, dirty: true)
             }
         }
         for (outpoint, coin) in connection.created {
-            // A new transaction's outpoint is not in the store, unless the cache saw it spent from there.
-            let spentFromStore = entries[outpoint].map { $0.dirty && !$0.fresh } ?? false
-            entries[outpoint] = Entry(coin: coin, fresh: !spentFromStore, dirty: true)
+            CoinCache.update(&entries[outpoint]) { entry in
+                // A new transaction's outpoint is not in the store, unless the cache saw it spent from there.
+                let spentFromStore = entry.map { $0.dirty && !$0.fresh } ?? false
+                entry = Entry(coin: coin, fresh: !spentFromStore, dirty: true)
+            }
         }
     }
+
+    private static func update(_ entry: inout Entry?, _ body: (inout Entry?) -> Void) { body(&entry) }
 
     /// What the store must write to match the cache: a coin to put, or nil to delete.
     var changes: [(OutPoint, Coin?)] {

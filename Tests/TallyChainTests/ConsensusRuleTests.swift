@@ -297,6 +297,25 @@ import Testing
         expectRejected(t.block([second, first], fees: 15_000), .missingOrSpent)
     }
 
+    @Test func r19TwoSpendsOfAnOutputCreatedInTheSameBlockAreRejected() throws {
+        let first = try payment()
+        let spend = { (amount: UInt64) in
+            self.t.spend(
+                [(TestChain.outpoint(first, 0), self.bob)],
+                to: [TxOutput(amount: amount, address: TestChain.address(self.alice))])
+        }
+        expectRejected(
+            t.block([first, spend(10 * coin - 5_000), spend(10 * coin - 6_000)], fees: 21_000), .missingOrSpent)
+    }
+
+    @Test func r19OutputIndexBeyondATransactionOfTheSameBlockIsRejected() throws {
+        let first = try payment()
+        let second = t.spend(
+            [(OutPoint(txid: first.txid, index: 2), bob)],
+            to: [TxOutput(amount: 1_000, address: TestChain.address(alice))])
+        expectRejected(t.block([first, second], fees: 10_000), .missingOrSpent)
+    }
+
     @Test func r19OutputIndexBeyondTheTransactionIsRejected() throws {
         let source = try t.coinbase(at: 1)
         let tx = t.spend(

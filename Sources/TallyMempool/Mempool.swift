@@ -206,6 +206,7 @@ public final class Mempool {
                             tx: c.tx, fee: c.fee, sequence: c.sequence, parents: c.parents.subtracting([tx.txid]))
                     }
                 }
+                continue  // its inputs were spent by it alone: nothing of the mempool conflicts
             }
             for input in tx.inputs where !input.outpoint.isNull {
                 if let conflicting = spentBy[input.outpoint], conflicting != tx.txid {

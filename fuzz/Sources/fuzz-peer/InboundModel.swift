@@ -7,7 +7,8 @@ import TallyWire
 /// read ends the stream. What ends it decides what the node must do: a wrong magic before the
 /// handshake is a plain disconnection, anything else a malformed message (100 points). A
 /// `version` with the node's own nonce or an obsolete protocol closes the connection too, without
-/// a penalty. Nothing is modelled after the stream ends.
+/// a penalty. Each command's payload limit is Protocol.md §13.6's table, kept here (and checked
+/// against the node's codec when the harness starts). Nothing is modelled after the stream ends.
 struct InboundModel {
     enum Ending: Equatable, CustomStringConvertible {
         /// A malformed message: disconnected with 100 points.
@@ -34,6 +35,21 @@ struct InboundModel {
 
     static let handshakeLimit = 400
 
+    /// The largest payload of each command (Protocol.md §13.6; the compact blocks' derived in
+    /// §13.10); any other command has the global limit.
+    static let payloadLimits: [String: Int] = [
+        "version": 400, "verack": 0, "getaddr": 0, "mempool": 0, "getstatus": 0, "ping": 8, "pong": 8,
+        "inv": 1_800_003, "getdata": 1_800_003, "notfound": 1_800_003, "getblocks": 3_269, "getheaders": 3_269,
+        "headers": 162_003, "block": 1_048_576, "tx": 1_048_576, "addr": 30_003, "reject": 158, "status": 286_105,
+        "sendcmpct": 9, "cmpctblock": 1_054_901, "getblocktxn": 6_351, "blocktxn": 1_048_528,
+    ]
+    static let globalLimit = 4_000_000
+
+    static func payloadLimit(_ command: String) -> Int { payloadLimits[command] ?? globalLimit }
+
+    /// The compact-block messages of protocol version 2 (Protocol.md §13.10).
+    static let compactCommands = ["sendcmpct", "cmpctblock", "getblocktxn", "blocktxn"]
+
     private var pending: [UInt8] = []
     private(set) var versionSeen = false
     /// The peer's `verack` followed its `version`: the node is past the handshake with it.
@@ -41,6 +57,10 @@ struct InboundModel {
     private(set) var ending: Ending?
     /// `headers` messages received so far.
     private(set) var headersMessages = 0
+    /// `cmpctblock` messages received so far (their headers count as `headers` do, §13.8).
+    private(set) var compactBlockMessages = 0
+    /// The protocol version spoken with the peer: the lower of its `version`'s and ours (§13.5).
+    private(set) var protocolVersion: Int32?
 
     /// No frame is begun: the next bytes start a frame (a whole message sent now is read as itself,
     /// not as the rest of an earlier frame's payload).
@@ -69,6 +89,10 @@ struct InboundModel {
                 ending = .malformed("\(header.command) of \(header.payloadLength) bytes before the handshake")
                 break
             }
+            if header.payloadLength > InboundModel.payloadLimit(header.command) {
+                ending = .malformed("\(header.command) of \(header.payloadLength) bytes, over its limit")
+                break
+            }
             let start = offset + MessageHeader.size
             guard pending.count - start >= header.payloadLength else { break }
             let payload = Array(pending[start..<(start + header.payloadLength)])
@@ -90,11 +114,14 @@ struct InboundModel {
                     ending = .closed("obsolete protocol \(version.protocolVersion)")
                 } else {
                     versionSeen = true
+                    protocolVersion = ProtocolVersion.negotiate(peer: version.protocolVersion)
                 }
             case .verack where versionSeen:
                 ready = true
             case .headers:
                 headersMessages += 1
+            case .compactBlock:
+                compactBlockMessages += 1
             default:
                 break
             }

@@ -91,8 +91,10 @@ extension Session {
             }
             return (chain.index.entries.count, lowWork)
         }
-        send(.block(block), label: label)
-        guard checking else { return }
+        // Not sent (the connection closed, or `KnownBugs.emptyBlockPushTraps`): nothing to check.
+        guard send(.block(block), label: label) else { return }
+        // A block the peer offered compactly may be in flight or not, as the node read it.
+        guard checking, !uncertain.contains(hash) else { return }
         let chargedForBody = penalties.filter { $0.line.contains("served with another body") }
         if requested && wrongBody {
             precondition(
@@ -487,10 +489,15 @@ extension Session {
 
     // MARK: 31: further operations, by a second byte
 
-    /// Operation 31: the next byte `e` picks one (`e % 2`), so that more can be added here:
-    /// 0, orphan transactions keyed by wtxid; 1, `headers` that do not connect.
+    /// Operation 31: the next byte `e` picks one, so that more can be added here. Below `0xC0`,
+    /// `e % 2` (as when these were the only two): 0, orphan transactions keyed by wtxid; 1, `headers`
+    /// that do not connect. From `0xC0` up, the compact-block operations of issue #14,
+    /// `(e & 0x3F) % 9` (`Session+Compact.swift`).
     mutating func extendedOperation() {
         let choice = parameter()
+        if choice >= Session.compactOperations {
+            return compactOperation(Int(choice & 0x3F) % Session.compactKinds.count)
+        }
         switch choice % 2 {
         case 0: orphansByWtxid(choice)
         default: unconnectedHeaders()
@@ -553,7 +560,8 @@ extension Session {
     /// input, exactly the first 8 are answered (Protocol.md §13.8).
     mutating func unconnectedHeaders() {
         let count = Int(parameter()) % 12 + 1
-        let fresh = model.headersMessages == 0
+        // A `cmpctblock` carries a header too: one that does not connect counts as such `headers` do.
+        let fresh = model.headersMessages == 0 && model.compactBlockMessages == 0
         let checking = nodeTakesNextMessage
         var answered: [Bool] = []
         for i in 0..<count {

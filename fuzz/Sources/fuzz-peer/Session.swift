@@ -78,6 +78,45 @@ struct Session {
     /// Index in `blocks` by hash.
     var builtIndex: [Hash256: Int] = [:]
 
+    // Compact blocks (Protocol.md §13.10; `Session+Compact.swift`).
+
+    /// The peer's last `sendcmpct` of compact version 1 as the node read it (nil: unknown, one came
+    /// while the peer did not read).
+    var peerCompact: CompactPreference? = CompactPreference(speaks: false, pushes: false)
+    /// The node's last `sendcmpct` to the peer asked it to push new blocks (high bandwidth).
+    var nodeAskedForPushes = false
+    /// The node offered compact blocks (`sendcmpct` announce 0) before its handshake completed.
+    var nodeOfferedCompact = false
+    /// The peer sent a compact-block message or a `getdata` of type 4 (a version-1 peer that did may
+    /// be answered in kind), or a `sendcmpct` of compact version 1 (it may be asked for compact blocks).
+    var peerSpokeCompact = false
+    var peerSentSendCompact = false
+    /// `getdata` type 4 items of the peer not answered yet, by hash.
+    var compactAsked: [Hash256: Int] = [:]
+    /// Blocks the peer offered compactly (`cmpctblock`, `blocktxn`): the node may ask for them again,
+    /// whole (a collision, a wrong merkle root), whatever it asked before.
+    var compactOffered = Set<Hash256>()
+    /// The node's last `getblocktxn`: the block it rebuilds from this peer's `cmpctblock`.
+    var pendingRebuild: GetBlockTransactionsMessage?
+    /// Blocks whose in-flight state the harness cannot tell (a compact message read while the peer
+    /// did not read, or one after which the node neither took nor asked for the block): the checks
+    /// that depend on whether the node asked for them are skipped.
+    var uncertain = Set<Hash256>()
+    /// Blocks in flight that the peer then sent compactly, taken out of `inFlight` until the node
+    /// asks for them again.
+    var flightAfterCompact = Set<Hash256>()
+    /// The blocks the harness sent as `cmpctblock`, with what it expects of them (forgotten when
+    /// another `cmpctblock` of the block comes), and the one being sent.
+    var compactRecords: [Hash256: CompactRecord] = [:]
+    var ownCompact: CompactBlockMessage?
+    /// Every body the peer sent or the harness built, by block hash: what a push must rebuild to.
+    var bodies: [Hash256: [Block]] = [:]
+    /// A second peer that asked the node to push it new blocks, and whether it asks now.
+    var watcher: EmbeddedChannel?
+    var watcherPushes = false
+    /// Blocks the peer sent as `block` (`KnownBugs.pushBeforeHeaderChecks`).
+    var blocksReceived = Set<Hash256>()
+
     init(harness: Harness, input: [UInt8]) {
         self.harness = harness
         node = harness.node
@@ -165,13 +204,16 @@ struct Session {
         checkInvariants(after: "disconnecting")
         _ = try? channel.finish(acceptAlreadyClosed: true)
         loop.run()
+        disconnectWatcher()
         if disconnectedByNode { reconnect() }
     }
 
     /// The `version` the peer sends.
-    func peerVersion(nonce: UInt64, startHeight: Int32) -> VersionMessage {
+    func peerVersion(
+        nonce: UInt64, startHeight: Int32, protocolVersion: Int32 = ProtocolVersion.current
+    ) -> VersionMessage {
         VersionMessage(
-            services: .network, timestamp: 1_795_392_000, receiverServices: .network,
+            protocolVersion: protocolVersion, services: .network, timestamp: 1_795_392_000, receiverServices: .network,
             receiverAddress: NetworkAddress(ipv4: [10, 0, 0, 1], port: 18733), senderServices: .network,
             senderAddress: NetworkAddress(ipv4: [10, 0, 0, 2], port: 18444),
             nonce: nonce, userAgent: "/fuzz-peer/", startHeight: startHeight, relay: true)
@@ -263,6 +305,18 @@ struct Session {
     @discardableResult
     mutating func deliver(_ bytes: [UInt8], label: String, expecting message: Message? = nil) -> Bool {
         guard channel.isActive else { return false }
+        if KnownBugs.emptyBlockPushTraps, watcher != nil, watcherPushes {
+            var probe = model
+            let blocks = probe.feed(bytes, ownNonce: peerNetwork.nonce)
+            if blocks.contains(where: {
+                if case .block(let block) = $0.message { $0.ready && block.transactions.isEmpty } else { false }
+            }) {
+                debug(
+                    "-> \(label): not sent (a block of no transaction would trap the node, KnownBugs.emptyBlockPushTraps)"
+                )
+                return false
+            }
+        }
         debug("-> \(label)")
         LogRecorder.shared.reset()
         let wasReady = handshakeDone
@@ -291,7 +345,9 @@ struct Session {
     /// After the loop ran: what the node wrote and logged, checked against what the peer sent
     /// (`received`, as the model read it).
     mutating func settle(label: String, received: [InboundModel.Received]) {
+        noteCompact(received)
         collectOutbound()
+        resolveFlightAfterCompact()
         announceNewTip()
         let log = LogRecorder.shared.recorded
         penalties = log.penalties
@@ -311,7 +367,7 @@ struct Session {
             case .block(let block):
                 inFlight.removeAll { $0 == block.hash }
             case .notFound(let message):
-                let blocks = message.inventory.filter { $0.type == .block }.map(\.hash)
+                let blocks = message.inventory.filter { $0.type == .block || $0.type == .compactBlock }.map(\.hash)
                 inFlight.removeAll { blocks.contains($0) }
                 refusals += blocks
             default:
@@ -434,17 +490,27 @@ struct Session {
         written = socket.takeWritten()
         for message in written {
             debug("<- \(message.command)\(socket.holding ? " (held)" : "")")
+            checkCompactOutbound(message)
             switch message {
             case .mempool:
+                if !handshakeDone, (model.protocolVersion ?? 0) >= ProtocolVersion.compactBlocks {
+                    precondition(
+                        nodeOfferedCompact,
+                        "the handshake with a version-2 peer completed without a sendcmpct (announce 0)")
+                }
                 handshakeDone = true
             case .getData(let request):
-                for item in request.inventory where item.type == .block {
-                    precondition(
-                        !refused.contains(item.hash),
-                        "the node asked again for block \(item.hash), which this peer served with another body or said it lacks"
-                    )
-                    precondition(!inFlight.contains(item.hash), "the node asked twice for block \(item.hash)")
-                    inFlight.append(item.hash)
+                // Type 4 is a block too (Protocol.md §13.10): asked once, never of a peer that refused it
+                // — unless the peer offered it compactly since (the full block after a collision).
+                for item in request.inventory where item.type == .block || item.type == .compactBlock {
+                    if !compactOffered.contains(item.hash) {
+                        precondition(
+                            !refused.contains(item.hash),
+                            "the node asked again for block \(item.hash), which this peer served with another body or said it lacks"
+                        )
+                        precondition(!inFlight.contains(item.hash), "the node asked twice for block \(item.hash)")
+                    }
+                    if !inFlight.contains(item.hash) { inFlight.append(item.hash) }
                 }
             default:
                 break
@@ -477,6 +543,7 @@ struct Session {
     }
 
     mutating func checkInvariants(after label: String) {
+        checkWatcher(after: label)
         let first = node.summary()
         let second = node.summary()
         precondition(
@@ -609,6 +676,7 @@ struct Session {
     mutating func remember(_ built: BuiltBlock) {
         builtIndex[built.block.hash] = blocks.count
         blocks.append(built)
+        noteBody(built.block)
     }
 
     mutating func sendBuiltBlocks() {

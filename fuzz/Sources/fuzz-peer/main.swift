@@ -67,9 +67,13 @@ import TallyWire
 ///     reads again); `27`: the peer stops reading, or reads again; `28`: a chain of the harness's
 ///     blocks beside the active one, sent as headers; `29`: a block the node asked for, served as
 ///     it is, with another body (R7), or answered `notfound`; `30`: the handshake in the wrong order
-///     then more than 400 bytes, or bytes of another network or protocol; `31`, by a second byte:
-///     orphan transactions by wtxid, `headers` that do not connect (their parameters in
-///     `Session+Load.swift`).
+///     then more than 400 bytes, or bytes of another network or protocol; `31`, by a second byte `e`:
+///     below `0xC0` (`e % 2`) orphan transactions by wtxid, `headers` that do not connect (their
+///     parameters in `Session+Load.swift`); from `0xC0` up the compact blocks of issue #14, `(e &
+///     0x3F) % 9`: `sendcmpct`, a block from elsewhere (announced as a new tip), `cmpctblock` of a
+///     block the harness builds, `blocktxn`, `getdata` type 4, `getblocktxn`, any payload under one
+///     of the four compact commands, a `version` of protocol 1 (or another), a second peer asking
+///     for pushes (their parameters in `Session+Compact.swift`).
 ///
 /// Invariants, after every operation (a failure is a crash libFuzzer reports):
 ///
@@ -105,7 +109,16 @@ import TallyWire
 ///   `headers` that do not connect are answered 8 times, then charged; an honest orphan
 ///   transaction is not displaced by a copy with a broken signature;
 /// - the node disconnected the peer: its address connects again unless the node banned it (a score
-///   of 100 with banning on), so a wrong magic before the handshake is no ban.
+///   of 100 with banning on), so a wrong magic before the handshake is no ban;
+/// - compact blocks (Protocol.md §13.10): a version-2 peer is offered them (`sendcmpct` announce 0)
+///   before the handshake completes; no compact message or type-4 item goes to a version-1 peer that
+///   used none itself; a `cmpctblock` goes unasked only to a peer whose last `sendcmpct` asked for
+///   pushes, and a new tip to such a peer is a `cmpctblock` rebuilding to it (to others its headers);
+///   a `cmpctblock` is answered by one `getblocktxn` of exactly the positions neither prefilled nor
+///   in the mempool, two equal short ids by `getdata` type 2, a broken header by 100 points; a
+///   `blocktxn` of another count is a protocol violation, an unasked one nothing; `getdata` type 4
+///   and `getblocktxn` are answered from the stored block; every `cmpctblock` pushed to the second
+///   peer has a header that passes the header rules and a body that hashes to it.
 ///
 /// Set `FUZZ_PEER_VERBOSE=1` to print the node's log and every message both ways (for reproducing a
 /// crash); `FUZZ_PEER_WRITE_SEEDS=DIR` writes the hand-made seeds into DIR and exits.
@@ -121,16 +134,19 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     weak var peerNetwork: PeerNetwork?
     weak var channel: EmbeddedChannel?
     weak var reconnection: EmbeddedChannel?
+    weak var watcher: EmbeddedChannel?
     do {
         var session = Session(harness: harness, input: bytes)
         session.run()
         peerNetwork = session.peerNetwork
         channel = session.channel
         reconnection = session.reconnection
+        watcher = session.watcher
     }
     precondition(peerNetwork == nil, "the PeerNetwork outlived its input (a reference cycle?)")
     precondition(channel == nil, "the peer's channel outlived its input (a reference cycle?)")
     precondition(reconnection == nil, "the peer's second channel outlived its input (a reference cycle?)")
+    precondition(watcher == nil, "the second peer's channel outlived its input (a reference cycle?)")
     harness.inputs += 1
     harness.resetNanoseconds += prepared - start
     harness.runNanoseconds += DispatchTime.now().uptimeNanoseconds - prepared

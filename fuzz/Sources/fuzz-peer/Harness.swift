@@ -45,6 +45,13 @@ enum KnownBugs {
     /// message stops the node when any other peer asked for pushes. Tolerated: while the second
     /// peer asks for pushes, the harness does not send such a block.
     static let emptyBlockPushTraps = !strict
+    /// `PeerManager.receivedCompactBlock` looks for two equal short ids before it checks the header,
+    /// and then asks for the whole block (`requestFullBlock`): a `cmpctblock` whose header fails its
+    /// proof of work costs nothing (Protocol.md §13.9: an invalid header, 100 points), and each one
+    /// with a new header takes a download slot (`BlockSync.rebuilding`, not bounded by the window)
+    /// for a block that does not exist, until the stall timeout. Tolerated: such a `cmpctblock` may
+    /// be answered by `getdata` type 2 without a penalty.
+    static let collisionBeforeHeaderChecks = !strict
 }
 
 /// getenv, not ProcessInfo.environment: LeakSanitizer reports a string of the latter at exit.

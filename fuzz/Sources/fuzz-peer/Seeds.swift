@@ -369,10 +369,11 @@ enum Seeds {
         }
         // Each variant of the cmpctblock: two equal short ids, proof of work not met, time before the
         // median time past, a wrong merkle root, a coinbase claiming too much, an unknown parent, the
-        // wrong bits.
+        // wrong bits, two equal short ids without proof of work (a known bug: not charged).
         for (name, variant) in [
             ("equal-short-ids", UInt8(3)), ("proof-of-work", 4), ("time-too-old", 5), ("merkle-root", 6),
             ("coinbase-amount", 7), ("unknown-parent", 8), ("bits", 9),
+            ("equal-short-ids-proof-of-work", 10),
         ] {
             input = Input(setup: handshake | 0x04)
             input.compact(cmpctblock, 0x02, 0x12, variant)

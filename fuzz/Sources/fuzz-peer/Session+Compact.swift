@@ -396,17 +396,18 @@ extension Session {
     /// coins), the first `s >> 3 & 7` of them sent as `tx` first (they join the mempool); then a
     /// block holding them all, on the tip (`m >> 4 & 3`: 0, 3 the tip, 1 the harness's last block, 2
     /// the block below the tip), sent as `cmpctblock` with its coinbase prefilled (and its last
-    /// transaction, if `s & 0x40`). `m & 15 % 10`: 0–2 as it is; 3 two equal short ids; 4 proof of
+    /// transaction, if `s & 0x40`). `m & 15`: 0–2 as it is; 3 two equal short ids; 4 proof of
     /// work not met; 5 time before the median time past; 6 a merkle root its transactions do not
-    /// have; 7 a coinbase claiming one unit too many; 8 an unknown parent; 9 the wrong bits. `s &
-    /// 0x80`: instead, the harness's built block `r % count` as `cmpctblock` (to answer a `getdata`
+    /// have; 7 a coinbase claiming one unit too many; 8 an unknown parent; 9 the wrong bits; 10 two
+    /// equal short ids and proof of work not met (`m & 15 % 11`). `s & 0x80`: instead, the harness's built block `r % count` as `cmpctblock` (to answer a `getdata`
     /// type 4, say). Checked when the node reads and the block is on its tip:
     ///
     /// - it asks with one `getblocktxn` for exactly the positions neither prefilled nor in its
     ///   mempool, or, with none missing, takes the block (its tip if valid; invalid, 100 points
     ///   unless it had asked the peer to push it new blocks: then none);
     /// - two equal short ids: it asks for the block whole (`getdata` type 2), no penalty;
-    /// - a header breaking R1, R2 or R3: 100 points, disconnected; an unknown parent: `getheaders`
+    /// - a header breaking R1, R2 or R3: 100 points, disconnected, even with two equal short ids
+    ///   (`KnownBugs.collisionBeforeHeaderChecks`); an unknown parent: `getheaders`
     ///   or a nuisance, as `headers` that do not connect;
     /// - the wrong merkle root, nothing missing: the block whole is asked for, no penalty.
     mutating func sendCompactBlock() {
@@ -422,7 +423,7 @@ extension Session {
                 label: "cmpctblock of built block at \(built.height)")
             return
         }
-        let variant = Int(mode & 15) % 10
+        let variant = Int(mode & 15) % 11
         let count = Int(shape & 7)
         let sentFirst = min(count, Int(shape >> 3 & 7))
 
@@ -469,20 +470,21 @@ extension Session {
         let all = [coinbase] + chain.map(\.tx)
         var header = BlockHeader(
             version: 1, previousBlockHash: parent.hash,
-            merkleRoot: variant == 6 ? .zero : MerkleTree.root(all.map(\.wtxid)),
+            merkleRoot: variant == 6
+                ? Hash256(w0: serial, w1: 0x6D65_726B_6C65, w2: 0, w3: 6) : MerkleTree.root(all.map(\.wtxid)),
             time: variant == 5 ? parent.time &- 100 : parent.time + 1,
             bits: variant == 9 ? 0x207f_fffe : parameters.powLimitBits, nonce: 0)
-        while ProofOfWork.isSolved(header) == (variant == 4) { header.nonce &+= 1 }
+        while ProofOfWork.isSolved(header) == (variant == 4 || variant == 10) { header.nonce &+= 1 }
         let block = Block(header: header, transactions: all)
         let hash = block.hash
-        remember(BuiltBlock(block: block, height: height, validHeader: ![4, 5, 8, 9].contains(variant)))
+        remember(BuiltBlock(block: block, height: height, validHeader: ![4, 5, 8, 9, 10].contains(variant)))
         coins.append(HarnessCoin(outpoint: OutPoint(txid: coinbase.txid, index: 0), amount: reward))
 
         for (tx, _) in chain.prefix(sentFirst) { send(.tx(tx), label: "tx \(tx.txid) (for a cmpctblock)") }
 
         let prefilled = shape & 0x40 != 0 && !chain.isEmpty ? [0, chain.count] : [0]
         var message = CompactBlockMessage(block: block, nonce: serial, prefilledIndexes: prefilled)
-        if variant == 3 {
+        if variant == 3 || variant == 10 {
             var shortIDs = message.shortIDs
             if shortIDs.count >= 2 {
                 shortIDs[1] = shortIDs[0]
@@ -494,8 +496,9 @@ extension Session {
                 prefilledTransactions: message.prefilledTransactions)
         }
 
-        // What the node must make of it, from its state now.
-        let checking = handshakeDone && nodeTakesNextMessage
+        // What the node must make of it, from its state now (a block it saw compact before may be
+        // rebuilding: then it is ignored).
+        let checking = handshakeDone && nodeTakesNextMessage && !compactOffered.contains(hash)
         let startOutpoint = start.outpoint
         let (onTip, parentKnown, missing, spendable) = node.sync { state in
             let chainState = state.chain
@@ -539,6 +542,22 @@ extension Session {
                 wholeAsked && asks.isEmpty && penalties.isEmpty,
                 "\(label): two equal short ids: the whole block \(wholeAsked ? "" : "not ")asked for, \(asks.count) getblocktxn, penalties \(penalties.map(\.line))"
             )
+        case 10:
+            // The header is checked before anything is rebuilt or asked (§13.9: an invalid header in a
+            // `cmpctblock` costs 100 points).
+            let charged =
+                penalties.contains { $0.line.contains("invalid data") && $0.score >= BanScore.threshold }
+                && !channel.isActive
+            if KnownBugs.collisionBeforeHeaderChecks {
+                precondition(
+                    charged || (wholeAsked && penalties.isEmpty),
+                    "\(label): neither charged nor the whole block asked: \(penalties.map(\.line))")
+            } else {
+                precondition(
+                    charged && !wholeAsked,
+                    "\(label): a header without its proof of work, with two equal short ids: \(wholeAsked ? "the whole block asked for, " : "")penalties \(penalties.map(\.line))"
+                )
+            }
         case 4, 5, 9:
             // R1 is checked first; R2 and R3 only for a chain that is not of less work than the tip.
             guard variant == 4 || (onTip && parentKnown) else { return }

@@ -405,7 +405,8 @@ extension Session {
     /// - it asks with one `getblocktxn` for exactly the positions neither prefilled nor in its
     ///   mempool, or, with none missing, takes the block (its tip if valid; invalid, 100 points
     ///   unless it had asked the peer to push it new blocks: then none);
-    /// - two equal short ids: it asks for the block whole (`getdata` type 2), no penalty;
+    /// - two equal short ids: once the header is stored, it asks for the block whole (`getdata`
+    ///   type 2), no penalty; an unknown parent or a chain of less work: not asked for;
     /// - a header breaking R1, R2 or R3: 100 points, disconnected, even with two equal short ids
     ///   (`KnownBugs.collisionBeforeHeaderChecks`); an unknown parent: `getheaders`
     ///   or a nuisance, as `headers` that do not connect;
@@ -500,7 +501,8 @@ extension Session {
         // rebuilding: then it is ignored).
         let checking = handshakeDone && nodeTakesNextMessage && !compactOffered.contains(hash)
         let startOutpoint = start.outpoint
-        let (onTip, parentKnown, missing, spendable) = node.sync { state in
+        let blockWork = harness.blockWork
+        let (onTip, parentKnown, enoughWork, missing, spendable) = node.sync { state in
             let chainState = state.chain
             let mempool = state.mempool
             let missing = chain.indices.map { $0 + 1 }.filter { position in
@@ -509,8 +511,10 @@ extension Session {
             }
             let parentEntry = chainState.index[parent.hash]
             let parentKnown = parentEntry.map { !chainState.index.status(of: $0).isInvalid } ?? false
+            // Its header is stored (not of a chain with less work than the tip's).
+            let enoughWork = parentEntry.map { !($0.chainWork + blockWork < chainState.tip.chainWork) } ?? false
             let spendable = (try? chainState.coin(startOutpoint)) != nil
-            return (chainState.tip.hash == parent.hash, parentKnown, missing, spendable)
+            return (chainState.tip.hash == parent.hash, parentKnown, enoughWork, missing, spendable)
         }
         let mature = initialIndex.map { Int(height) - ($0 + 1) >= 100 } ?? false
         let validBase = spendable && mature && chain.count == count && [0, 1, 2, 3, 7].contains(variant)
@@ -538,10 +542,19 @@ extension Session {
         let tip = node.sync { state in state.chain.tip.hash }
         switch variant {
         case 3:
-            precondition(
-                wholeAsked && asks.isEmpty && penalties.isEmpty,
-                "\(label): two equal short ids: the whole block \(wholeAsked ? "" : "not ")asked for, \(asks.count) getblocktxn, penalties \(penalties.map(\.line))"
-            )
+            // The header is checked first: the whole block is asked for only once it is stored (an
+            // unknown parent is `getheaders` or a nuisance, a chain of less work is not asked for).
+            if parentKnown && enoughWork {
+                precondition(
+                    wholeAsked && asks.isEmpty && penalties.isEmpty,
+                    "\(label): two equal short ids: the whole block \(wholeAsked ? "" : "not ")asked for, \(asks.count) getblocktxn, penalties \(penalties.map(\.line))"
+                )
+            } else {
+                precondition(
+                    !wholeAsked && asks.isEmpty,
+                    "\(label): two equal short ids, a header not stored (parent known \(parentKnown)): the whole block \(wholeAsked ? "" : "not ")asked for, \(asks.count) getblocktxn"
+                )
+            }
         case 10:
             // The header is checked before anything is rebuilt or asked (§13.9: an invalid header in a
             // `cmpctblock` costs 100 points).

@@ -29,31 +29,6 @@ let spendableCoinbases: UInt32 = 12
 let maximumOperations = 64
 let verbose = environment("FUZZ_PEER_VERBOSE") != nil
 
-/// Node bugs this target found that are not fixed yet (fuzz/README.md): while one is tolerated the
-/// harness steps around it, so that fuzzing can go on. `FUZZ_PEER_STRICT=1` tolerates none (to check a
-/// fix: the inputs under `fuzz/artifacts/` then pass); remove an entry once its bug is fixed.
-enum KnownBugs {
-    static let strict = environment("FUZZ_PEER_STRICT") != nil
-    /// `PeerManager.receivedBlock` pushes a `block` as `cmpctblock` to the peers that asked for
-    /// pushes before any header check (Protocol.md §13.10: "whose header passed the header rules"):
-    /// a block failing its proof of work (R1), its bits (R2) or its time (R3) is relayed, and its
-    /// receivers charge the relaying node 100 points. Tolerated: the second peer does not check the
-    /// headers of blocks the fuzzed peer sent as `block`.
-    static let pushBeforeHeaderChecks = !strict
-    /// The same push of a `block` holding no transaction, whose merkle root (of nothing) is zero,
-    /// traps in `CompactBlockMessage(block:)` ("a block holds at least its coinbase"): one 81-byte
-    /// message stops the node when any other peer asked for pushes. Tolerated: while the second
-    /// peer asks for pushes, the harness does not send such a block.
-    static let emptyBlockPushTraps = !strict
-    /// `PeerManager.receivedCompactBlock` looks for two equal short ids before it checks the header,
-    /// and then asks for the whole block (`requestFullBlock`): a `cmpctblock` whose header fails its
-    /// proof of work costs nothing (Protocol.md §13.9: an invalid header, 100 points), and each one
-    /// with a new header takes a download slot (`BlockSync.rebuilding`, not bounded by the window)
-    /// for a block that does not exist, until the stall timeout. Tolerated: such a `cmpctblock` may
-    /// be answered by `getdata` type 2 without a penalty.
-    static let collisionBeforeHeaderChecks = !strict
-}
-
 /// getenv, not ProcessInfo.environment: LeakSanitizer reports a string of the latter at exit.
 func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 let peerAddress = try! SocketAddress(ipAddress: "10.0.0.2", port: 18444)

@@ -369,7 +369,7 @@ enum Seeds {
         }
         // Each variant of the cmpctblock: two equal short ids, proof of work not met, time before the
         // median time past, a wrong merkle root, a coinbase claiming too much, an unknown parent, the
-        // wrong bits, two equal short ids without proof of work (a known bug: not charged).
+        // wrong bits, two equal short ids without proof of work (charged: the header is checked first).
         for (name, variant) in [
             ("equal-short-ids", UInt8(3)), ("proof-of-work", 4), ("time-too-old", 5), ("merkle-root", 6),
             ("coinbase-amount", 7), ("unknown-parent", 8), ("bits", 9),
@@ -455,10 +455,10 @@ enum Seeds {
         input.compact(cmpctblock, 0x05, 0x00, 0x00)
         input.compact(elsewhere, 0x00)
         seeds.append(("handshake-compact-second-peer-pushed", input.bytes))
-        // Blocks of the fuzzed peer that reach the second peer: without their proof of work, with a
-        // time before the median time past, of no transaction (merkle root zero: sent as built, and as
-        // the 81 bytes of a block message). Pushed before any header check, and the last trap the node:
-        // known bugs, tolerated (KnownBugs) until fixed; FUZZ_PEER_STRICT=1 shows them.
+        // Blocks of the fuzzed peer that must not reach the second peer: without their proof of work,
+        // with a time before the median time past, of no transaction (merkle root zero: sent as built,
+        // and as the 81 bytes of a block message). The node once pushed them before any header check,
+        // and the last trapped it (fuzz/README.md, bugs found).
         for (name, rule) in [("proof-of-work", UInt8(12)), ("time-too-old", 6), ("no-coinbase", 10)] {
             input = Input(setup: handshake)
             input.compact(watcher)

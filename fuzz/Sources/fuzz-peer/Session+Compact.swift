@@ -75,7 +75,6 @@ extension Session {
                 peerSpokeCompact = true
             case .block(let block):
                 noteBody(block)
-                blocksReceived.insert(block.hash)
             default:
                 break
             }
@@ -286,7 +285,6 @@ extension Session {
                 precondition(
                     !index.status(of: parent).isInvalid,
                     "\(label): pushed cmpctblock \(hash), whose parent is invalid")
-                if KnownBugs.pushBeforeHeaderChecks, blocksReceived.contains(hash) { return }
                 do {
                     _ = try HeaderChecks.check(
                         pushed.header, hash: hash, parent: parent, parameters: parameters,
@@ -408,8 +406,8 @@ extension Session {
     /// - two equal short ids: once the header is stored, it asks for the block whole (`getdata`
     ///   type 2), no penalty; an unknown parent or a chain of less work: not asked for;
     /// - a header breaking R1, R2 or R3: 100 points, disconnected, even with two equal short ids
-    ///   (`KnownBugs.collisionBeforeHeaderChecks`); an unknown parent: `getheaders`
-    ///   or a nuisance, as `headers` that do not connect;
+    ///   (the header is checked before the short ids); an unknown parent: `getheaders` or a
+    ///   nuisance, as `headers` that do not connect;
     /// - the wrong merkle root, nothing missing: the block whole is asked for, no penalty.
     mutating func sendCompactBlock() {
         let root = parameter()
@@ -561,16 +559,10 @@ extension Session {
             let charged =
                 penalties.contains { $0.line.contains("invalid data") && $0.score >= BanScore.threshold }
                 && !channel.isActive
-            if KnownBugs.collisionBeforeHeaderChecks {
-                precondition(
-                    charged || (wholeAsked && penalties.isEmpty),
-                    "\(label): neither charged nor the whole block asked: \(penalties.map(\.line))")
-            } else {
-                precondition(
-                    charged && !wholeAsked,
-                    "\(label): a header without its proof of work, with two equal short ids: \(wholeAsked ? "the whole block asked for, " : "")penalties \(penalties.map(\.line))"
-                )
-            }
+            precondition(
+                charged && !wholeAsked,
+                "\(label): a header without its proof of work, with two equal short ids: \(wholeAsked ? "the whole block asked for, " : "")penalties \(penalties.map(\.line))"
+            )
         case 4, 5, 9:
             // R1 is checked first; R2 and R3 only for a chain that is not of less work than the tip.
             guard variant == 4 || (onTip && parentKnown) else { return }

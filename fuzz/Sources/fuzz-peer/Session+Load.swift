@@ -91,7 +91,7 @@ extension Session {
             }
             return (chain.index.entries.count, lowWork)
         }
-        // Not sent (the connection closed, or `KnownBugs.emptyBlockPushTraps`): nothing to check.
+        // Not sent (the connection closed): nothing to check.
         guard send(.block(block), label: label) else { return }
         // A block the peer offered compactly may be in flight or not, as the node read it.
         guard checking, !uncertain.contains(hash) else { return }

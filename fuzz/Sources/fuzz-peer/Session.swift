@@ -114,8 +114,6 @@ struct Session {
     /// A second peer that asked the node to push it new blocks, and whether it asks now.
     var watcher: EmbeddedChannel?
     var watcherPushes = false
-    /// Blocks the peer sent as `block` (`KnownBugs.pushBeforeHeaderChecks`).
-    var blocksReceived = Set<Hash256>()
 
     init(harness: Harness, input: [UInt8]) {
         self.harness = harness
@@ -305,18 +303,6 @@ struct Session {
     @discardableResult
     mutating func deliver(_ bytes: [UInt8], label: String, expecting message: Message? = nil) -> Bool {
         guard channel.isActive else { return false }
-        if KnownBugs.emptyBlockPushTraps, watcher != nil, watcherPushes {
-            var probe = model
-            let blocks = probe.feed(bytes, ownNonce: peerNetwork.nonce)
-            if blocks.contains(where: {
-                if case .block(let block) = $0.message { $0.ready && block.transactions.isEmpty } else { false }
-            }) {
-                debug(
-                    "-> \(label): not sent (a block of no transaction would trap the node, KnownBugs.emptyBlockPushTraps)"
-                )
-                return false
-            }
-        }
         debug("-> \(label)")
         LogRecorder.shared.reset()
         let wasReady = handshakeDone

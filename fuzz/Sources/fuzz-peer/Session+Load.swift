@@ -69,7 +69,8 @@ extension Session {
     /// violation (50), is not condemned, and is never asked of this peer again (`refused`); such a
     /// body pushed unasked costs nothing of the kind; a block not asked for, at the regtest limit
     /// with its proof of work, whose chain has less work than the tip (or cannot be placed) is
-    /// dropped unprocessed — nothing stored — and costs a nuisance.
+    /// dropped unprocessed — nothing stored — and costs a nuisance, unless the node has it already:
+    /// a duplicate costs nothing (Protocol.md §13.8, a late answer to a request given up on).
     mutating func sendBlock(_ block: Block, label: String) {
         let hash = block.hash
         let requested = inFlight.contains(hash)
@@ -77,19 +78,21 @@ extension Session {
         let checking = nodeTakesNextMessage
         let regular = block.header.bits == parameters.powLimitBits && ProofOfWork.isSolved(block.header)
         let blockWork = harness.blockWork
-        let before = node.sync { state -> (entries: Int, lowWork: Bool) in
+        let before = node.sync { state -> (entries: Int, lowWork: Bool, duplicate: Bool) in
             let chain = state.chain
             var lowWork = false
+            var duplicate = false
             if regular {
                 if let known = chain.index[hash] {
-                    lowWork = known.chainWork < chain.tip.chainWork
+                    duplicate = chain.index.status(of: known) == .haveData
+                    lowWork = !duplicate && known.chainWork < chain.tip.chainWork
                 } else if let parent = chain.index[block.header.previousBlockHash] {
                     lowWork = parent.chainWork + blockWork < chain.tip.chainWork
                 } else {
                     lowWork = true  // it cannot be placed, let alone win
                 }
             }
-            return (chain.index.entries.count, lowWork)
+            return (chain.index.entries.count, lowWork, duplicate)
         }
         // Not sent (the connection closed): nothing to check.
         guard send(.block(block), label: label) else { return }
@@ -120,6 +123,10 @@ extension Session {
                 penalties.contains { $0.line.contains("nuisance") && $0.line.contains("not asked for") },
                 "\(label): a block not asked for, on a chain with less work, was not a nuisance: \(penalties.map(\.line))"
             )
+        }
+        if !requested && before.duplicate {
+            precondition(
+                penalties.isEmpty, "\(label): a block the node has, sent again, was charged: \(penalties.map(\.line))")
         }
     }
 

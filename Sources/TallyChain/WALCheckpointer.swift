@@ -3,10 +3,12 @@ import Foundation
 import GRDB
 
 /// Moves the write-ahead log's pages into the database file from its own connection and thread, so
-/// that no block's commit waits for it: SQLite's automatic checkpoint runs inside the commit that
+/// that a block's commit rarely has to: SQLite's automatic checkpoint runs inside the commit that
 /// takes the log past 1,000 pages, with its fsyncs — every 14th block of 1,000 transactions, and
 /// seconds long on a loaded machine. A passive checkpoint takes no lock that a writer or reader
-/// waits for; the log starts again from its beginning at the first commit after one that completed.
+/// waits for; the log starts again from its beginning at the first commit after one that completed,
+/// so at the pace of blocks the log never reaches 1,000 pages. Faster writes (initial sync) outpace
+/// it, and the automatic checkpoint, left on, bounds the log then.
 final class WALCheckpointer: Sendable {
     /// How often the log is checkpointed.
     static let interval: DispatchTimeInterval = .seconds(1)

@@ -28,9 +28,14 @@ public final class TestChain {
     public var storePath: String { directory.appendingPathComponent("chain.sqlite").path }
 
     /// Opens the store again, as a restarted node would.
-    public func reopen(signatureThreads: Int = 1, coinCacheLimit: Int = ChainState.defaultCoinCacheLimit) throws {
+    public func reopen(
+        signatureThreads: Int = 1, coinCacheLimit: Int = ChainState.defaultCoinCacheLimit,
+        checkpointInBackground: Bool = false
+    ) throws {
         chain = try ChainState(
-            store: ChainStore(path: storePath, network: parameters.network), parameters: parameters,
+            store: ChainStore(
+                path: storePath, network: parameters.network, checkpointInBackground: checkpointInBackground),
+            parameters: parameters,
             signatureThreads: signatureThreads, coinCacheLimit: coinCacheLimit, clock: { [unowned self] in now })
     }
 

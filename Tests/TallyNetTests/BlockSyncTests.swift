@@ -9,6 +9,16 @@ import Testing
 
     func sync() -> BlockSync { BlockSync(stallTimeout: 10, lowWorkHeaderAllowance: 4_000) }
 
+    /// Two peers at height 40; block 0 asked of peer 1.
+    func blockZeroAskedOfPeerOne() -> BlockSync {
+        var sync = sync()
+        sync.add(1, bestHeight: 40)
+        sync.add(2, bestHeight: 40)
+        _ = sync.beginRound()
+        _ = sync.finishRound(missing: [blocks[0]], ready: [1])
+        return sync
+    }
+
     @Test func blocksGoToPeersWhoseChainReachesThem() {
         var sync = sync()
         sync.add(1, bestHeight: 10)
@@ -94,11 +104,7 @@ import Testing
     }
 
     @Test func aRequestThatEndsWithoutItsBlockIsReleased() {
-        var sync = sync()
-        sync.add(1, bestHeight: 40)
-        sync.add(2, bestHeight: 40)
-        _ = sync.beginRound()
-        _ = sync.finishRound(missing: [blocks[0]], ready: [1])
+        var sync = blockZeroAskedOfPeerOne()
         sync.requestEnded(blocks[0].hash, of: 2)
         #expect(sync.isInFlight(blocks[0].hash))
         sync.requestEnded(blocks[0].hash, of: 1)
@@ -106,11 +112,7 @@ import Testing
     }
 
     @Test func aBlockThePeerLacksIsNeverAskedOfItAgain() {
-        var sync = sync()
-        sync.add(1, bestHeight: 40)
-        sync.add(2, bestHeight: 40)
-        _ = sync.beginRound()
-        _ = sync.finishRound(missing: [blocks[0]], ready: [1])
+        var sync = blockZeroAskedOfPeerOne()
         sync.notFound([blocks[0].hash], from: 1)
         _ = sync.beginRound()
         let outcome8 = sync.finishRound(missing: [blocks[0]], ready: [1])

@@ -156,13 +156,7 @@ enum Seeds {
         }
 
         input = Input(setup: handshake)
-        input.message(
-            .addr(
-                AddrMessage(entries: [
-                    AddrMessage.Entry(
-                        time: 1_795_392_000, services: .network,
-                        address: NetworkAddress(ipv4: [10, 0, 0, 3], port: 18733))
-                ])))
+        input.message(addr(10, 0, 0, 3))
         input.message(.getAddr)
         input.frame(unknown, [1, 2, 3])
         input.message(.reject(RejectMessage(message: "tx", code: .invalid, reason: "fuzz", hash: .zero)))
@@ -222,15 +216,7 @@ enum Seeds {
             ("1000-getdata-transactions", 0x86, 249), ("512-getstatus", 0x87, 127),
         ] {
             input = Input(setup: handshake)
-            if kind & 0x0F == 3 {
-                input.message(
-                    .addr(
-                        AddrMessage(entries: [
-                            AddrMessage.Entry(
-                                time: 1_795_392_000, services: .network,
-                                address: NetworkAddress(ipv4: [10, 0, 0, 7], port: 18733))
-                        ])))
-            }
+            if kind & 0x0F == 3 { input.message(addr(10, 0, 0, 7)) }
             if kind & 0x0F == 4 || kind & 0x0F == 6 { input.op(buildTx, 0x00, 0x03, 0x04) }
             input.op(burst, kind, count, 0x05)
             input.message(.ping(PingMessage(nonce: 99)))
@@ -495,6 +481,15 @@ enum Seeds {
     }
 
     static func solved(_ block: Block) -> Block { ProofOfWork.solve(block) }
+
+    /// An `addr` of one regtest node at `ipv4`.
+    static func addr(_ ipv4: UInt8...) -> Message {
+        .addr(
+            AddrMessage(entries: [
+                AddrMessage.Entry(
+                    time: 1_795_392_000, services: .network, address: NetworkAddress(ipv4: ipv4, port: 18733))
+            ]))
+    }
 
     static func write(to directory: URL) {
         try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

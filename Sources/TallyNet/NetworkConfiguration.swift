@@ -41,6 +41,13 @@ public struct NetworkConfiguration: Sendable {
     /// peer; continued a moment later, the loop serves the sockets first. 0 (the fuzzer's, whose
     /// clock does not move) continues in the same turn.
     public var turnPause: TimeInterval = 0.001
+    /// Requests (messages the node answers: `ping`, `getheaders`, `getblocks`, `getdata`,
+    /// `getaddr`, `mempool`, `getstatus`, `getblocktxn`) a peer may send per second, and in one
+    /// burst; past them its reading waits (no penalty). Each answer costs the event loop, and a peer
+    /// that never reads absorbs megabytes of small answers in the kernel's buffers before its
+    /// output budget sees any (issue #13's flood kept a debug node's loop busy long after it ended).
+    /// nil: no limit (the fuzzer's, whose clock does not move).
+    public var requestRate: (perSecond: Double, burst: Double)? = (100, 200)
     /// Inventory entries a peer may announce per second, and in one burst (one full `inv`).
     public var inventoryRate: Double = 5_000
     public var inventoryBurst: Double = 50_000

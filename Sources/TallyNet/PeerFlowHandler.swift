@@ -25,6 +25,10 @@ final class PeerFlowHandler: ChannelDuplexHandler {
 
     private var decoder: FrameDecoder
     private(set) var budget: OutputBudget
+    /// Requests the peer may still send before its reading waits; nil: no limit.
+    private var requestRate: TokenBucket?
+    /// Reading waits until the request rate allows one more.
+    private var rateWaiting = false
     /// Bytes read and not yet decoded.
     private var received: ByteBuffer?
     /// The manager's hold: too many of the peer's requests wait for the chain.
@@ -45,14 +49,15 @@ final class PeerFlowHandler: ChannelDuplexHandler {
 
     private let turnPause: TimeAmount
 
-    init(network: Network, budget: OutputBudget, turnPause: TimeAmount) {
+    init(network: Network, budget: OutputBudget, requestRate: TokenBucket?, turnPause: TimeAmount) {
         decoder = FrameDecoder(network: network)
         self.budget = budget
+        self.requestRate = requestRate
         self.turnPause = turnPause
     }
 
     /// Whether requests are decoded now.
-    var isReading: Bool { budget.hasRoom && !workHeld && !failed }
+    var isReading: Bool { budget.hasRoom && !workHeld && !rateWaiting && !failed }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -100,6 +105,7 @@ final class PeerFlowHandler: ChannelDuplexHandler {
                 continueNextTurn(context: context)
                 break
             }
+            if requestRateSpent(context: context) { break }
             let message: ReceivedMessage?
             do {
                 message = try decoder.next(from: &received!)
@@ -112,6 +118,7 @@ final class PeerFlowHandler: ChannelDuplexHandler {
             }
             guard let message else { break }
             decoded += 1
+            if message.message.isRequest { _ = requestRate?.take(1) }
             context.fireChannelRead(wrapInboundOut(message))
         }
         if let bytes = received, bytes.readableBytes == 0 {
@@ -133,6 +140,22 @@ final class PeerFlowHandler: ChannelDuplexHandler {
             self.continuing = false
             self.resume()
         }
+    }
+
+    /// Whether the peer has sent all the requests its rate allows for now; if so, reading starts
+    /// again once it allows one more. Checked before each message, so a request is never decoded
+    /// past the limit (the next message may not be a request, but it waits too: reading is in order).
+    private func requestRateSpent(context: ChannelHandlerContext) -> Bool {
+        guard var bucket = requestRate else { return false }
+        let wait = bucket.wait(for: 1)
+        requestRate = bucket
+        guard wait > 0 else { return false }
+        rateWaiting = true
+        context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(wait * 1e9))) {
+            self.rateWaiting = false
+            self.resume()
+        }
+        return true
     }
 
     private func resume() {

@@ -140,6 +140,7 @@ final class PeerManager {
         let flow = PeerFlowHandler(
             network: configuration.network,
             budget: OutputBudget(limit: configuration.outputBudget, resumeAt: configuration.outputBudgetResumeAt),
+            requestRate: configuration.requestRate.map { TokenBucket(rate: $0.perSecond, burst: $0.burst) },
             turnPause: turnPause)
         try channel.pipeline.syncOperations.addHandlers([
             flow,

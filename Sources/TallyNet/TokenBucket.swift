@@ -16,10 +16,20 @@ public struct TokenBucket: Sendable {
 
     /// Takes `count` units if they are there; false (taking nothing) if they are not.
     public mutating func take(_ count: Int, now: Date = Date()) -> Bool {
-        tokens = min(burst, tokens + max(0, now.timeIntervalSince(refilled)) * rate)
-        refilled = now
+        refill(now: now)
         guard Double(count) <= tokens else { return false }
         tokens -= Double(count)
         return true
+    }
+
+    /// How long until `count` units are there: 0 if they are now. Takes nothing.
+    public mutating func wait(for count: Int, now: Date = Date()) -> TimeInterval {
+        refill(now: now)
+        return max(0, Double(count) - tokens) / rate
+    }
+
+    private mutating func refill(now: Date) {
+        tokens = min(burst, tokens + max(0, now.timeIntervalSince(refilled)) * rate)
+        refilled = now
     }
 }

@@ -79,7 +79,7 @@ import Testing
         }
         let floodSeconds = Date().timeIntervalSince(started)
         let probes = watch.stop()
-        let (honestAnswers, honestFailures) = honest.stop()
+        let (honestAnswers, honestFailures, honestFailure) = honest.stop()
         let stillConnected = attackers.filter { !$0.peer.isClosedWithoutReading() }.count
         attackers.removeAll()
 
@@ -103,8 +103,8 @@ import Testing
             afterMiB <= startMiB + Self.returnBoundMiB, "node RSS \(afterMiB) MiB after the flood, \(startMiB) at start"
         )
         #expect(
-            honestAnswers >= 1 && honestFailures == 0, "honest peer: \(honestAnswers) answers, \(honestFailures) failed"
-        )
+            honestAnswers >= 1 && honestFailures == 0,
+            "honest peer: \(honestAnswers) answers, \(honestFailures) failed, the first: \(honestFailure ?? "-")")
         #expect(probes.count >= 1)
         // Not yet: while the attackers' kernel buffers take the first ~640 KB of answers each, the
         // (debug) node's event loop is busy for seconds at a time and a probe's 2 s can run out.
@@ -136,6 +136,7 @@ final class HonestWatch: @unchecked Sendable {  // its counters are behind `lock
     private let lock = NSLock()
     private var answers = 0
     private var failures = 0
+    private var firstFailure: String?
     private var running = true
     private let finished = DispatchSemaphore(value: 0)
 
@@ -145,9 +146,16 @@ final class HonestWatch: @unchecked Sendable {  // its counters are behind `lock
             // Made on this thread: a client is not `Sendable`.
             let client = try? PeerClient(host: "127.0.0.1", port: port, network: .regtest, bindTo: address)
             while lock.withLock({ running }) {
-                let headers = try? client?.headers(after: [ChainParameters.regtest.genesisHash])
+                let asked = Date()
+                let outcome = Result { try client?.headers(after: [ChainParameters.regtest.genesisHash]) }
                 lock.withLock {
-                    if headers?.count == count { answers += 1 } else { failures += 1 }
+                    if case .success(let headers) = outcome, headers?.count == count {
+                        answers += 1
+                    } else {
+                        failures += 1
+                        let seconds = String(format: "%.1f", Date().timeIntervalSince(asked))
+                        firstFailure = firstFailure ?? "\(outcome) after \(seconds) s"
+                    }
                 }
                 Thread.sleep(forTimeInterval: 0.5)
             }
@@ -156,9 +164,9 @@ final class HonestWatch: @unchecked Sendable {  // its counters are behind `lock
         }
     }
 
-    func stop() -> (answers: Int, failures: Int) {
+    func stop() -> (answers: Int, failures: Int, firstFailure: String?) {
         lock.withLock { running = false }
         finished.wait()
-        return lock.withLock { (answers, failures) }
+        return lock.withLock { (answers, failures, firstFailure) }
     }
 }

@@ -167,6 +167,26 @@ final class RawPeer {
         #expect(node.log.contains("banned 127.0.0.6"))
     }
 
+    /// Requests past a peer's rate (100 a second after a burst of 200, Protocol.md §13.8) wait:
+    /// every one is answered, in order, none is punished, but 400 `ping`s take at least the two
+    /// seconds the rate allows.
+    @Test func requestsPastTheRateWaitTheirTurnUnpunished() throws {
+        let node = try TestNode("rate")
+        try node.start()
+        let client = try PeerClient(host: "127.0.0.1", port: node.port, network: .regtest, bindTo: "127.0.0.9")
+        let count: UInt64 = 400
+        let sent = Date()
+        for nonce in 0..<count { client.send(.ping(PingMessage(nonce: nonce))) }
+        var answered: [UInt64] = []
+        while answered.count < count {
+            if case .pong(let pong) = try client.next(timeout: 10) { answered.append(pong.nonce) }
+        }
+        let seconds = Date().timeIntervalSince(sent)
+        #expect(answered == Array(0..<count))
+        #expect(seconds >= 1.5, "400 pings answered in \(seconds) s: the rate allows 200 at once and 100 a second")
+        #expect(try node.status().peers.contains { $0.banScore == 0 && $0.userAgent == "/tally-client:0.1/" })
+    }
+
     @Test func anUnknownCommandIsIgnoredNotPunished() throws {
         let node = try TestNode("tolerant")
         try node.start()

@@ -59,6 +59,14 @@ public enum Message: Hashable, Sendable {
         }
     }
 
+    /// Whether the node answers this message (Protocol.md §13.8 limits how many a peer may send).
+    public var isRequest: Bool {
+        switch self {
+        case .ping, .getData, .getBlocks, .getHeaders, .getAddr, .mempool, .getStatus, .getBlockTransactions: true
+        default: false
+        }
+    }
+
     /// The payload bytes.
     public var payload: [UInt8] {
         switch self {

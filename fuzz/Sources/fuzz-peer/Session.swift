@@ -124,6 +124,7 @@ struct Session {
         // The embedded loop's clock does not move: work a peer's turn leaves for later must be due
         // at once, so that one `loop.run()` answers everything that was delivered.
         configuration.turnPause = 0
+        configuration.requestRate = nil
         // Dialling addresses learnt from `addr` needs a real event loop (ClientBootstrap); the seam
         // has no hook for it, so the node makes no outbound connections of its own here.
         configuration.targetOutbound = 0

@@ -29,7 +29,7 @@ struct CoinStatements {
         guard sqlite3_column_bytes(s, 1) == AddressHash.size, let blob = sqlite3_column_blob(s, 1) else {
             throw ChainStore.StoreError.damaged("address of \(outpoint)")
         }
-        let address = AddressHash(bytes: Array(UnsafeRawBufferPointer(start: blob, count: AddressHash.size)))!
+        let address = AddressHash(bytes: UnsafeRawBufferPointer(start: blob, count: AddressHash.size))!
         return Coin(
             output: TxOutput(amount: UInt64(sqlite3_column_int64(s, 0)), address: address),
             height: UInt32(sqlite3_column_int64(s, 2)), isCoinbase: sqlite3_column_int(s, 3) != 0)
@@ -43,7 +43,7 @@ struct CoinStatements {
     func add(_ outpoint: OutPoint, _ coin: Coin) throws {
         bind(insert, outpoint)
         insert.bind(3, Int64(coin.output.amount))
-        insert.bind(4, coin.output.address.bytes)
+        insert.bind(4, coin.output.address)
         insert.bind(5, Int64(coin.height))
         insert.bind(6, coin.isCoinbase ? 1 : 0)
         try insert.run()

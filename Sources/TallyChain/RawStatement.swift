@@ -1,6 +1,7 @@
 import GRDB
 import GRDBSQLite
 import TallyCrypto
+import TallyWire
 
 /// A statement the connection keeps compiled (GRDB's statement cache), bound and stepped through
 /// SQLite's C interface: on the per-block and per-coin paths, compiling SQL each time (with GRDB's
@@ -19,6 +20,10 @@ struct RawStatement {
 
     func bind(_ index: Int32, _ hash: Hash256) {
         hash.withUnsafeWireBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, 32, transient) }
+    }
+
+    func bind(_ index: Int32, _ address: AddressHash) {
+        address.withUnsafeBytes { _ = sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), transient) }
     }
 
     func bind(_ index: Int32, _ bytes: [UInt8]) {

@@ -10,7 +10,7 @@ public enum UndoRecord {
             writer.write(outpoint.txid)
             writer.write(outpoint.index)
             writer.write(coin.output.amount)
-            writer.write(bytes: coin.output.address.bytes)
+            writer.write(coin.output.address)
             writer.write(coin.height)
             writer.write(UInt8(coin.isCoinbase ? 1 : 0))
         }
@@ -25,7 +25,7 @@ public enum UndoRecord {
         for _ in 0..<count {
             let outpoint = OutPoint(txid: try reader.readHash(), index: try reader.readUInt32())
             let amount = try reader.readUInt64()
-            let address = AddressHash(bytes: try reader.readBytes(AddressHash.size))!
+            let address = try reader.readAddressHash()
             let height = try reader.readUInt32()
             let isCoinbase = try reader.readUInt8() != 0
             spent.append(

@@ -54,6 +54,13 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Display form: 64 hex digits, most significant byte first.
     public var description: String { Hex.encode(bytes.reversed()) }
 
+    /// The four words folded into one before hashing: they are already uniformly random (a hash),
+    /// and a dictionary keyed by txids or outpoints — most of a block's connection — then hashes 8
+    /// bytes, not 32. Equality still compares all four.
+    public var folded: UInt64 { w0 ^ w1 ^ w2 ^ w3 }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(folded) }
+
     /// Orders hashes as 256-bit numbers (byte 31 most significant), the order in which a block hash
     /// is compared with its target.
     public static func < (lhs: Hash256, rhs: Hash256) -> Bool {

@@ -47,6 +47,10 @@ public struct ByteReader {
         Hash256(bytes: bytes[try take(32)])
     }
 
+    public mutating func readAddressHash() throws(WireError) -> AddressHash {
+        AddressHash(bytes: bytes[try take(AddressHash.size)])!
+    }
+
     /// Reads a CompactSize, rejecting any encoding that is not the shortest one, so that every value
     /// has exactly one encoding (and every object exactly one hash).
     public mutating func readCompactSize() throws(WireError) -> UInt64 {

@@ -27,6 +27,10 @@ public struct ByteWriter {
         hash.withUnsafeWireBytes { bytes.append(contentsOf: $0) }
     }
 
+    public mutating func write(_ address: AddressHash) {
+        address.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
     /// CompactSize: below 0xFD one byte; then 0xFD + UInt16, 0xFE + UInt32, 0xFF + UInt64.
     public mutating func writeCompactSize(_ value: UInt64) {
         switch value {

@@ -16,20 +16,42 @@ public struct OutPoint: Hashable, Sendable, CustomStringConvertible {
     public var isNull: Bool { self == .null }
 
     public var description: String { "\(txid):\(index)" }
+
+    /// One word for the hasher (see `Hash256.folded`).
+    public func hash(into hasher: inout Hasher) { hasher.combine(txid.folded ^ UInt64(index)) }
 }
 
-/// The 20-byte BLAKE2b-160 hash of an Ed25519 public key that an output pays to.
+/// The 20-byte BLAKE2b-160 hash of an Ed25519 public key that an output pays to. Kept inline (two
+/// words and a half, wire order little-endian), not in an array: every output and every coin holds
+/// one, and an array is a heap allocation each, retained and released on every copy.
 public struct AddressHash: Hashable, Sendable {
     public static let size = 20
-    public let bytes: [UInt8]
+    private let w0: UInt64, w1: UInt64, w2: UInt32
 
-    public init?(bytes: [UInt8]) {
+    public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard bytes.count == AddressHash.size else { return nil }
-        self.bytes = bytes
+        let built =
+            bytes.withContiguousStorageIfAvailable { AddressHash(raw: UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { AddressHash(raw: $0) }
+        self = built
+    }
+
+    private init(raw: UnsafeRawBufferPointer) {
+        w0 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
     }
 
     public init(publicKey: [UInt8]) {
-        bytes = BLAKE2b.hash160(publicKey)
+        self = BLAKE2b.hash160(publicKey).withUnsafeBytes { AddressHash(raw: $0) }
+    }
+
+    /// The 20 bytes, in order.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var words = (w0.littleEndian, w1.littleEndian, w2.littleEndian)
+        return try Swift.withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(rebasing: $0[..<Self.size])) }
     }
 }
 
@@ -120,7 +142,7 @@ public struct Transaction: Hashable, Sendable, WireCodable {
         writer.writeCompactSize(outputs.count)
         for output in outputs {
             writer.write(output.amount)
-            writer.write(bytes: output.address.bytes)
+            writer.write(output.address)
         }
     }
 
@@ -150,7 +172,7 @@ public struct Transaction: Hashable, Sendable, WireCodable {
         outputs.reserveCapacity(outputCount)
         for _ in 0..<outputCount {
             let amount = try reader.readUInt64()
-            let address = AddressHash(bytes: try reader.readBytes(AddressHash.size))!
+            let address = try reader.readAddressHash()
             outputs.append(TxOutput(amount: amount, address: address))
         }
         let end = reader.offset

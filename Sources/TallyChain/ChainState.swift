@@ -163,8 +163,20 @@ public final class ChainState: CoinView {
     }
 
     /// Reads the coins of `outpoints` the cache lacks in one store read.
-    private func readAhead(_ outpoints: some Sequence<OutPoint>) throws {
-        let missing = outpoints.filter { coinCache.lookup($0) == nil }
+    private func readAhead(_ outpoints: [OutPoint]) throws {
+        try read(outpoints.filter { !coinCache.knows($0) })
+    }
+
+    /// Reads the coins the inputs of `block` spend that the cache lacks, in one store read.
+    private func readAhead(inputsOf block: Block) throws {
+        var missing: [OutPoint] = []
+        for tx in block.transactions.dropFirst() {
+            for input in tx.inputs where !coinCache.knows(input.outpoint) { missing.append(input.outpoint) }
+        }
+        try read(missing)
+    }
+
+    private func read(_ missing: [OutPoint]) throws {
         guard !missing.isEmpty else { return }
         for (outpoint, coin) in try store.coins(missing) { coinCache.remember(outpoint, coin) }
     }
@@ -395,7 +407,7 @@ public final class ChainState: CoinView {
         do {
             // One read for the block's inputs the cache lacks (it has those of transactions that came
             // through the mempool), not one per input.
-            try readAhead(block.transactions.dropFirst().lazy.flatMap { $0.inputs.lazy.map(\.outpoint) })
+            try readAhead(inputsOf: block)
             let connection = try BlockConnector.connect(block, height: entry.height, view: self, parameters: parameters)
             try store.write { writer in
                 try writer.connect(entry.hash, height: entry.height, spent: connection.spent)

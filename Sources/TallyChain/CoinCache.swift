@@ -25,6 +25,9 @@ struct CoinCache {
         entries[outpoint].map(\.coin)
     }
 
+    /// Whether the cache knows the outpoint (unspent or not), without copying its coin.
+    func knows(_ outpoint: OutPoint) -> Bool { entries.index(forKey: outpoint) != nil }
+
     /// Keeps what the store said about `outpoint` (nil: absent), unless the cache knows better.
     mutating func remember(_ outpoint: OutPoint, _ coin: Coin?) {
         if entries[outpoint] == nil { entries[outpoint] = Entry(coin: coin, fresh: false, dirty: false) }

@@ -4,7 +4,7 @@ import TallyCrypto
 /// rolling filter of known inventory, in small). Each hash is kept as its first 64 bits: hashes are
 /// SHA-256 output, so nobody can make a new one share them with a given hash (a second preimage of
 /// 64 bits), and a set of them costs a quarter of a set of whole hashes — a hub with dozens of peers
-/// remembers tens of thousands of transactions for each. Two generations bound it: once the newer
+/// remembers thousands of transactions for each. Two generations bound it: once the newer
 /// holds `generationSize`, the older is forgotten and the newer takes its place (Protocol.md §13.8).
 struct KnownInventory: Sendable {
     let generationSize: Int

@@ -340,6 +340,10 @@ final class PeerManager {
 
     /// Opens outbound connections to addresses heard of, up to the outbound target.
     func connectToKnownAddresses() {
+        // With discovery on, the first dials wait one announcement interval, to choose among every
+        // node announcing: dialling the first few heard made the hosts started first everyone's
+        // peers (host 1 of 100 had 32 inbound, and memory with them). Protocol.md §13.8.
+        if configuration.discovery && Date().timeIntervalSince(started) < configuration.discoveryInterval { return }
         let open = peers.values.filter { !$0.inbound }.count
         guard connections.wantsOutbound(open: open) else { return }
         // A peer is known by the listening address it announced (its outbound port is ephemeral).

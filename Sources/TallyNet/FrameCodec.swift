@@ -51,14 +51,23 @@ struct ReceivedMessage {
     let blockBytes: [UInt8]?
 }
 
-/// Frames outgoing messages with the network's envelope.
-struct FrameEncoder: MessageToByteEncoder {
+/// Frames outgoing messages with the network's envelope, each in a buffer of exactly its size.
+/// NIO's `MessageToByteHandler` is not used: it allocates each frame's buffer with the capacity of
+/// the one before, so after one block or long `inv` every 200-byte `tx` answer held a buffer of
+/// that size until written — a peer served a thousand answers held megabytes.
+final class FrameEncoder: ChannelOutboundHandler {
     typealias OutboundIn = Message
+    typealias OutboundOut = ByteBuffer
     let codec: MessageCodec
 
-    func encode(data: Message, out: inout ByteBuffer) throws {
-        let frame = codec.encode(data)
-        NetworkMetrics.bytesSent.increment(by: Int64(frame.count))
-        out.writeBytes(frame)
+    init(codec: MessageCodec) { self.codec = codec }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let (envelope, payload) = codec.frame(unwrapOutboundIn(data))
+        var buffer = context.channel.allocator.buffer(capacity: envelope.count + payload.count)
+        buffer.writeBytes(envelope)
+        buffer.writeBytes(payload)
+        NetworkMetrics.bytesSent.increment(by: Int64(buffer.readableBytes))
+        context.write(wrapOutboundOut(buffer), promise: promise)
     }
 }

@@ -42,7 +42,7 @@ public final class PeerClient {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
                         ByteToMessageHandler(FrameDecoder(network: network)),
-                        MessageToByteHandler(FrameEncoder(codec: MessageCodec(network: network))),
+                        FrameEncoder(codec: MessageCodec(network: network)),
                         ClientHandler(inbox: inbox),
                     ])
                 }

@@ -144,7 +144,7 @@ final class PeerManager {
             turnPause: turnPause)
         try channel.pipeline.syncOperations.addHandlers([
             flow,
-            MessageToByteHandler(FrameEncoder(codec: codec)),
+            FrameEncoder(codec: codec),
             PeerHandler(manager: self, flow: flow, persistentTarget: persistentTarget),
         ])
     }

@@ -58,7 +58,7 @@ struct NetworkBench: ParsableCommand {
         let tallyd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
             "tallyd")
         guard FileManager.default.isExecutableFile(atPath: tallyd.path) else {
-            throw ValidationError("build tallyd beside tally-bench first: swift build -c release")
+            throw ValidationError("build tallyd beside tally-bench first: swift build -c release --static-swift-stdlib")
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tally-network-bench-\(UUID().uuidString)")

@@ -60,11 +60,18 @@ public struct MessageCodec: Sendable {
     /// `Transaction`, a `CompactBlockMessage` or a `BlockTransactionsMessage`) or an unknown message's
     /// command cannot be sent.
     public func encode(_ message: Message) -> [UInt8] {
+        let (envelope, payload) = frame(message)
+        return envelope + payload
+    }
+
+    /// The frame for `message` in its two parts, for a writer that copies them into a buffer of its
+    /// own without joining them first.
+    public func frame(_ message: Message) -> (envelope: [UInt8], payload: [UInt8]) {
         let payload = message.payload
         let limit = MessageCodec.maximumPayloadSize(forCommand: message.command)
         precondition(
             payload.count <= limit, "'\(message.command)' payload of \(payload.count) bytes over its limit \(limit)")
-        return MessageHeader(network: network, command: message.command, payload: payload).encoded + payload
+        return (MessageHeader(network: network, command: message.command, payload: payload).encoded, payload)
     }
 
     // MARK: Decoding

@@ -37,7 +37,7 @@ public final class ChainState: CoinView {
     /// Transactions whose signatures verified (in the mempool), shared with block connection.
     public let signatureCache: SignatureCache
     private let clock: () -> UInt32
-    private var coinCache = CoinCache()
+    private var coinCache: CoinCache
     /// The cache is written to the store when it holds more entries than this (then emptied) …
     private let coinCacheLimit: Int
     /// … or when this many blocks connected since the last write, which bounds the blocks a restart
@@ -54,6 +54,7 @@ public final class ChainState: CoinView {
         self.store = store
         self.parameters = parameters
         self.coinCacheLimit = coinCacheLimit
+        coinCache = CoinCache(capacity: coinCacheLimit)
         signatureCache = SignatureCache(network: parameters.network)
         self.verifier = SignatureVerifier(threads: signatureThreads, cache: signatureCache)
         self.clock = clock
@@ -95,8 +96,14 @@ public final class ChainState: CoinView {
         if coinCache.count > 0 { try flushCoins() }
     }
 
-    /// Entries of the coins cache (about 150 bytes each) before it is written out: ~30 MiB.
-    public static let defaultCoinCacheLimit = 200_000
+    /// Entries of the coins cache before it is written out: its table, made for them at the start,
+    /// is 65,536 slots of 80 bytes (5 MiB), so a node's memory does not grow with it.
+    public static let defaultCoinCacheLimit = 49_152
+
+    /// The cache is worth writing out before it is full: two thirds of the limit. The node does it
+    /// a moment after a new tip (`flushCoins`), when the block has been passed on, so that the
+    /// write rarely falls inside a block's connection, which relay and every later hop wait for.
+    public var coinCacheWorthWriting: Bool { coinCache.count > coinCacheLimit / 3 * 2 }
 
     /// Connects again, in the cache, the blocks of the active chain that were connected after the
     /// stored UTXO set was last written (a crash lost the cache).

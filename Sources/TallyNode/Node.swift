@@ -19,6 +19,9 @@ public final class Node: Sendable {
     public let store: ChainStore
     public static let templateRefresh: TimeInterval = 2
     static let fetchPatience: TimeInterval = 10
+    /// How long after a new tip the coins cache is written out, once worth writing: past the time
+    /// the block takes to cross the network, so that nodes writing it do not slow its last hops.
+    static let coinsWriteDelay: TimeInterval = 2
     let logger: Logger
     let started = Date()
     private let state: Mutex<NodeState>
@@ -278,12 +281,31 @@ public final class Node: Sendable {
         }
         // Not while catching up: a copy of the whole store every `interval` blocks would make the
         // initial sync quadratic, and the chain being fetched is in the peers' stores anyway.
+        if !chain.isSyncing { writeCoinsLater(in: state) }
         if !change.connected.isEmpty, snapshots.isDue(at: tip.height), !chain.isSyncing {
             do {
                 let url = try snapshots.take(from: chain.store, height: tip.height)
                 logger.info("snapshot \(url.lastPathComponent)")
             } catch {
                 logger.error("snapshot at \(tip.height) failed: \(error)")
+            }
+        }
+    }
+
+    /// Schedules a write of the coins cache once it is worth writing (`coinCacheWorthWriting`),
+    /// `coinsWriteDelay` from now; while catching up the chain writes it when full instead.
+    private func writeCoinsLater(in state: NodeState) {
+        guard state.chain.coinCacheWorthWriting, !state.coinsWritePending else { return }
+        state.coinsWritePending = true
+        timers.asyncAfter(deadline: .now() + Node.coinsWriteDelay) { [weak self] in
+            guard let self else { return }
+            do {
+                try sync { state in
+                    state.coinsWritePending = false
+                    try state.chain.flushCoins()
+                }
+            } catch {
+                _ = reportFailure(error, while: "writing the coins cache")
             }
         }
     }

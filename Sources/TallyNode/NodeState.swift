@@ -14,6 +14,8 @@ public final class NodeState {
     var blocksToMine: Int?
     var lastTemplateRefresh = Date.distantPast
     var refreshPending = false
+    /// A write of the coins cache is scheduled (`Node.coinsWriteDelay` after a new tip).
+    var coinsWritePending = false
     /// Hash-rate samples: (hashes, time) of the last readings.
     var hashSamples: [(count: UInt64, time: Date)] = []
     var lastSyncLog: (time: Date, height: UInt32) = (.distantPast, 0)

@@ -117,6 +117,24 @@ import Testing
         #expect(try t.isConsistent())
     }
 
+    /// Two thirds full, the cache is worth writing (the node writes it between blocks); the chain
+    /// writes it by itself only past the limit.
+    @Test func theCacheIsWorthWritingBeforeItIsFull() throws {
+        let t = try TestChain()
+        try t.reopen(coinCacheLimit: 12)
+        var mined = 0
+        while !t.chain.coinCacheWorthWriting && mined < 20 {
+            try t.mine(1)
+            mined += 1
+        }
+        #expect(t.chain.coinCacheWorthWriting)
+        #expect(try t.chain.store.coinsTip() != t.chain.tip.hash, "written by the chain before its limit")
+        try t.chain.flushCoins()
+        #expect(!t.chain.coinCacheWorthWriting)
+        #expect(try t.chain.store.coinsTip() == t.chain.tip.hash)
+        #expect(try t.isConsistent())
+    }
+
     /// A reorganisation writes the cache out before it disconnects, so the stored UTXO set always
     /// matches a block of the active chain.
     @Test func aReorganisationOverCachedBlocksStaysConsistentAcrossAReopen() throws {

@@ -136,7 +136,12 @@ extension Node: NodeServices {
 
     public func fillFromMempool(_ reconstruction: BlockReconstruction) -> BlockReconstruction {
         var reconstruction = reconstruction
-        sync { state in reconstruction.fill(from: state.mempool.entries.values.lazy.map(\.tx)) }
+        sync { state in
+            let entries = state.mempool.entries.values
+            reconstruction.fill { offer in
+                for index in entries.indices { offer(entries[index].tx) }
+            }
+        }
         return reconstruction
     }
 

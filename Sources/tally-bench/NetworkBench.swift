@@ -94,9 +94,17 @@ struct NetworkBench: ParsableCommand {
         }
         try cluster.wait(timeout: 30) { try line.dropFirst().allSatisfy { try $0.client.status().peers.count >= 1 } }
         var endToEnd: [Double] = []
-        let last = line[4].client
+        // Each block's arrival at the end of the line is watched from a connection of its own, made
+        // before the block is sent: a node reads at most 100 requests a second from a connection (200
+        // in a burst, Protocol.md §13.8), so polls every millisecond on a connection that had spent
+        // its burst (polling mempools, or the block before) would each wait up to 10 ms.
+        func watchingTheEnd() throws -> PeerClient {
+            try PeerClient(host: "127.0.0.1", port: line[4].port, network: .regtest, timeout: 5)
+        }
         for block in chains.lineBlocks {
             let entry = line[0].client
+            let last = try watchingTheEnd()
+            defer { last.close() }
             started = Date()
             entry.send(.block(block))
             try cluster.wait(timeout: 60, poll: 0.001) { try last.status().tipHash == block.hash }
@@ -112,6 +120,8 @@ struct NetworkBench: ParsableCommand {
             try cluster.wait(timeout: 60, poll: 0.01) {
                 try line.allSatisfy { try $0.client.status().mempoolTransactionCount == UInt32(payments.count) }
             }
+            let last = try watchingTheEnd()
+            defer { last.close() }
             let bytesBefore = try SocketBytes.sentBetween(linePIDs)
             started = Date()
             line[0].client.send(.block(block))

@@ -139,7 +139,7 @@ extension Node: NodeServices {
         sync { state in
             let entries = state.mempool.entries.values
             reconstruction.fill { offer in
-                for index in entries.indices { offer(entries[index].tx) }
+                for index in entries.indices { offer(entries[index].tx.wtxid) { entries[index].tx } }
             }
         }
         return reconstruction

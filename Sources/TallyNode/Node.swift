@@ -281,7 +281,9 @@ public final class Node: Sendable {
         }
         // Not while catching up: a copy of the whole store every `interval` blocks would make the
         // initial sync quadratic, and the chain being fetched is in the peers' stores anyway.
-        if !chain.isSyncing { writeCoinsLater(in: state) }
+        // Between blocks only where blocks are passed on: a node that imports (no network) lets the
+        // chain write the cache when full, as while catching up.
+        if !chain.isSyncing, network != nil { writeCoinsLater(in: state) }
         if !change.connected.isEmpty, snapshots.isDue(at: tip.height), !chain.isSyncing {
             do {
                 let url = try snapshots.take(from: chain.store, height: tip.height)

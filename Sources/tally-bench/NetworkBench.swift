@@ -92,7 +92,10 @@ struct NetworkBench: ParsableCommand {
             try cluster.importBlocks(chains.baseFile, into: "line\(i)")
             line.append(try cluster.start("line\(i)", peers: line.last.map { [$0] } ?? []))
         }
-        try cluster.wait(timeout: 30) { try line.dropFirst().allSatisfy { try $0.client.status().peers.count >= 1 } }
+        // A line: two peers each, one at the ends.
+        try cluster.wait(timeout: 30) {
+            try line.indices.allSatisfy { try line[$0].client.status().peers.count == ($0 % 4 == 0 ? 1 : 2) }
+        }
         var endToEnd: [Double] = []
         // Each block's arrival at the end of the line is watched from a connection of its own, made
         // before the block is sent: a node reads at most 100 requests a second from a connection (200
@@ -286,6 +289,9 @@ private final class Cluster {
             [
                 "--regtest", "--datadir", dataDirectory(name), "--port", "\(port)", "--no-discovery", "--log-level",
                 "warning",
+                // Only the peers named: a node dials the addresses its peers tell it of, and the
+                // line would become a mesh, every node one hop from the first.
+                "--max-outbound", "0",
             ]
             + peers.flatMap { ["--peer", "127.0.0.1:\($0.port)"] }
         let log = directory.appendingPathComponent("\(name).log")

@@ -55,7 +55,7 @@ public final class ChainState: CoinView {
         self.parameters = parameters
         self.coinCacheLimit = coinCacheLimit
         coinCache = CoinCache(capacity: coinCacheLimit)
-        signatureCache = SignatureCache(network: parameters.network)
+        signatureCache = SignatureCache()
         self.verifier = SignatureVerifier(threads: signatureThreads, cache: signatureCache)
         self.clock = clock
         var stored = try store.loadHeaders()

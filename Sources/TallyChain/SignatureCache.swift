@@ -6,11 +6,12 @@ import TallyWire
 /// verified again when its block connects. A signature's validity depends only on the
 /// transaction's bytes and the network (Protocol.md §3.1), so the key is the wtxid — which covers
 /// the signatures: a copy with the same txid but other signatures is another key and is verified
-/// afresh — hashed with the network's magic and a salt drawn at start, so that nobody can aim
-/// entries at one another. Bounded: past `capacity` the oldest entry makes room.
+/// afresh. The cache belongs to one chain, of one network. The wtxid is used as it is (Bitcoin Core
+/// salts its keys because its table's hash is its own; a Swift `Set` seeds its hasher at random in
+/// every process, so nobody can aim keys at one bucket), and a look-up, made for every transaction
+/// of every block, hashes nothing more. Bounded: past `capacity` the oldest entry makes room.
 public final class SignatureCache: Sendable {
     public let capacity: Int
-    private let salt: [UInt8]
     private struct Entries {
         var keys = Set<Hash256>()
         /// Insertion order, as a ring: `next` is the slot to overwrite.
@@ -19,21 +20,20 @@ public final class SignatureCache: Sendable {
     }
     private let entries = Mutex(Entries())
 
-    public init(network: Network, capacity: Int = 100_000) {
+    public init(capacity: Int = 100_000) {
         self.capacity = max(1, capacity)
-        salt = network.magic + SecureRandom.bytes(32)
     }
 
     public var count: Int { entries.withLock { $0.keys.count } }
 
     public func contains(_ tx: Transaction) -> Bool {
-        let key = key(for: tx)
+        let key = tx.wtxid
         return entries.withLock { $0.keys.contains(key) }
     }
 
     /// Records that `tx`'s signatures verify.
     public func insert(_ tx: Transaction) {
-        let key = key(for: tx)
+        let key = tx.wtxid
         let capacity = capacity
         entries.withLock { entries in
             guard entries.keys.insert(key).inserted else { return }
@@ -45,9 +45,5 @@ public final class SignatureCache: Sendable {
                 entries.next = (entries.next + 1) % capacity
             }
         }
-    }
-
-    private func key(for tx: Transaction) -> Hash256 {
-        SHA256.hash(salt + tx.wtxid.bytes)
     }
 }

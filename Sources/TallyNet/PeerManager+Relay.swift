@@ -46,6 +46,10 @@ extension PeerManager {
         let services = self.services
         let id = peer.id
         let byteLimit = configuration.outputBudget
+        // The newest blocks are asked for by many peers at once (compact, by those told of them by
+        // `headers`): served from memory, not read back from the store and decoded again for each,
+        // but only once stored (checked, and not found invalid), as a block read from the store is.
+        let recent = run.compactMap { recentBlocks[$0.hash] }
         offLoop {
             // Items are fetched until the run holds the output budget's worth of bytes: the rest go
             // back to the front of the queue, so one `getdata` of large items (or one item many
@@ -55,7 +59,12 @@ extension PeerManager {
             for item in run where bytes < byteLimit {
                 switch item.type {
                 case .block, .compactBlock:
-                    let block = services.block(item.hash)
+                    let block =
+                        if let held = recent.first(where: { $0.hash == item.hash }) {
+                            services.hasBlock(item.hash) ? held : nil
+                        } else {
+                            services.block(item.hash)
+                        }
                     bytes += block?.size ?? 0
                     found.append(
                         block.map {

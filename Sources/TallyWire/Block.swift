@@ -24,6 +24,14 @@ public struct Block: Hashable, Sendable, WireCodable {
         for tx in transactions { tx.encode(to: &writer) }
     }
 
+    /// The serialized bytes, written into a buffer made at their size: a block is large, and a
+    /// buffer grown by doubling copies it about twice over on the way.
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: size)
+        encode(to: &writer)
+        return writer.bytes
+    }
+
     public init(from reader: inout ByteReader) throws(WireError) {
         header = try BlockHeader(from: &reader)
         let count = try reader.readCount(minimumItemSize: Transaction.minimumEncodedSize)

@@ -92,12 +92,35 @@ public struct TxOutput: Hashable, Sendable {
 /// - `wtxid` = SHA256d of all its bytes; the merkle tree is built over wtxids, so a block header
 ///   commits to every byte of every transaction, signatures included.
 public struct Transaction: Hashable, Sendable, WireCodable {
-    public let version: UInt32
-    public let inputs: [TxInput]
-    public let outputs: [TxOutput]
-    public let txid: Hash256
-    public let wtxid: Hash256
-    public let size: Int
+    /// Every field in one object: a transaction is copied wherever it goes (mempool entries, blocks
+    /// rebuilt from them, the checks, the verifier), and a copy is then one retain instead of a
+    /// hundred bytes and a retain of each array.
+    private final class Storage: Sendable {
+        let version: UInt32
+        let inputs: [TxInput]
+        let outputs: [TxOutput]
+        let txid: Hash256
+        let wtxid: Hash256
+        let size: Int
+
+        init(version: UInt32, inputs: [TxInput], outputs: [TxOutput], txid: Hash256, wtxid: Hash256, size: Int) {
+            self.version = version
+            self.inputs = inputs
+            self.outputs = outputs
+            self.txid = txid
+            self.wtxid = wtxid
+            self.size = size
+        }
+    }
+
+    private let storage: Storage
+
+    public var version: UInt32 { storage.version }
+    public var inputs: [TxInput] { storage.inputs }
+    public var outputs: [TxOutput] { storage.outputs }
+    public var txid: Hash256 { storage.txid }
+    public var wtxid: Hash256 { storage.wtxid }
+    public var size: Int { storage.size }
 
     /// The smallest transaction the rules allow: one input, one output.
     public static let minimumSize = 4 + 1 + TxInput.encodedSize + 1 + TxOutput.encodedSize
@@ -106,25 +129,17 @@ public struct Transaction: Hashable, Sendable, WireCodable {
     public static let minimumEncodedSize = 4 + 1 + 1
 
     private init(version: UInt32, inputs: [TxInput], outputs: [TxOutput], txid: Hash256, wtxid: Hash256, size: Int) {
-        self.version = version
-        self.inputs = inputs
-        self.outputs = outputs
-        self.txid = txid
-        self.wtxid = wtxid
-        self.size = size
+        storage = Storage(version: version, inputs: inputs, outputs: outputs, txid: txid, wtxid: wtxid, size: size)
     }
 
     public init(version: UInt32 = 1, inputs: [TxInput], outputs: [TxOutput]) {
-        self.version = version
-        self.inputs = inputs
-        self.outputs = outputs
         var withoutSignatures = ByteWriter(capacity: 16 + inputs.count * 68 + outputs.count * 28)
         Transaction.encode(version, inputs, outputs, signatures: false, to: &withoutSignatures)
-        txid = SHA256.doubleHash(withoutSignatures.bytes)
         var full = ByteWriter(capacity: 16 + inputs.count * TxInput.encodedSize + outputs.count * 28)
         Transaction.encode(version, inputs, outputs, signatures: true, to: &full)
-        wtxid = SHA256.doubleHash(full.bytes)
-        size = full.bytes.count
+        self.init(
+            version: version, inputs: inputs, outputs: outputs, txid: SHA256.doubleHash(withoutSignatures.bytes),
+            wtxid: SHA256.doubleHash(full.bytes), size: full.bytes.count)
     }
 
     private static func encode(

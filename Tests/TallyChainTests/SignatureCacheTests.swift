@@ -23,7 +23,7 @@ import Testing
     @Test func isBoundedAndForgetsTheOldestFirst() throws {
         let t = try TestChain()
         try t.mine(1)
-        let cache = SignatureCache(network: .regtest, capacity: 10)
+        let cache = SignatureCache(capacity: 10)
         let payments = try (0..<25).map { try Self.payment(t, amount: 1_000 + UInt64($0)) }
         for tx in payments { cache.insert(tx) }
         #expect(cache.count == 10)
@@ -44,16 +44,6 @@ import Testing
         #expect(!t.chain.signatureCache.contains(forged))
         #expect(t.chain.verifySignatures(of: forged)?.rule == .signature)
         #expect(!t.chain.signatureCache.contains(forged))
-    }
-
-    @Test func keysAreBoundToTheNetwork() throws {
-        let t = try TestChain()
-        try t.mine(1)
-        let tx = try Self.payment(t)
-        let regtest = SignatureCache(network: .regtest)
-        regtest.insert(tx)
-        #expect(regtest.contains(tx))
-        #expect(!SignatureCache(network: .main).contains(tx))
     }
 
     @Test func aBlockOfCachedTransactionsConnectsAndAForgedOneStillFails() throws {

@@ -31,6 +31,11 @@ public final class SignatureCache: Sendable {
         return entries.withLock { $0.keys.contains(key) }
     }
 
+    /// Those of `transactions` the cache does not know, in order: a block's, under one hold of the lock.
+    public func unverified(_ transactions: some Collection<Transaction>) -> [Transaction] {
+        entries.withLock { entries in transactions.filter { !entries.keys.contains($0.wtxid) } }
+    }
+
     /// Records that `tx`'s signatures verify.
     public func insert(_ tx: Transaction) {
         let key = tx.wtxid

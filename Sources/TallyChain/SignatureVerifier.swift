@@ -5,9 +5,11 @@ import TallyWire
 
 /// Verifies the Ed25519 signatures of a block's inputs (rule R22). Signatures depend only on the
 /// transaction and the network, never on the UTXO set, so they are checked while the UTXO work
-/// runs: `threads − 1` background workers start at once, and the caller joins in when it waits,
-/// so `threads` cores are busy and none is oversubscribed.
-/// Transactions found in `cache` (verified when they entered the mempool) are not verified again.
+/// runs: up to `threads − 1` background workers start at once (no more than there are chunks of
+/// work), and the caller joins in when it waits, so `threads` cores are busy and none is
+/// oversubscribed.
+/// Transactions found in `cache` (verified when they entered the mempool) are left out at the start,
+/// on the caller's thread: a block rebuilt from the mempool wakes no worker.
 public struct SignatureVerifier: Sendable {
     public let threads: Int
     public let cache: SignatureCache?
@@ -18,8 +20,9 @@ public struct SignatureVerifier: Sendable {
     }
 
     public func start(_ block: Block, parameters: ChainParameters) -> PendingVerification {
-        let pending = PendingVerification(Array(block.transactions.dropFirst()), parameters: parameters, cache: cache)
-        for _ in 1..<threads { pending.startBackgroundWorker() }
+        let payments = block.transactions.dropFirst()
+        let pending = PendingVerification(cache?.unverified(payments) ?? Array(payments), parameters: parameters)
+        for _ in 0..<max(0, min(threads, pending.chunks) - 1) { pending.startBackgroundWorker() }
         return pending
     }
 
@@ -37,18 +40,19 @@ public struct SignatureVerifier: Sendable {
 public final class PendingVerification: Sendable {
     private let transactions: [Transaction]
     private let parameters: ChainParameters
-    private let cache: SignatureCache?
     private let cursor = Atomic<Int>(0)
     /// The failure of the lowest transaction index seen, so the report does not depend on timing.
     private let failure = Mutex<(index: Int, violation: RuleViolation)?>(nil)
     private let workers = DispatchGroup()
     private static let chunk = 16
 
-    init(_ transactions: [Transaction], parameters: ChainParameters, cache: SignatureCache?) {
+    init(_ transactions: [Transaction], parameters: ChainParameters) {
         self.transactions = transactions
         self.parameters = parameters
-        self.cache = cache
     }
+
+    /// How many chunks the work is shared out in: no more threads than that are worth starting.
+    var chunks: Int { (transactions.count + Self.chunk - 1) / Self.chunk }
 
     func startBackgroundWorker() {
         workers.enter()
@@ -63,7 +67,6 @@ public final class PendingVerification: Sendable {
             let start = cursor.add(Self.chunk, ordering: .relaxed).oldValue
             guard start < transactions.count else { return }
             for index in start..<min(start + Self.chunk, transactions.count) {
-                if cache?.contains(transactions[index]) == true { continue }
                 guard let violation = SignatureVerifier.verify(transactions[index], parameters: parameters) else {
                     continue
                 }

@@ -119,19 +119,20 @@ extension PeerManager {
     /// A block rebuilt whole: pushed on to the peers that asked for pushes, if it extends our tip
     /// (before we validate it: relay is not held up by validation), then taken as a `block`.
     private func rebuilt(_ block: Block, from peer: Peer, pushedBeforeValidation: Bool) {
-        pushCompactBlock(block, except: peer)
+        pushCompactBlock(block, except: peer, bodyChecked: true)
         takeBlock(block, encoded: block.encoded, from: peer, pushedBeforeValidation: pushedBeforeValidation)
     }
 
     /// Sends `block` as `cmpctblock` to every peer that asked for pushes and does not have it, if
     /// it extends our tip and its body is the one its header commits to (a damaged copy would cost
-    /// every receiver a full download).
-    func pushCompactBlock(_ block: Block, except sender: Peer?) {
+    /// every receiver a full download). `bodyChecked`: the merkle root was compared already (a
+    /// block rebuilt from short ids, or connected), and is not computed again.
+    func pushCompactBlock(_ block: Block, except sender: Peer?, bodyChecked: Bool) {
         guard wouldPush(block) else { return }
         let receivers = readyPeers.filter {
             $0.wantsCompactPushes && $0 !== sender && !relay.knows($0.id, block.hash)
         }
-        guard !receivers.isEmpty, block.computedMerkleRoot == block.header.merkleRoot else { return }
+        guard !receivers.isEmpty, bodyChecked || block.computedMerkleRoot == block.header.merkleRoot else { return }
         recentBlocks.add(block)
         let message = Message.compactBlock(CompactBlockMessage(block: block, nonce: SecureRandom.uint64()))
         for receiver in receivers {

@@ -92,35 +92,32 @@ public struct TxOutput: Hashable, Sendable {
 /// - `wtxid` = SHA256d of all its bytes; the merkle tree is built over wtxids, so a block header
 ///   commits to every byte of every transaction, signatures included.
 public struct Transaction: Hashable, Sendable, WireCodable {
-    /// Every field in one object: a transaction is copied wherever it goes (mempool entries, blocks
-    /// rebuilt from them, the checks, the verifier), and a copy is then one retain instead of a
-    /// hundred bytes and a retain of each array.
-    private final class Storage: Sendable {
+    public let txid: Hash256
+    public let wtxid: Hash256
+    /// The body in one object: a transaction is copied wherever it goes (mempool entries, blocks
+    /// rebuilt from them, the checks, the verifier), and a copy then retains one object, not each
+    /// array. The hashes stay inline: scans of many transactions (short ids, merkle roots, mempool
+    /// look-ups) read them where the transactions lie, without a visit to each body.
+    private final class Body: Sendable {
         let version: UInt32
         let inputs: [TxInput]
         let outputs: [TxOutput]
-        let txid: Hash256
-        let wtxid: Hash256
         let size: Int
 
-        init(version: UInt32, inputs: [TxInput], outputs: [TxOutput], txid: Hash256, wtxid: Hash256, size: Int) {
+        init(version: UInt32, inputs: [TxInput], outputs: [TxOutput], size: Int) {
             self.version = version
             self.inputs = inputs
             self.outputs = outputs
-            self.txid = txid
-            self.wtxid = wtxid
             self.size = size
         }
     }
 
-    private let storage: Storage
+    private let body: Body
 
-    public var version: UInt32 { storage.version }
-    public var inputs: [TxInput] { storage.inputs }
-    public var outputs: [TxOutput] { storage.outputs }
-    public var txid: Hash256 { storage.txid }
-    public var wtxid: Hash256 { storage.wtxid }
-    public var size: Int { storage.size }
+    public var version: UInt32 { body.version }
+    public var inputs: [TxInput] { body.inputs }
+    public var outputs: [TxOutput] { body.outputs }
+    public var size: Int { body.size }
 
     /// The smallest transaction the rules allow: one input, one output.
     public static let minimumSize = 4 + 1 + TxInput.encodedSize + 1 + TxOutput.encodedSize
@@ -129,7 +126,9 @@ public struct Transaction: Hashable, Sendable, WireCodable {
     public static let minimumEncodedSize = 4 + 1 + 1
 
     private init(version: UInt32, inputs: [TxInput], outputs: [TxOutput], txid: Hash256, wtxid: Hash256, size: Int) {
-        storage = Storage(version: version, inputs: inputs, outputs: outputs, txid: txid, wtxid: wtxid, size: size)
+        self.txid = txid
+        self.wtxid = wtxid
+        body = Body(version: version, inputs: inputs, outputs: outputs, size: size)
     }
 
     public init(version: UInt32 = 1, inputs: [TxInput], outputs: [TxOutput]) {

@@ -17,11 +17,15 @@ extension PeerManager {
         let pushedBeforeValidation: Bool
     }
 
-    /// After the handshake: a peer speaking version 2 is told we take compact blocks (announce 0:
-    /// it announces by `headers`, we ask for compact blocks; announce 1 comes when it earns it).
+    /// After the handshake: a peer speaking version 2 is told we take compact blocks. Announce 0
+    /// (it announces by `headers`, we ask for compact blocks; announce 1 comes when it earns it),
+    /// but the first outbound peer — one we chose — is asked to push (announce 1) while nobody has
+    /// earned it.
     func offerCompactBlocks(to peer: Peer) {
         guard peer.handshake.protocolVersion >= ProtocolVersion.compactBlocks else { return }
-        peer.send(.sendCompact(SendCompactMessage(announce: false)))
+        let push = !peer.inbound && atTheTip && highBandwidth.chooseFirst(peer.id)
+        if push { logger.debug("peer \(peer.id) asked to push compact blocks until peers deliver blocks first") }
+        peer.send(.sendCompact(SendCompactMessage(announce: push)))
     }
 
     func receivedSendCompact(_ message: SendCompactMessage, from peer: Peer) {

@@ -137,9 +137,9 @@ extension Node: NodeServices {
     public func fillFromMempool(_ reconstruction: BlockReconstruction) -> BlockReconstruction {
         var reconstruction = reconstruction
         sync { state in
-            let mempool = state.mempool
+            let entries = state.mempool.entries.values
             reconstruction.fill { offer in
-                for (wtxid, txid) in mempool.txidsByWtxid { offer(wtxid) { mempool.entries[txid]!.tx } }
+                for index in entries.indices { offer(entries[index].tx.wtxid) { entries[index].tx } }
             }
         }
         return reconstruction

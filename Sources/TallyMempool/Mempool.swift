@@ -20,6 +20,9 @@ public final class Mempool {
 
     public let policy: MempoolPolicy
     public private(set) var entries: [Hash256: Entry] = [:]
+    /// Each entry's wtxid, to its txid: what a compact block's short ids are matched against, read
+    /// without visiting the entries (Protocol.md §13.10).
+    public private(set) var txidsByWtxid: [Hash256: Hash256] = [:]
     public private(set) var totalBytes = 0
     private var spentBy: [OutPoint: Hash256] = [:]
     private var children: [Hash256: Set<Hash256>] = [:]
@@ -127,6 +130,7 @@ public final class Mempool {
     private func insert(_ entry: Entry) {
         let txid = entry.tx.txid
         entries[txid] = entry
+        txidsByWtxid[entry.tx.wtxid] = txid
         totalBytes += entry.tx.size
         for input in entry.tx.inputs { spentBy[input.outpoint] = txid }
         for parent in entry.parents { children[parent, default: []].insert(txid) }
@@ -139,6 +143,7 @@ public final class Mempool {
         var stack = [txid]
         while let next = stack.popLast() {
             guard let entry = entries.removeValue(forKey: next) else { continue }
+            txidsByWtxid[entry.tx.wtxid] = nil
             removed.append(entry.tx)
             totalBytes -= entry.tx.size
             for input in entry.tx.inputs where spentBy[input.outpoint] == next { spentBy[input.outpoint] = nil }
@@ -180,6 +185,7 @@ public final class Mempool {
         }
         let previous = entries.values.sorted { $0.sequence < $1.sequence }.map(\.tx)
         entries.removeAll()
+        txidsByWtxid.removeAll()
         spentBy.removeAll()
         children.removeAll()
         totalBytes = 0
@@ -197,6 +203,7 @@ public final class Mempool {
     private func removeConfirmed(_ block: Block) {
         for tx in block.transactions {
             if let entry = entries.removeValue(forKey: tx.txid) {
+                txidsByWtxid[entry.tx.wtxid] = nil
                 totalBytes -= entry.tx.size
                 for input in entry.tx.inputs { spentBy[input.outpoint] = nil }
                 // Its children stay: their parent is now in the chain.

@@ -137,9 +137,9 @@ extension Node: NodeServices {
     public func fillFromMempool(_ reconstruction: BlockReconstruction) -> BlockReconstruction {
         var reconstruction = reconstruction
         sync { state in
-            let entries = state.mempool.entries.values
+            let mempool = state.mempool
             reconstruction.fill { offer in
-                for index in entries.indices { offer(entries[index].tx.wtxid) { entries[index].tx } }
+                for (wtxid, txid) in mempool.txidsByWtxid { offer(wtxid) { mempool.entries[txid]!.tx } }
             }
         }
         return reconstruction

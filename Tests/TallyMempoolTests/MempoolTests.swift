@@ -27,6 +27,11 @@ import Testing
         return pay(TestChain.outpoint(source), amount: source.outputs[0].amount, key: alice, to: bob, fee: fee)
     }
 
+    /// The wtxid table that compact blocks are filled from names exactly the pool's entries.
+    func wtxidsAgree(_ pool: Mempool) -> Bool {
+        pool.txidsByWtxid == Dictionary(uniqueKeysWithValues: pool.entries.values.map { ($0.tx.wtxid, $0.tx.txid) })
+    }
+
     @Test func acceptsAValidTransactionOnce() throws {
         let pool = Mempool()
         let tx = try payment(from: 1)
@@ -43,6 +48,7 @@ import Testing
         try pool.accept(first, chain: t.chain, now: t.now)
         #expect(throws: MempoolError.conflict(with: first.txid)) { try pool.accept(second, chain: t.chain, now: t.now) }
         #expect(pool.count == 1)
+        #expect(pool.txidsByWtxid == [first.wtxid: first.txid])
     }
 
     @Test func rejectsAFeeBelowTheMinimumRate() throws {
@@ -143,6 +149,7 @@ import Testing
         let loser = try payment(from: 4, fee: 10_000)
         let winner = try payment(from: 4, fee: 20_000)
         for tx in [kept, confirmed, loser] { try pool.accept(tx, chain: t.chain, now: t.now) }
+        #expect(pool.txidsByWtxid.count == 3 && wtxidsAgree(pool))
         let block = t.block([confirmed, winner], fees: 30_000)
         let result = try t.chain.acceptBlock(block)
         pool.update(for: result.tipChange, chain: t.chain, now: t.now)
@@ -150,6 +157,7 @@ import Testing
         #expect(!pool.contains(confirmed.txid))
         #expect(!pool.contains(loser.txid))
         #expect(pool.count == 1)
+        #expect(pool.txidsByWtxid == [kept.wtxid: kept.txid])
     }
 
     @Test func templatesPutParentsFirstThenHigherFeeRates() throws {
@@ -185,6 +193,7 @@ import Testing
         let poorer = try payment(from: 4, fee: 500)
         #expect(throws: MempoolError.self) { try pool.accept(poorer, chain: t.chain, now: t.now) }
         #expect(pool.totalBytes <= policy.maximumBytes)
+        #expect(pool.txidsByWtxid.count == 2 && wtxidsAgree(pool))
     }
 
     @Test func evictingAParentTakesItsChildren() throws {
@@ -194,7 +203,7 @@ import Testing
         try pool.accept(parent, chain: t.chain, now: t.now)
         try pool.accept(child, chain: t.chain, now: t.now)
         #expect(pool.removeWithDescendants(parent.txid).count == 2)
-        #expect(pool.count == 0 && pool.totalBytes == 0)
+        #expect(pool.count == 0 && pool.totalBytes == 0 && pool.txidsByWtxid.isEmpty)
         #expect(pool.spender(of: parent.inputs[0].outpoint) == nil)
     }
 }

@@ -23,7 +23,10 @@ extension PeerManager {
     /// earned it.
     func offerCompactBlocks(to peer: Peer) {
         guard peer.handshake.protocolVersion >= ProtocolVersion.compactBlocks else { return }
-        let push = !peer.inbound && atTheTip && highBandwidth.chooseFirst(peer.id)
+        // Not a peer whose chain is ahead of ours: we are about to catch up from it, and its pushes
+        // would be blocks we cannot connect yet (our headers say nothing of that before it answers).
+        let ahead = Int64(peer.version?.startHeight ?? 0) > Int64(summary.height) + 1
+        let push = !peer.inbound && atTheTip && !ahead && highBandwidth.chooseFirst(peer.id)
         if push { logger.debug("peer \(peer.id) asked to push compact blocks until peers deliver blocks first") }
         peer.send(.sendCompact(SendCompactMessage(announce: push)))
     }

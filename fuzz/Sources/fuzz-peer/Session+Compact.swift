@@ -147,7 +147,8 @@ extension Session {
 
     /// Checks one message the node wrote to the peer. Compact-block messages and type-4 items go only
     /// to a peer speaking version 2 (or one that spoke them itself); a version-2 peer is offered
-    /// compact blocks (`sendcmpct` announce 0) before the node's handshake completes; a `cmpctblock`
+    /// compact blocks (`sendcmpct`; announce 1 here, where the peer is the node's first outbound peer,
+    /// Protocol.md §13.10) before the node's handshake completes; a `cmpctblock`
     /// goes unasked only to a peer whose last `sendcmpct` (version 1) asked for pushes; type 4 is
     /// asked only of a peer that sent `sendcmpct` of version 1; `getblocktxn` only for a block the peer
     /// sent as `cmpctblock`.
@@ -169,7 +170,7 @@ extension Session {
         case .sendCompact(let offer):
             precondition(
                 offer.version == SendCompactMessage.currentVersion, "the node offered compact version \(offer.version)")
-            if !handshakeDone { nodeOfferedCompact = nodeOfferedCompact || !offer.announce }
+            if !handshakeDone { nodeOfferedCompact = true }
             nodeAskedForPushes = offer.announce
         case .compactBlock(let block):
             let hash = block.header.hash

@@ -85,7 +85,7 @@ struct Session {
     var peerCompact: CompactPreference? = CompactPreference(speaks: false, pushes: false)
     /// The node's last `sendcmpct` to the peer asked it to push new blocks (high bandwidth).
     var nodeAskedForPushes = false
-    /// The node offered compact blocks (`sendcmpct` announce 0) before its handshake completed.
+    /// The node offered compact blocks (`sendcmpct`) before its handshake completed.
     var nodeOfferedCompact = false
     /// The peer sent a compact-block message or a `getdata` of type 4 (a version-1 peer that did may
     /// be answered in kind), or a `sendcmpct` of compact version 1 (it may be asked for compact blocks).
@@ -483,7 +483,7 @@ struct Session {
                 if !handshakeDone, (model.protocolVersion ?? 0) >= ProtocolVersion.compactBlocks {
                     precondition(
                         nodeOfferedCompact,
-                        "the handshake with a version-2 peer completed without a sendcmpct (announce 0)")
+                        "the handshake with a version-2 peer completed without a sendcmpct")
                 }
                 handshakeDone = true
             case .getData(let request):

@@ -39,9 +39,12 @@ import Testing
     }
 
     /// How many blocks of the node's active chain hold `txid`.
+    /// Blocks of `client`'s active chain holding `txid`, among all those above the 110 imported
+    /// (where these tests' payments are mined). Not only the last 40: a miner at ten blocks a second
+    /// had buried the payment deeper than that by the time both sides agreed on a loaded machine.
     static func confirmations(of txid: Hash256, in client: PeerClient) throws -> Int {
         let headers = try client.headers(after: [ChainParameters.regtest.genesisHash])
-        let blocks = try client.blocks(headers.suffix(40).map(\.hash))
+        let blocks = try client.blocks(headers.dropFirst(110).map(\.hash))
         return blocks.filter { $0.transactions.contains { $0.txid == txid } }.count
     }
 

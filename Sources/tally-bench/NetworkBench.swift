@@ -34,6 +34,9 @@ struct NetworkBench: ParsableCommand {
         let compactMillisecondsPerHop: Double
         /// Bytes the nodes sent one another for such a block, per hop, ÷ the block's full size.
         let compactBytesRatio: Double
+        /// CPU time the five nodes spent on such a block (until 0.3 s after it reached the end),
+        /// per node: what a hop costs the machine, steadier than the wall-clock figure.
+        let compactCPUMillisecondsPerNode: Double
         let relayTransactions: Int
         let relayTransactionsPerSecond: Double
         let chainLength: Int
@@ -116,6 +119,7 @@ struct NetworkBench: ParsableCommand {
         // 2b. The same line, each block's transactions in every mempool before the block comes.
         var warmEndToEnd: [Double] = []
         var warmBytes: [Int] = []
+        var warmCPU: [Int] = []
         let linePIDs = Set(line.map(\.process.processIdentifier))
         for block in chains.compactBlocks {
             let payments = block.transactions.dropFirst()
@@ -126,10 +130,14 @@ struct NetworkBench: ParsableCommand {
             let last = try watchingTheEnd()
             defer { last.close() }
             let bytesBefore = try SocketBytes.sentBetween(linePIDs)
+            let cpuBefore = linePIDs.map(ProcessCPU.nanoseconds).reduce(0, +)
             started = Date()
             line[0].client.send(.block(block))
             try cluster.wait(timeout: 60, poll: 0.001) { try last.status().tipHash == block.hash }
             warmEndToEnd.append(Date().timeIntervalSince(started))
+            // What the nodes do after the tip (the mempool's update, the store) is the block's too.
+            Thread.sleep(forTimeInterval: 0.3)
+            warmCPU.append(linePIDs.map(ProcessCPU.nanoseconds).reduce(0, +) - cpuBefore)
             warmBytes.append(try SocketBytes.sentBetween(linePIDs) - bytesBefore)
         }
         line.forEach(cluster.stop)
@@ -158,6 +166,7 @@ struct NetworkBench: ParsableCommand {
             blockTransactions: chains.lineBlocks[0].transactions.count - 1, blockHops: 4,
             blockMillisecondsEndToEnd: mean * 1000, blockMillisecondsPerHop: mean * 1000 / 4,
             compactMillisecondsPerHop: warmMean * 1000 / 4, compactBytesRatio: bytesPerHop / blockBytes,
+            compactCPUMillisecondsPerNode: Double(warmCPU.reduce(0, +)) / Double(warmCPU.count) / 5 / 1e6,
             relayTransactions: chains.relayTransactions.count, relayTransactionsPerSecond: relayRate,
             chainLength: chainLength, syncBlocksPerSecond: syncRate, localImportBlocksPerSecond: localRate,
             syncRatio: syncRate / localRate, parallelVerifyPerSecond: parallelVerify,
@@ -169,7 +178,7 @@ struct NetworkBench: ParsableCommand {
                 "block of \(report.blockTransactions) tx across 5 nodes: \(String(format: "%.1f", report.blockMillisecondsEndToEnd)) ms end to end, \(String(format: "%.1f", report.blockMillisecondsPerHop)) ms per hop (mean of \(endToEnd.count))"
             )
             print(
-                "with warm mempools: \(String(format: "%.1f", report.compactMillisecondsPerHop)) ms per hop, \(Int(bytesPerHop)) bytes per hop of a \(Int(blockBytes))-byte block (ratio \(String(format: "%.3f", report.compactBytesRatio)))"
+                "with warm mempools: \(String(format: "%.1f", report.compactMillisecondsPerHop)) ms per hop, \(Int(bytesPerHop)) bytes per hop of a \(Int(blockBytes))-byte block (ratio \(String(format: "%.3f", report.compactBytesRatio))), \(String(format: "%.1f", report.compactCPUMillisecondsPerNode)) ms of CPU per node"
             )
             print(
                 "transaction relay across 3 nodes: \(report.relayTransactions) tx at \(Int(report.relayTransactionsPerSecond)) tx/s; raw verify on every core \(Int(parallelVerify))/s; relay ratio \(String(format: "%.2f", report.relayRatio))"
@@ -204,14 +213,16 @@ private struct Chains {
     let syncFile: URL
     let syncTip: Hash256
     let lineBlocks: [Block]
-    /// Three more blocks of 1,000 payments, sent to the line's mempools before each block.
+    /// Ten more blocks of 1,000 payments, sent to the line's mempools before each block (three
+    /// were too few for a steady mean).
     let compactBlocks: [Block]
     let relayTransactions: [Transaction]
 
     init(directory: URL, chainLength: Int, relayTransactions relayCount: Int) throws {
         let bob = TestChain.key(2)
-        // 1,000 outputs to a funding transaction: six blocks of 1,000 payments, then the relayed ones.
-        let funding = try Funding(outputs: 6_000 + relayCount)
+        // 1,000 outputs to a funding transaction: thirteen blocks of 1,000 payments, then the relayed ones.
+        let blocks = 13
+        let funding = try Funding(outputs: blocks * 1_000 + relayCount)
         let builder = funding.builder
         let base = funding.blocks
         baseFile = directory.appendingPathComponent("base.dat")
@@ -219,9 +230,9 @@ private struct Chains {
 
         let fee: UInt64 = 1_000
         let pay = { (index: Int) in funding.payment(index, to: TestChain.address(bob), fee: fee, change: false) }
-        // Six blocks of 1,000 payments for the line; more payments for relay.
+        // Blocks of 1,000 payments for the line; more payments for relay.
         var line: [Block] = []
-        for b in 0..<6 {
+        for b in 0..<blocks {
             let txs = (b * 1_000..<(b + 1) * 1_000).map(pay)
             let block = builder.block(txs, fees: fee * UInt64(txs.count))
             _ = try builder.chain.acceptBlock(block)
@@ -229,7 +240,7 @@ private struct Chains {
         }
         lineBlocks = Array(line[..<3])
         compactBlocks = Array(line[3...])
-        relayTransactions = (6_000..<6_000 + relayCount).map(pay)
+        relayTransactions = (blocks * 1_000..<blocks * 1_000 + relayCount).map(pay)
 
         // The sync chain: the base, the three full blocks, then empty blocks up to the length asked.
         let rest = try builder.mine(max(0, chainLength - base.count - line.count))

@@ -174,6 +174,19 @@ public final class ChainState: CoinView {
         try read(outpoints.filter { !coinCache.knows($0) })
     }
 
+    /// The block's effect on the UTXO set, from the coins cache alone when it holds every coin the
+    /// block spends (those of transactions that came through the mempool), without a pass to find
+    /// what to read; otherwise the coins it lacks are read in one go, not one per input, and the
+    /// block is connected again.
+    private func connectionReadingAhead(_ block: Block, height: UInt32) throws -> BlockConnection {
+        do {
+            return try BlockConnector.connect(block, height: height, view: coinCache, parameters: parameters)
+        } catch let violation as RuleViolation where violation.rule == .missingOrSpent {
+            try readAhead(inputsOf: block)
+            return try BlockConnector.connect(block, height: height, view: self, parameters: parameters)
+        }
+    }
+
     /// Reads the coins the inputs of `block` spend that the cache lacks, in one store read.
     private func readAhead(inputsOf block: Block) throws {
         var missing: [OutPoint] = []
@@ -412,10 +425,7 @@ public final class ChainState: CoinView {
         let pending =
             earlyVerifications.removeValue(forKey: entry.hash) ?? verifier.start(block, parameters: parameters)
         do {
-            // One read for the block's inputs the cache lacks (it has those of transactions that came
-            // through the mempool), not one per input.
-            try readAhead(inputsOf: block)
-            let connection = try BlockConnector.connect(block, height: entry.height, view: self, parameters: parameters)
+            let connection = try connectionReadingAhead(block, height: entry.height)
             try store.write { writer in
                 try writer.connect(entry.hash, height: entry.height, spent: connection.spent)
                 // Written while the signatures are still being checked; a failure rolls it back.

@@ -67,3 +67,10 @@ struct CoinCache {
         entries.removeAll(keepingCapacity: true)
     }
 }
+
+/// The cache alone as a view of the UTXO set: a coin it does not hold reads as absent, although the
+/// store may have it (`ChainState` connects a block from the cache first, and reads the store only
+/// if a coin was missing).
+extension CoinCache: CoinView {
+    func coin(_ outpoint: OutPoint) -> Coin? { lookup(outpoint) ?? nil }
+}

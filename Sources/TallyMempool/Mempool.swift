@@ -147,7 +147,10 @@ public final class Mempool {
             removed.append(entry.tx)
             totalBytes -= entry.tx.size
             for input in entry.tx.inputs where spentBy[input.outpoint] == next { spentBy[input.outpoint] = nil }
-            for parent in entry.parents { children[parent]?.remove(next) }
+            for parent in entry.parents {
+                children[parent]?.remove(next)
+                if children[parent]?.isEmpty == true { children[parent] = nil }
+            }
             stack.append(contentsOf: children.removeValue(forKey: next) ?? [])
         }
         return removed
@@ -206,7 +209,9 @@ public final class Mempool {
                 txidsByWtxid[entry.tx.wtxid] = nil
                 totalBytes -= entry.tx.size
                 for input in entry.tx.inputs { spentBy[input.outpoint] = nil }
-                // Its children stay: their parent is now in the chain.
+                // Its children stay: their parent is now in the chain. (Most blocks confirm
+                // transactions of no mempool parent: then no table is looked up.)
+                guard !children.isEmpty else { continue }
                 for child in children.removeValue(forKey: tx.txid) ?? [] {
                     if let c = entries[child] {
                         entries[child] = Entry(

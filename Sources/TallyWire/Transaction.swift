@@ -43,7 +43,10 @@ public struct AddressHash: Hashable, Sendable {
     }
 
     public init(publicKey: [UInt8]) {
-        self = BLAKE2b.hash160(publicKey).withUnsafeBytes { AddressHash(raw: $0) }
+        self = withUnsafeTemporaryAllocation(byteCount: AddressHash.size, alignment: 8) { digest in
+            publicKey.withUnsafeBytes { BLAKE2b.hash160($0, into: digest) }
+            return AddressHash(raw: UnsafeRawBufferPointer(digest))
+        }
     }
 
     /// The 20 bytes, in order.

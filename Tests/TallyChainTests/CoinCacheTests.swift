@@ -71,6 +71,32 @@ import Testing
         #expect(changes.count == 2 && changes.contains { $0.0 == Self.outpoint(3) && $0.1 == nil })
     }
 
+    /// A block is connected from the cache alone when it holds every coin spent; one the cache
+    /// lacks (it was just written out and emptied) is read from the store, and a coin spent twice
+    /// is refused either way.
+    @Test func coinsTheCacheLacksAreReadFromTheStoreAndDoubleSpendsStillRefused() throws {
+        let t = try TestChain()
+        try t.mine(101)
+        try t.chain.flushCoins()
+        let coinbase = try t.coinbase(at: 1)
+        let pay = { (key: Int) in
+            t.spend(
+                [(TestChain.outpoint(coinbase), t.miner)],
+                to: [TxOutput(amount: 1_000, address: TestChain.address(TestChain.key(key)))])
+        }
+        let fees = 50 * ChainParameters.coin - 1_000
+        let twice = t.block([pay(7), pay(8)], fees: 2 * fees)
+        let result = try t.chain.acceptBlock(twice)
+        #expect(result.invalid[twice.hash]?.rule == .missingOrSpent)
+        let once = t.block([pay(7)], fees: fees)
+        #expect(try t.chain.acceptBlock(once).invalid.isEmpty)
+        #expect(t.chain.tip.hash == once.hash)
+        // Its coin now spent in the cache: spending it again is refused without the store.
+        let again = t.block([pay(8)], fees: fees)
+        #expect(try t.chain.acceptBlock(again).invalid[again.hash]?.rule == .missingOrSpent)
+        #expect(t.chain.tip.hash == once.hash)
+    }
+
     /// Blocks connected after the last write are connected again when the store is opened after a
     /// crash (here: reopened without the cache being written).
     @Test func aReopenedStoreCatchesUpWithTheBlocksTheCacheHeld() throws {

@@ -55,7 +55,7 @@ public enum BlockConnector {
                         .immatureCoinbase,
                         "\(tx.txid) spends a coinbase of height \(coin.height) at height \(height)")
                 }
-                guard AddressHash(publicKey: input.publicKey) == coin.output.address else {
+                guard AddressHash(publicKey: input.publicKeyBytes) == coin.output.address else {
                     throw RuleViolation(
                         .inputKey, "\(tx.txid) input \(outpoint): key does not match the output's address")
                 }

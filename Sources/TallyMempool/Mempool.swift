@@ -100,7 +100,7 @@ public final class Mempool {
                 throw .rule(
                     RuleViolation(.immatureCoinbase, "spends a coinbase of height \(coin.height) at height \(height)"))
             }
-            guard AddressHash(publicKey: input.publicKey) == coin.output.address else {
+            guard AddressHash(publicKey: input.publicKeyBytes) == coin.output.address else {
                 throw .rule(
                     RuleViolation(.inputKey, "input \(input.outpoint): key does not match the output's address"))
             }

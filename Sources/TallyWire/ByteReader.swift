@@ -47,6 +47,14 @@ public struct ByteReader {
         Hash256(bytes: bytes[try take(32)])
     }
 
+    public mutating func readPublicKey() throws(WireError) -> PublicKeyBytes {
+        PublicKeyBytes(bytes[try take(PublicKeyBytes.size)])
+    }
+
+    public mutating func readSignature() throws(WireError) -> SignatureBytes {
+        SignatureBytes(bytes[try take(SignatureBytes.size)])
+    }
+
     public mutating func readAddressHash() throws(WireError) -> AddressHash {
         AddressHash(bytes: bytes[try take(AddressHash.size)])!
     }

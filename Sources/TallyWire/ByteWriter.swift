@@ -23,6 +23,8 @@ public struct ByteWriter {
 
     public mutating func write(bytes more: [UInt8]) { bytes.append(contentsOf: more) }
 
+    public mutating func write(bytes more: UnsafeRawBufferPointer) { bytes.append(contentsOf: more) }
+
     public mutating func write(_ hash: Hash256) {
         hash.withUnsafeWireBytes { bytes.append(contentsOf: $0) }
     }

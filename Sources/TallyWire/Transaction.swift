@@ -43,6 +43,10 @@ public struct AddressHash: Hashable, Sendable {
     }
 
     public init(publicKey: [UInt8]) {
+        self.init(publicKey: PublicKeyBytes(publicKey))
+    }
+
+    public init(publicKey: PublicKeyBytes) {
         self = withUnsafeTemporaryAllocation(byteCount: AddressHash.size, alignment: 8) { digest in
             publicKey.withUnsafeBytes { BLAKE2b.hash160($0, into: digest) }
             return AddressHash(raw: UnsafeRawBufferPointer(digest))
@@ -61,17 +65,33 @@ public struct AddressHash: Hashable, Sendable {
 public struct TxInput: Hashable, Sendable {
     public var outpoint: OutPoint
     /// The spender's Ed25519 public key; in a coinbase, the coinbase data instead.
-    public var publicKey: [UInt8]
+    public var publicKeyBytes: PublicKeyBytes
     /// Ed25519 signature; all zero in a coinbase and before signing.
-    public var signature: [UInt8]
+    public var signatureBytes: SignatureBytes
 
-    public static let encodedSize = 32 + 4 + 32 + 64
+    public static let encodedSize = 32 + 4 + PublicKeyBytes.size + SignatureBytes.size
+
+    public init(outpoint: OutPoint, publicKeyBytes: PublicKeyBytes, signatureBytes: SignatureBytes = .zero) {
+        self.outpoint = outpoint
+        self.publicKeyBytes = publicKeyBytes
+        self.signatureBytes = signatureBytes
+    }
 
     public init(outpoint: OutPoint, publicKey: [UInt8], signature: [UInt8] = [UInt8](repeating: 0, count: 64)) {
-        precondition(publicKey.count == 32 && signature.count == 64)
-        self.outpoint = outpoint
-        self.publicKey = publicKey
-        self.signature = signature
+        self.init(
+            outpoint: outpoint, publicKeyBytes: PublicKeyBytes(publicKey), signatureBytes: SignatureBytes(signature))
+    }
+
+    /// The public key as an array (a copy).
+    public var publicKey: [UInt8] {
+        get { publicKeyBytes.bytes }
+        set { publicKeyBytes = PublicKeyBytes(newValue) }
+    }
+
+    /// The signature as an array (a copy).
+    public var signature: [UInt8] {
+        get { signatureBytes.bytes }
+        set { signatureBytes = SignatureBytes(newValue) }
     }
 }
 
@@ -153,8 +173,8 @@ public struct Transaction: Hashable, Sendable, WireCodable {
         for input in inputs {
             writer.write(input.outpoint.txid)
             writer.write(input.outpoint.index)
-            writer.write(bytes: input.publicKey)
-            if signatures { writer.write(bytes: input.signature) }
+            input.publicKeyBytes.withUnsafeBytes { writer.write(bytes: $0) }
+            if signatures { input.signatureBytes.withUnsafeBytes { writer.write(bytes: $0) } }
         }
         writer.writeCompactSize(outputs.count)
         for output in outputs {
@@ -178,11 +198,12 @@ public struct Transaction: Hashable, Sendable, WireCodable {
         for _ in 0..<inputCount {
             let txid = try reader.readHash()
             let index = try reader.readUInt32()
-            let publicKey = try reader.readBytes(32)
+            let publicKey = try reader.readPublicKey()
             signatureOffsets.append(reader.offset)
-            let signature = try reader.readBytes(64)
+            let signature = try reader.readSignature()
             inputs.append(
-                TxInput(outpoint: OutPoint(txid: txid, index: index), publicKey: publicKey, signature: signature))
+                TxInput(
+                    outpoint: OutPoint(txid: txid, index: index), publicKeyBytes: publicKey, signatureBytes: signature))
         }
         let outputCount = try reader.readCount(minimumItemSize: TxOutput.encodedSize)
         var outputs: [TxOutput] = []

@@ -142,22 +142,36 @@ import Testing
         #expect(pool.orphanCount == 0)
     }
 
-    @Test func aBlockRemovesConfirmedAndConflictingTransactions() throws {
+    /// `others` unrelated payments wait beside: with none the block confirms most of the pool (the
+    /// tables are rebuilt from what stays), with more the entries leave one by one.
+    @Test(arguments: [0, 6])
+    func aBlockRemovesConfirmedAndConflictingTransactions(others: Int) throws {
         let pool = Mempool()
         let kept = try payment(from: 2)
         let confirmed = try payment(from: 3)
         let loser = try payment(from: 4, fee: 10_000)
         let winner = try payment(from: 4, fee: 20_000)
-        for tx in [kept, confirmed, loser] { try pool.accept(tx, chain: t.chain, now: t.now) }
-        #expect(pool.txidsByWtxid.count == 3 && wtxidsAgree(pool))
+        let child = pay(
+            TestChain.outpoint(confirmed), amount: confirmed.outputs[0].amount, key: bob, to: alice, fee: 10_000)
+        let unrelated = try (0..<others).map { try payment(from: 5 + UInt32($0)) }
+        for tx in [kept, confirmed, loser, child] + unrelated { try pool.accept(tx, chain: t.chain, now: t.now) }
+        #expect(pool.txidsByWtxid.count == 4 + others && wtxidsAgree(pool))
+        #expect(pool.entries[child.txid]?.parents == [confirmed.txid])
         let block = t.block([confirmed, winner], fees: 30_000)
         let result = try t.chain.acceptBlock(block)
         pool.update(for: result.tipChange, chain: t.chain, now: t.now)
-        #expect(pool.contains(kept.txid))
+        #expect(pool.contains(kept.txid) && pool.contains(child.txid))
         #expect(!pool.contains(confirmed.txid))
         #expect(!pool.contains(loser.txid))
-        #expect(pool.count == 1)
-        #expect(pool.txidsByWtxid == [kept.wtxid: kept.txid])
+        #expect(pool.count == 2 + others)
+        #expect(wtxidsAgree(pool) && pool.txidsByWtxid[kept.wtxid] == kept.txid)
+        // The child's parent is in the chain now: it has none in the pool, and spends what it did.
+        #expect(pool.entries[child.txid]?.parents.isEmpty == true)
+        #expect(pool.spender(of: TestChain.outpoint(confirmed)) == child.txid)
+        #expect(pool.spender(of: confirmed.inputs[0].outpoint) == nil)
+        #expect(pool.spender(of: loser.inputs[0].outpoint) == nil)
+        #expect(pool.totalBytes == pool.entries.values.reduce(0) { $0 + $1.tx.size })
+        #expect(pool.blockTransactions(maximumBytes: 1_000_000).count == pool.count)
     }
 
     @Test func templatesPutParentsFirstThenHigherFeeRates() throws {

@@ -14,7 +14,7 @@ public enum BlockChecks {
         guard let coinbase = block.transactions.first, coinbase.isCoinbase else {
             throw RuleViolation(.coinbaseFirst, "the first transaction is not a coinbase")
         }
-        guard coinbase.inputs[0].signature.allSatisfy({ $0 == 0 }) else {
+        guard coinbase.inputs[0].signatureBytes == .zero else {
             throw RuleViolation(.coinbaseSignature, "the coinbase signature field is not all zero")
         }
         var txids = Set<Hash256>(minimumCapacity: block.transactions.count)

@@ -213,8 +213,8 @@ public final class Mempool {
                 txidsByWtxid[entry.tx.wtxid] = nil
                 totalBytes -= entry.tx.size
                 for input in entry.tx.inputs { spentBy[input.outpoint] = nil }
-                // Its children stay: their parent is now in the chain. (Most blocks confirm
-                // transactions of no mempool parent: then no table is looked up.)
+                // Its children stay: their parent is now in the chain. (Usually no entry of the
+                // pool has a parent in it: then there is no table of children to look in.)
                 guard !children.isEmpty else { continue }
                 for child in children.removeValue(forKey: tx.txid) ?? [] {
                     if let c = entries[child] {

@@ -224,10 +224,15 @@ public final class Mempool {
                 }
                 continue  // its inputs were spent by it alone: nothing of the mempool conflicts
             }
-            for input in tx.inputs where !input.outpoint.isNull {
-                if let conflicting = spentBy[input.outpoint], conflicting != tx.txid {
-                    removeWithDescendants(conflicting)
-                }
+            removeConflicts(with: tx)
+        }
+    }
+
+    /// Removes what spends an input of `tx` (confirmed in a block), with its descendants.
+    private func removeConflicts(with tx: Transaction) {
+        for input in tx.inputs where !input.outpoint.isNull {
+            if let conflicting = spentBy[input.outpoint], conflicting != tx.txid {
+                removeWithDescendants(conflicting)
             }
         }
     }
@@ -251,13 +256,7 @@ public final class Mempool {
         // What stays cannot spend what the confirmed mempool transactions spent (the pool had no
         // conflict): only the block's other transactions can conflict with it.
         guard !spentBy.isEmpty else { return }
-        for tx in block.transactions {
-            for input in tx.inputs where !input.outpoint.isNull {
-                if let conflicting = spentBy[input.outpoint], conflicting != tx.txid {
-                    removeWithDescendants(conflicting)
-                }
-            }
-        }
+        for tx in block.transactions { removeConflicts(with: tx) }
     }
 
     // MARK: Block templates

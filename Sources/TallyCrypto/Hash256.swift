@@ -18,9 +18,7 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Builds a hash from exactly 32 bytes in wire order.
     public init<C: Collection>(bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 32, "a Hash256 is 32 bytes")
-        self =
-            bytes.withContiguousStorageIfAvailable { Hash256(raw: UnsafeRawBufferPointer($0)) }
-            ?? Array(bytes).withUnsafeBytes { Hash256(raw: $0) }
+        self = bytes.withContiguousRawBytes(Hash256.init(raw:))
     }
 
     private init(raw: UnsafeRawBufferPointer) {

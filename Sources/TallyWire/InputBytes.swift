@@ -1,3 +1,5 @@
+import TallyCrypto
+
 /// An input's public key (32 bytes) kept inline, not in an array: every input of every transaction
 /// holds one, and an array is a heap allocation each — made when a transaction is decoded, freed
 /// when it leaves the mempool, retained and released on every copy of the input.
@@ -7,9 +9,7 @@ public struct PublicKeyBytes: Hashable, Sendable {
 
     public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == Self.size, "a public key is 32 bytes")
-        self =
-            bytes.withContiguousStorageIfAvailable { PublicKeyBytes(raw: UnsafeRawBufferPointer($0)) }
-            ?? Array(bytes).withUnsafeBytes { PublicKeyBytes(raw: $0) }
+        self = bytes.withContiguousRawBytes(PublicKeyBytes.init(raw:))
     }
 
     /// The words are kept as loaded (host order), so storing them back gives the bytes as read.
@@ -37,9 +37,7 @@ public struct SignatureBytes: Hashable, Sendable {
 
     public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == Self.size, "a signature is 64 bytes")
-        self =
-            bytes.withContiguousStorageIfAvailable { SignatureBytes(raw: UnsafeRawBufferPointer($0)) }
-            ?? Array(bytes).withUnsafeBytes { SignatureBytes(raw: $0) }
+        self = bytes.withContiguousRawBytes(SignatureBytes.init(raw:))
     }
 
     private init(raw: UnsafeRawBufferPointer) {

@@ -30,10 +30,7 @@ public struct AddressHash: Hashable, Sendable {
 
     public init?<C: Collection>(bytes: C) where C.Element == UInt8 {
         guard bytes.count == AddressHash.size else { return nil }
-        let built =
-            bytes.withContiguousStorageIfAvailable { AddressHash(raw: UnsafeRawBufferPointer($0)) }
-            ?? Array(bytes).withUnsafeBytes { AddressHash(raw: $0) }
-        self = built
+        self = bytes.withContiguousRawBytes(AddressHash.init(raw:))
     }
 
     private init(raw: UnsafeRawBufferPointer) {
@@ -43,7 +40,7 @@ public struct AddressHash: Hashable, Sendable {
     }
 
     public init(publicKey: [UInt8]) {
-        self.init(publicKey: PublicKeyBytes(publicKey))
+        self = BLAKE2b.hash160(publicKey).withUnsafeBytes(AddressHash.init(raw:))
     }
 
     public init(publicKey: PublicKeyBytes) {

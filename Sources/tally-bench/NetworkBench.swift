@@ -130,14 +130,14 @@ struct NetworkBench: ParsableCommand {
             let last = try watchingTheEnd()
             defer { last.close() }
             let bytesBefore = try SocketBytes.sentBetween(linePIDs)
-            let cpuBefore = ProcessCPU.nanoseconds(linePIDs)
+            let cpuBefore = ProcessCPU.threads(linePIDs)
             started = Date()
             line[0].client.send(.block(block))
             try cluster.wait(timeout: 60, poll: 0.001) { try last.status().tipHash == block.hash }
             warmEndToEnd.append(Date().timeIntervalSince(started))
             // What the nodes do after the tip (the mempool's update, the store) is the block's too.
             Thread.sleep(forTimeInterval: 0.3)
-            warmCPU.append(ProcessCPU.nanoseconds(linePIDs) - cpuBefore)
+            warmCPU.append(ProcessCPU.spent(from: cpuBefore, to: ProcessCPU.threads(linePIDs)))
             warmBytes.append(try SocketBytes.sentBetween(linePIDs) - bytesBefore)
         }
         line.forEach(cluster.stop)

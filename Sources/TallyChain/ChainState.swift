@@ -216,12 +216,7 @@ public final class ChainState: CoinView {
             if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
             return known
         }
-        guard let parent = index[header.previousBlockHash] else {
-            throw ChainError.missingParent(header.previousBlockHash)
-        }
-        guard !index.status(of: parent).isInvalid else {
-            throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
-        }
+        let parent = try validParent(of: header)
         let target = try HeaderChecks.check(header, hash: hash, parent: parent, parameters: parameters, now: clock())
         let sequence =
             try inserter?.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
@@ -231,6 +226,34 @@ public final class ChainState: CoinView {
             chainWork: parent.chainWork + Target.work(of: target), sequence: sequence)
         index.insert(entry, status: blockData == nil ? .headerOnly : .haveData)
         return entry
+    }
+
+    /// The parent a new header needs: known, and not invalid.
+    private func validParent(of header: BlockHeader) throws -> BlockIndexEntry {
+        guard let parent = index[header.previousBlockHash] else {
+            throw ChainError.missingParent(header.previousBlockHash)
+        }
+        guard !index.status(of: parent).isInvalid else {
+            throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
+        }
+        return parent
+    }
+
+    /// Checks a header that comes with its block (pushed, or in a `cmpctblock`) by the rules
+    /// `acceptHeaderRun` applies to a run of one, and stores nothing: the header is stored with its
+    /// block, in one write rather than two, and relay waits for neither.
+    public func checkHeader(_ header: BlockHeader) throws -> HeaderCheck {
+        let hash = header.hash
+        let target = try HeaderChecks.checkProofOfWork(header, hash: hash, parameters: parameters)
+        if let known = index[hash] {
+            if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
+            return .acceptable(height: known.height)
+        }
+        let parent = try validParent(of: header)
+        let work = parent.chainWork + Target.work(of: target)
+        if work < tip.chainWork { return .lowWork(chainWork: work) }
+        _ = try HeaderChecks.check(header, hash: hash, parent: parent, parameters: parameters, now: clock())
+        return .acceptable(height: parent.height + 1)
     }
 
     /// Accepts a run of headers from a peer only if the chain they lead to has at least the active
@@ -343,12 +366,7 @@ public final class ChainState: CoinView {
             if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
         } else {
             // Validate the header before spending effort on the body.
-            guard let parent = index[block.header.previousBlockHash] else {
-                throw ChainError.missingParent(block.header.previousBlockHash)
-            }
-            guard !index.status(of: parent).isInvalid else {
-                throw RuleViolation(.invalidAncestor, "parent \(parent.hash) is invalid")
-            }
+            let parent = try validParent(of: block.header)
             _ = try HeaderChecks.check(block.header, hash: hash, parent: parent, parameters: parameters, now: clock())
         }
         let height = known?.height ?? index[block.header.previousBlockHash]!.height + 1

@@ -30,6 +30,14 @@ public struct BlockAcceptance: Sendable {
     init(_ outcome: Outcome) { self.outcome = outcome }
 }
 
+/// A header checked without being stored (`ChainState.checkHeader`).
+public enum HeaderCheck {
+    /// It meets the rules, at this height (the height it has, if it is known).
+    case acceptable(height: UInt32)
+    /// Valid proof of work, but the chain it leads to has less work than the active tip.
+    case lowWork(chainWork: UInt256)
+}
+
 /// What became of a run of headers from a peer.
 public enum HeaderRunAcceptance {
     /// Stored (or already known), in order.

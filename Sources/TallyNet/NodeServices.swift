@@ -11,6 +11,9 @@ public protocol NodeServices: AnyObject, Sendable {
     /// A peer's `headers`, stored if they lead to at least the tip's work or `workProven` (they are
     /// a chain counted before, in `countHeaders`, to more work than the tip).
     func acceptHeaders(_ headers: [BlockHeader], workProven: Bool) -> HeadersOutcome
+    /// The header of a block that came with it, checked as `acceptHeaders` would (without
+    /// `workProven`) but not stored: it is stored with its block.
+    func checkHeader(_ header: BlockHeader) -> HeadersOutcome
     /// Checks a run of headers that follows `previous` (not stored: a chain being counted) and
     /// returns the work it proves, with the tip's work now.
     func countHeaders(_ headers: [BlockHeader], following previous: Hash256) -> HeaderCount

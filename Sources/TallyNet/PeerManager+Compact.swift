@@ -17,6 +17,24 @@ extension PeerManager {
         let pushedBeforeValidation: Bool
     }
 
+    /// What a `cmpctblock` gave, off the event loop.
+    enum CompactArrival: Sendable {
+        /// Its header failed, or the block is here already.
+        case notWanted
+        /// Rebuilt from the mempool (its merkle root checked), pushed on, and given to the chain.
+        case taken(Block, BlockOutcome)
+        /// Rebuilt but for the transactions the mempool lacks, to ask the sender for.
+        case waiting(BlockReconstruction)
+        /// Two of its short ids are equal, or the block rebuilt from the mempool alone is wrong (a
+        /// short id matched the wrong transaction): the full block is asked for.
+        case fullBlockNeeded
+
+        var wanted: Bool {
+            if case .notWanted = self { return false }
+            return true
+        }
+    }
+
     /// After the handshake: a peer speaking version 2 is told we take compact blocks. Announce 0
     /// (it announces by `headers`, we ask for compact blocks; announce 1 comes when it earns it),
     /// but the first outbound peer — one we chose — is asked to push (announce 1) while nobody has
@@ -49,20 +67,40 @@ extension PeerManager {
         // the full block is asked for, but only once the header has passed (it costs its sender
         // otherwise, and must not hold a download slot for nothing).
         let reconstruction = try? BlockReconstruction(message)
-        let pushed = highBandwidth.contains(peer.id) && !sync.isInFlight(hash)
+        let requested = sync.isInFlight(hash)
+        let pushed = highBandwidth.contains(peer.id) && !requested
+        let push = pusher(except: peer)
         arrivingBlocks.insert(hash)
-        perform(for: peer) { [services] () -> (HeadersOutcome, BlockReconstruction?, wanted: Bool) in
-            let outcome = services.acceptHeaders([message.header], workProven: false)
-            guard case .accepted = outcome, !services.hasBlock(hash) else { return (outcome, nil, false) }
-            return (outcome, reconstruction.map(services.fillFromMempool), true)
+        perform(for: peer) { [services] () -> (HeadersOutcome, CompactArrival) in
+            // The header is checked, not stored: a block rebuilt at once is pushed on and taken in
+            // this job, its header stored with it, and nothing queued behind it (the next block,
+            // say) runs before it is stored. A block that must wait has its header stored now, so
+            // that the download scheduler can ask someone else if this peer fails to deliver.
+            let checked = services.checkHeader(message.header)
+            guard case .accepted = checked, !services.hasBlock(hash) else { return (checked, .notWanted) }
+            let arrival: CompactArrival
+            if let filled = reconstruction.map(services.fillFromMempool) {
+                do {
+                    if let block = try filled.block {
+                        push(block, true)
+                        let outcome = services.submitBlock(block, encoded: block.encoded, requested: requested)
+                        return (checked, .taken(block, outcome))
+                    }
+                    arrival = .waiting(filled)
+                } catch {
+                    arrival = .fullBlockNeeded
+                }
+            } else {
+                arrival = .fullBlockNeeded
+            }
+            return (services.acceptHeaders([message.header], workProven: false), arrival)
         } then: { manager, peer, result in
-            let (outcome, filled, wanted) = result
+            let (outcome, arrival) = result
             guard let peer else {
                 manager.arrivingBlocks.remove(hash)
                 return
             }
-            if wanted, reconstruction == nil { return manager.requestFullBlock(hash, from: peer) }
-            guard case .accepted(let height) = outcome, let filled else {
+            guard case .accepted(let height) = outcome, arrival.wanted else {
                 manager.arrivingBlocks.remove(hash)
                 // Not rebuilt (we have the block by now, or its header failed): if we asked this
                 // peer for it, that request ends here, or it would stall.
@@ -72,13 +110,16 @@ extension PeerManager {
                 return manager.headersProcessed(outcome, headers: [message.header], full: false, from: peer)
             }
             manager.sync.peer(peer.id, reached: height)
-            do {
-                if let block = try filled.block {
-                    return manager.rebuilt(block, from: peer, pushedBeforeValidation: pushed)
-                }
-            } catch {
-                // Rebuilt from our mempool alone, and wrong: a short id matched the wrong transaction.
+            let filled: BlockReconstruction
+            switch arrival {
+            case .taken(let block, let outcome):
+                _ = manager.sync.blockArrived(hash)
+                return manager.tookBlock(
+                    block, outcome, requested: requested, from: peer, pushedBeforeValidation: pushed)
+            case .fullBlockNeeded, .notWanted:
                 return manager.requestFullBlock(hash, from: peer)
+            case .waiting(let partial):
+                filled = partial
             }
             manager.logger.debug(
                 "block \(hash) from peer \(peer.id): \(filled.missingIndexes.count) transaction(s) not in the mempool, asked"
@@ -128,6 +169,19 @@ extension PeerManager {
     private func rebuilt(_ block: Block, from peer: Peer, pushedBeforeValidation: Bool) {
         pushCompactBlock(block, except: peer, bodyChecked: true)
         takeBlock(block, encoded: block.encoded, from: peer, pushedBeforeValidation: pushedBeforeValidation)
+    }
+
+    /// `pushCompactBlock` for the work queue: called there with a block and whether its body was
+    /// checked, it pushes from the event loop, while the work goes on to validate the block.
+    func pusher(except sender: Peer) -> @Sendable (Block, _ bodyChecked: Bool) -> Void {
+        let bound = self.bound
+        let id = sender.id
+        return { block, bodyChecked in
+            bound.eventLoop.execute {
+                let manager = bound.value
+                manager.pushCompactBlock(block, except: manager.peers[id], bodyChecked: bodyChecked)
+            }
+        }
     }
 
     /// Sends `block` as `cmpctblock` to every peer that asked for pushes and does not have it, if

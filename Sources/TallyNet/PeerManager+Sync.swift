@@ -193,13 +193,16 @@ extension PeerManager {
             return takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
         }
         // Pushed on before it is validated, but never before its header is: a header without proof
-        // of work pushed to a peer would cost us our good name there.
+        // of work pushed to a peer would cost us our good name there. Checked, not stored (it is
+        // stored with the block), and taken in the same job, so that nothing queued behind it (the
+        // next block, say) runs before it is stored.
+        let requested = sync.blockArrived(block.hash)
+        let push = pusher(except: peer)
         perform(for: peer) { [services] in
-            services.acceptHeaders([block.header], workProven: false)
+            if case .accepted = services.checkHeader(block.header) { push(block, false) }
+            return services.submitBlock(block, encoded: encoded, requested: requested)
         } then: { manager, peer, outcome in
-            guard let peer else { return }
-            if case .accepted = outcome { manager.pushCompactBlock(block, except: peer, bodyChecked: false) }
-            manager.takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
+            manager.tookBlock(block, outcome, requested: requested, from: peer, pushedBeforeValidation: false)
         }
     }
 
@@ -209,15 +212,23 @@ extension PeerManager {
         let requested = sync.blockArrived(block.hash)
         perform(for: peer) { [services] in
             services.submitBlock(block, encoded: encoded, requested: requested)
-        } then: {
-            manager, peer, outcome in
-            manager.arrivingBlocks.remove(block.hash)
-            manager.sync.blockProcessed(block.hash)
-            manager.blockProcessed(
-                outcome, block: block, requested: requested, from: peer, pushedBeforeValidation: pushedBeforeValidation)
-            if let peer, requested, !manager.sync.wantsRound(after: peer.id) { return }
-            manager.scheduleDownloads()
+        } then: { manager, peer, outcome in
+            manager.tookBlock(
+                block, outcome, requested: requested, from: peer, pushedBeforeValidation: pushedBeforeValidation)
         }
+    }
+
+    /// What follows the chain's verdict on a block taken from a peer (`sync.blockArrived` was
+    /// called for it).
+    func tookBlock(
+        _ block: Block, _ outcome: BlockOutcome, requested: Bool, from peer: Peer?, pushedBeforeValidation: Bool
+    ) {
+        arrivingBlocks.remove(block.hash)
+        sync.blockProcessed(block.hash)
+        blockProcessed(
+            outcome, block: block, requested: requested, from: peer, pushedBeforeValidation: pushedBeforeValidation)
+        if let peer, requested, !sync.wantsRound(after: peer.id) { return }
+        scheduleDownloads()
     }
 
     private func blockProcessed(

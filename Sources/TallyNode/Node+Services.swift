@@ -41,18 +41,35 @@ extension Node: NodeServices {
     }
 
     public func acceptHeaders(_ headers: [BlockHeader], workProven: Bool) -> HeadersOutcome {
+        headersOutcome(while: "storing \(headers.count) header(s)") { chain in
+            switch try chain.acceptHeaderRun(headers, workProven: workProven) {
+            case .accepted(let entries): .accepted(lastHeight: (entries.last ?? chain.tip).height)
+            case .lowWork(let work): .lowWork(chainWork: work)
+            }
+        }
+    }
+
+    public func checkHeader(_ header: BlockHeader) -> HeadersOutcome {
+        headersOutcome(while: "checking header \(header.hash)") { chain in
+            switch try chain.checkHeader(header) {
+            case .acceptable(let height): .accepted(lastHeight: height)
+            case .lowWork(let work): .lowWork(chainWork: work)
+            }
+        }
+    }
+
+    /// The chain's verdict on headers as the network layer takes it; progress of the best header
+    /// chain is noted, whatever the verdict on the headers after those stored.
+    private func headersOutcome(
+        while activity: @autoclosure () -> String, _ body: (ChainState) throws -> HeadersOutcome
+    ) -> HeadersOutcome {
         do {
             return try sync { state in
                 let chain = state.chain
                 let best = chain.index.bestHeader?.hash
+                defer { if chain.index.bestHeader?.hash != best { state.lastChainProgress = Date() } }
                 do {
-                    switch try chain.acceptHeaderRun(headers, workProven: workProven) {
-                    case .accepted(let entries):
-                        if chain.index.bestHeader?.hash != best { state.lastChainProgress = Date() }
-                        return .accepted(lastHeight: (entries.last ?? chain.tip).height)
-                    case .lowWork(let work):
-                        return .lowWork(chainWork: work)
-                    }
+                    return try body(chain)
                 } catch ChainError.missingParent {
                     return .missingParent
                 } catch ChainError.unlinkedHeaders {
@@ -60,14 +77,13 @@ extension Node: NodeServices {
                 } catch ChainError.knownInvalid(let hash) {
                     return .knownInvalid(hash)
                 } catch let violation as RuleViolation where !violation.rule.condemnsBlock {
-                    if chain.index.bestHeader?.hash != best { state.lastChainProgress = Date() }
                     return .rejected(violation)
                 } catch let violation as RuleViolation {
                     return .invalid(violation)
                 }
             }
         } catch {
-            _ = reportFailure(error, while: "storing \(headers.count) header(s)")
+            _ = reportFailure(error, while: activity())
             return .nodeFailure
         }
     }

@@ -126,4 +126,40 @@ import Testing
         #expect(t.chain.isWorthProcessing(unrequested: ours))
         #expect(try t.chain.acceptBlock(ours).outcome == .duplicate)
     }
+
+    /// A header that comes with its block is checked by the same rules and stored only with the
+    /// block: one write, and nothing stored while relay waits on the check.
+    @Test func aHeaderCheckedWithItsBlockIsStoredOnlyWithTheBlock() throws {
+        let next = fork(at: 40, count: 1, tag: "next")[0]
+        guard case .acceptable(let height) = try t.chain.checkHeader(next.header) else {
+            Issue.record("the next block's header was not acceptable")
+            return
+        }
+        #expect(height == 41 && stored([next]) == 0)
+        #expect(try t.chain.acceptBlock(next).outcome == .accepted)
+        #expect(t.chain.tip.hash == next.hash)
+        guard case .acceptable(let known) = try t.chain.checkHeader(next.header) else {
+            Issue.record("a stored header was not acceptable")
+            return
+        }
+        #expect(known == 41)
+        // The rules are those of a run of one: less work than the tip, no parent, a missed target.
+        let stale = fork(at: 20, count: 1, tag: "stale")[0]
+        guard case .lowWork = try t.chain.checkHeader(stale.header) else {
+            Issue.record("a stale header was acceptable")
+            return
+        }
+        let orphan = fork(at: 41, count: 2, tag: "orphan")[1]
+        #expect(throws: ChainError.missingParent(orphan.header.previousBlockHash)) {
+            try t.chain.checkHeader(orphan.header)
+        }
+        var missed = fork(at: 41, count: 1, tag: "missed")[0].header
+        while !(Target.decode(bits: missed.bits)! < UInt256(missed.hash)) { missed.nonce += 1 }
+        #expect { try t.chain.checkHeader(missed) } throws: { ($0 as? RuleViolation)?.rule == .proofOfWork }
+        var early = fork(at: 41, count: 1, tag: "early")[0].header
+        early.time = t.chain.tip.medianTimePast(span: t.chain.parameters.medianTimeSpan)
+        while Target.decode(bits: early.bits)! < UInt256(early.hash) { early.nonce += 1 }
+        #expect { try t.chain.checkHeader(early) } throws: { ($0 as? RuleViolation)?.rule == .timeTooOld }
+        #expect(stored([stale, orphan]) == 0)
+    }
 }

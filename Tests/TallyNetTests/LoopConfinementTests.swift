@@ -18,6 +18,7 @@ final class EmptyNode: NodeServices {
     }
     func locator() -> [Hash256] { [] }
     func acceptHeaders(_ headers: [BlockHeader], workProven: Bool) -> HeadersOutcome { .nodeFailure }
+    func checkHeader(_ header: BlockHeader) -> HeadersOutcome { .nodeFailure }
     func countHeaders(_ headers: [BlockHeader], following previous: Hash256) -> HeaderCount { .unlinked }
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)] { [] }
     func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome { .nodeFailure }

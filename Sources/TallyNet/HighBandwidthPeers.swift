@@ -1,13 +1,19 @@
 /// The peers this node asks to push new blocks to it as compact blocks before validating them
 /// (BIP 152's high-bandwidth mode): those that most recently delivered a new block first, at most
 /// `capacity`, so that a block reaches the node from its fastest neighbours without a round trip,
-/// and from no more of them than that. Until one has delivered a block first, the first outbound
-/// peer is chosen, so that the first block after a start needs no round trip either (one, not
-/// `capacity`: every peer chosen sends each block, and most nodes have not earned that many).
+/// and from no more of them than that. Until one has delivered a block first, the first two
+/// outbound peers are chosen, so that the first blocks after a start need no round trip either:
+/// two, as many as a node of a busy network ends up with (every peer chosen sends each block; a
+/// node pushed to by one alone waited on that one's path, and 100 hosts' first block was their
+/// slowest).
 public struct HighBandwidthPeers: Sendable {
     public let capacity: Int
     /// Most recent first.
     public private(set) var peers: [Int] = []
+    /// How many are chosen before anyone has delivered a block first.
+    public var startingCount: Int { min(2, capacity) }
+    /// Somebody has delivered a block first: choices are earned from then on.
+    private var earned = false
 
     public init(capacity: Int) {
         precondition(capacity >= 0)
@@ -19,6 +25,7 @@ public struct HighBandwidthPeers: Sendable {
     /// (`dropped`, to be told to stop).
     public mutating func deliveredFirst(by peer: Int) -> (added: Int?, dropped: Int?) {
         guard capacity > 0 else { return (nil, nil) }
+        earned = true
         if let index = peers.firstIndex(of: peer) {
             peers.remove(at: index)
             peers.insert(peer, at: 0)
@@ -28,11 +35,11 @@ public struct HighBandwidthPeers: Sendable {
         return (peer, peers.count > capacity ? peers.removeLast() : nil)
     }
 
-    /// With nobody chosen yet, `peer` is (and gives way first once others deliver blocks first);
-    /// false otherwise.
-    public mutating func chooseFirst(_ peer: Int) -> Bool {
-        guard capacity > 0, peers.isEmpty else { return false }
-        peers = [peer]
+    /// Before anyone has delivered a block first, `peer` is chosen if fewer than `startingCount`
+    /// are (those chosen so give way first once others deliver blocks first); false otherwise.
+    public mutating func chooseAtStart(_ peer: Int) -> Bool {
+        guard !earned, peers.count < startingCount else { return false }
+        peers.append(peer)
         return true
     }
 

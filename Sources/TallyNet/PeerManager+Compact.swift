@@ -37,14 +37,14 @@ extension PeerManager {
 
     /// After the handshake: a peer speaking version 2 is told we take compact blocks. Announce 0
     /// (it announces by `headers`, we ask for compact blocks; announce 1 comes when it earns it),
-    /// but the first outbound peer — one we chose — is asked to push (announce 1) while nobody has
-    /// earned it.
+    /// but the first two outbound peers — ones we chose — are asked to push (announce 1) while
+    /// nobody has earned it.
     func offerCompactBlocks(to peer: Peer) {
         guard peer.handshake.protocolVersion >= ProtocolVersion.compactBlocks else { return }
         // Not a peer whose chain is ahead of ours: we are about to catch up from it, and its pushes
         // would be blocks we cannot connect yet (our headers say nothing of that before it answers).
         let ahead = Int64(peer.version?.startHeight ?? 0) > Int64(summary.height) + 1
-        let push = !peer.inbound && atTheTip && !ahead && highBandwidth.chooseFirst(peer.id)
+        let push = !peer.inbound && atTheTip && !ahead && highBandwidth.chooseAtStart(peer.id)
         if push { logger.debug("peer \(peer.id) asked to push compact blocks until peers deliver blocks first") }
         peer.send(.sendCompact(SendCompactMessage(announce: push)))
     }

@@ -17,19 +17,25 @@ import Testing
         #expect(selection.deliveredFirst(by: 4) == (4, nil))
     }
 
-    @Test func theFirstChoiceIsOneAndGivesWayFirst() {
-        var selection = HighBandwidthPeers(capacity: 2)
-        let first = selection.chooseFirst(7)
-        let second = selection.chooseFirst(8)
-        #expect(first && !second)
-        #expect(selection.peers == [7])
+    @Test func theStartingChoicesAreTwoAndGiveWayFirst() {
+        var selection = HighBandwidthPeers(capacity: 3)
+        let chosen = [7, 8, 9].map { selection.chooseAtStart($0) }
+        #expect(chosen == [true, true, false])
+        #expect(selection.peers == [7, 8])
         #expect(selection.deliveredFirst(by: 1) == (1, nil))
-        #expect(selection.peers == [1, 7])
-        // Chosen before anyone delivered a block: the first to give way.
-        #expect(selection.deliveredFirst(by: 2) == (2, 7))
+        #expect(selection.peers == [1, 7, 8])
+        // Chosen before anyone delivered a block: the first to give way, the last chosen first.
+        #expect(selection.deliveredFirst(by: 2) == (2, 8))
+        #expect(selection.deliveredFirst(by: 3) == (3, 7))
+        // Once a block was delivered first, nobody is chosen unearned, even with room.
+        selection.remove(3)
+        let late = selection.chooseAtStart(10)
+        #expect(!late && selection.peers == [2, 1])
+        var one = HighBandwidthPeers(capacity: 1)
+        #expect([7, 8].map { one.chooseAtStart($0) } == [true, false])
         var none = HighBandwidthPeers(capacity: 0)
-        let chosen = none.chooseFirst(7)
-        #expect(!chosen && none.peers.isEmpty)
+        let any = none.chooseAtStart(7)
+        #expect(!any && none.peers.isEmpty)
     }
 
     @Test func noCapacityChoosesNobody() {

@@ -82,7 +82,7 @@ extension PeerManager {
             if let filled = reconstruction.map(services.fillFromMempool) {
                 do {
                     if let block = try filled.block {
-                        push(block, true)
+                        push(block)
                         let outcome = services.submitBlock(block, encoded: block.encoded, requested: requested)
                         return (checked, .taken(block, outcome))
                     }
@@ -167,33 +167,33 @@ extension PeerManager {
     /// A block rebuilt whole: pushed on to the peers that asked for pushes, if it extends our tip
     /// (before we validate it: relay is not held up by validation), then taken as a `block`.
     private func rebuilt(_ block: Block, from peer: Peer, pushedBeforeValidation: Bool) {
-        pushCompactBlock(block, except: peer, bodyChecked: true)
+        pushCompactBlock(block, except: peer)
         takeBlock(block, encoded: block.encoded, from: peer, pushedBeforeValidation: pushedBeforeValidation)
     }
 
-    /// `pushCompactBlock` for the work queue: called there with a block and whether its body was
-    /// checked, it pushes from the event loop, while the work goes on to validate the block.
-    func pusher(except sender: Peer) -> @Sendable (Block, _ bodyChecked: Bool) -> Void {
+    /// `pushCompactBlock` for the work queue: called there with a block whose merkle root was
+    /// compared, it pushes from the event loop, while the work goes on to validate the block.
+    func pusher(except sender: Peer) -> @Sendable (Block) -> Void {
         let bound = self.bound
         let id = sender.id
-        return { block, bodyChecked in
+        return { block in
             bound.eventLoop.execute {
                 let manager = bound.value
-                manager.pushCompactBlock(block, except: manager.peers[id], bodyChecked: bodyChecked)
+                manager.pushCompactBlock(block, except: manager.peers[id])
             }
         }
     }
 
     /// Sends `block` as `cmpctblock` to every peer that asked for pushes and does not have it, if
-    /// it extends our tip and its body is the one its header commits to (a damaged copy would cost
-    /// every receiver a full download). `bodyChecked`: the merkle root was compared already (a
-    /// block rebuilt from short ids, or connected), and is not computed again.
-    func pushCompactBlock(_ block: Block, except sender: Peer?, bodyChecked: Bool) {
+    /// it extends our tip. Its body must be the one its header commits to, its merkle root compared
+    /// (rebuilt from short ids, checked as it arrived whole, or connected): a damaged copy would
+    /// cost every receiver a full download.
+    func pushCompactBlock(_ block: Block, except sender: Peer?) {
         guard wouldPush(block) else { return }
         let receivers = readyPeers.filter {
             $0.wantsCompactPushes && $0 !== sender && !relay.knows($0.id, block.hash)
         }
-        guard !receivers.isEmpty, bodyChecked || block.computedMerkleRoot == block.header.merkleRoot else { return }
+        guard !receivers.isEmpty else { return }
         recentBlocks.add(block)
         let message = Message.compactBlock(CompactBlockMessage(block: block, nonce: SecureRandom.uint64()))
         for receiver in receivers {

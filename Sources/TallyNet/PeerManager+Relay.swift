@@ -13,7 +13,7 @@ extension PeerManager {
         if let newest = blocks.last {
             // Peers told of it by `headers` ask for it compact, then for what they lack.
             recentBlocks.add(newest)
-            pushCompactBlock(newest, except: nil, bodyChecked: true)
+            pushCompactBlock(newest, except: nil)
         }
         refreshSummary()
         for (id, unknown) in relay.blockAnnouncements(blocks.map(\.header), to: readyPeers.map(\.id)) {

@@ -192,14 +192,17 @@ extension PeerManager {
         guard wouldPush(block) else {
             return takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
         }
-        // Pushed on before it is validated, but never before its header is: a header without proof
-        // of work pushed to a peer would cost us our good name there. Checked, not stored (it is
-        // stored with the block), and taken in the same job, so that nothing queued behind it (the
-        // next block, say) runs before it is stored.
+        // Pushed on before it is validated, but never before its header is (a header without proof
+        // of work pushed to a peer would cost us our good name there) nor before its body is the
+        // one the header commits to. Checked, not stored (it is stored with the block), and taken
+        // in the same job, so that nothing queued behind it (the next block, say) runs before it is
+        // stored.
         let requested = sync.blockArrived(block.hash)
         let push = pusher(except: peer)
         perform(for: peer) { [services] in
-            if case .accepted = services.checkHeader(block.header) { push(block, false) }
+            if case .accepted = services.checkHeader(block.header) {
+                if block.computedMerkleRoot == block.header.merkleRoot { push(block) }
+            }
             return services.submitBlock(block, encoded: encoded, requested: requested)
         } then: { manager, peer, outcome in
             manager.tookBlock(block, outcome, requested: requested, from: peer, pushedBeforeValidation: false)

@@ -12,7 +12,8 @@ public struct HighBandwidthPeers: Sendable {
     public private(set) var peers: [Int] = []
     /// How many are chosen before anyone has delivered a block first.
     public var startingCount: Int { min(2, capacity) }
-    /// Somebody has delivered a block first: choices are earned from then on.
+    /// Somebody has delivered a block first: choices are earned from then on, until every peer
+    /// chosen is gone.
     private var earned = false
 
     public init(capacity: Int) {
@@ -35,15 +36,19 @@ public struct HighBandwidthPeers: Sendable {
         return (peer, peers.count > capacity ? peers.removeLast() : nil)
     }
 
-    /// Before anyone has delivered a block first, `peer` is chosen if fewer than `startingCount`
-    /// are (those chosen so give way first once others deliver blocks first); false otherwise.
+    /// Before anyone has delivered a block first (or once every peer chosen is gone), `peer` is
+    /// chosen if fewer than `startingCount` are (those chosen so give way first once others deliver
+    /// blocks first); false otherwise.
     public mutating func chooseAtStart(_ peer: Int) -> Bool {
         guard !earned, peers.count < startingCount else { return false }
         peers.append(peer)
         return true
     }
 
-    public mutating func remove(_ peer: Int) { peers.removeAll { $0 == peer } }
+    public mutating func remove(_ peer: Int) {
+        peers.removeAll { $0 == peer }
+        if peers.isEmpty { earned = false }
+    }
 
     public func contains(_ peer: Int) -> Bool { peers.contains(peer) }
 }

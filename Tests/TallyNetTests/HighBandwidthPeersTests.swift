@@ -31,6 +31,11 @@ import Testing
         selection.remove(3)
         let late = selection.chooseAtStart(10)
         #expect(!late && selection.peers == [2, 1])
+        // Every peer chosen gone: the next outbound peers are chosen as at the start.
+        selection.remove(2)
+        selection.remove(1)
+        let again = [11, 12, 13].map { selection.chooseAtStart($0) }
+        #expect(again == [true, true, false] && selection.peers == [11, 12])
         var one = HighBandwidthPeers(capacity: 1)
         #expect([7, 8].map { one.chooseAtStart($0) } == [true, false])
         var none = HighBandwidthPeers(capacity: 0)

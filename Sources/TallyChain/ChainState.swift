@@ -216,14 +216,35 @@ public final class ChainState: CoinView {
             if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
             return known
         }
+        return try insert(
+            header, hash: hash, checked: checkNew(header, hash: hash), blockData: blockData, inserter: inserter)
+    }
+
+    /// A header the index lacks, checked against its parent (rules R1–R6): the parent, and the
+    /// header's target.
+    private func checkNew(_ header: BlockHeader, hash: Hash256) throws -> NewHeader {
         let parent = try validParent(of: header)
         let target = try HeaderChecks.check(header, hash: hash, parent: parent, parameters: parameters, now: clock())
+        return NewHeader(parent: parent, target: target)
+    }
+
+    private struct NewHeader {
+        let parent: BlockIndexEntry
+        let target: UInt256
+    }
+
+    /// Adds a header `checkNew` passed to the store and the index.
+    private func insert(
+        _ header: BlockHeader, hash: Hash256, checked: NewHeader, blockData: [UInt8]?,
+        inserter: ChainStore.HeaderInserter? = nil
+    ) throws -> BlockIndexEntry {
+        let parent = checked.parent
         let sequence =
             try inserter?.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
             ?? store.insert(header, hash: hash, height: parent.height + 1, blockData: blockData)
         let entry = BlockIndexEntry(
             hash: hash, header: header, height: parent.height + 1, parent: parent,
-            chainWork: parent.chainWork + Target.work(of: target), sequence: sequence)
+            chainWork: parent.chainWork + Target.work(of: checked.target), sequence: sequence)
         index.insert(entry, status: blockData == nil ? .headerOnly : .haveData)
         return entry
     }
@@ -362,14 +383,10 @@ public final class ChainState: CoinView {
     /// Checks what can be checked before connecting, then stores the block as a candidate.
     private func store(_ block: Block, hash: Hash256, encoded: [UInt8]? = nil) throws {
         let known = index[hash]
-        if let known {
-            if index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
-        } else {
-            // Validate the header before spending effort on the body.
-            let parent = try validParent(of: block.header)
-            _ = try HeaderChecks.check(block.header, hash: hash, parent: parent, parameters: parameters, now: clock())
-        }
-        let height = known?.height ?? index[block.header.previousBlockHash]!.height + 1
+        if let known, index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
+        // Validate the header before spending effort on the body; it is stored with the body.
+        let new = known == nil ? try checkNew(block.header, hash: hash) : nil
+        let height = known?.height ?? new!.parent.height + 1
         do {
             try BlockChecks.check(block)
             guard block.transactions[0].coinbaseData?.height == height else {
@@ -379,7 +396,7 @@ public final class ChainState: CoinView {
             }
         } catch let violation as RuleViolation {
             if violation.rule.condemnsBlock {
-                let entry = try known ?? acceptHeader(block.header, hash: hash, blockData: nil)
+                let entry = try known ?? insert(block.header, hash: hash, checked: new!, blockData: nil)
                 try markInvalid(entry)
             }
             throw violation
@@ -393,7 +410,7 @@ public final class ChainState: CoinView {
             try store.storeBlockData(data, hash: hash)
             entry = known
         } else {
-            entry = try acceptHeader(block.header, hash: hash, blockData: data)
+            entry = try insert(block.header, hash: hash, checked: new!, blockData: data)
         }
         justReceived[hash] = block
         index.markHaveData(entry)

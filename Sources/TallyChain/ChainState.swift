@@ -339,8 +339,11 @@ public final class ChainState: CoinView {
 
     /// Takes a block from a peer or a miner: checks it, stores it, and moves the active chain to the
     /// valid chain with the most work. Throws for a block rejected outright; a block that fails only
-    /// when connected is reported in the result's `invalid`.
-    public func acceptBlock(_ block: Block, encoded: [UInt8]? = nil) throws -> BlockAcceptance {
+    /// when connected is reported in the result's `invalid`. `checked`: what the caller checked of
+    /// it already (see `BlockChecks.Done`).
+    public func acceptBlock(
+        _ block: Block, encoded: [UInt8]? = nil, checked: BlockChecks.Done = []
+    ) throws -> BlockAcceptance {
         defer {
             justReceived.removeAll()
             for pending in earlyVerifications.values { _ = pending.wait() }
@@ -358,7 +361,7 @@ public final class ChainState: CoinView {
             orphans.add(block, hash: hash)
             return BlockAcceptance(.orphan(missing: orphans.missingRoot(of: hash)))
         }
-        try store(block, hash: hash, encoded: encoded)
+        try store(block, hash: hash, encoded: encoded, checked: checked)
         var result = BlockAcceptance(.accepted)
         var parents = [hash]
         while let parent = parents.popLast() {
@@ -381,14 +384,16 @@ public final class ChainState: CoinView {
     }
 
     /// Checks what can be checked before connecting, then stores the block as a candidate.
-    private func store(_ block: Block, hash: Hash256, encoded: [UInt8]? = nil) throws {
+    private func store(
+        _ block: Block, hash: Hash256, encoded: [UInt8]? = nil, checked: BlockChecks.Done = []
+    ) throws {
         let known = index[hash]
         if let known, index.status(of: known).isInvalid { throw ChainError.knownInvalid(hash) }
         // Validate the header before spending effort on the body; it is stored with the body.
         let new = known == nil ? try checkNew(block.header, hash: hash) : nil
         let height = known?.height ?? new!.parent.height + 1
         do {
-            try BlockChecks.check(block)
+            try BlockChecks.check(block, done: checked)
             guard block.transactions[0].coinbaseData?.height == height else {
                 throw RuleViolation(
                     .coinbaseHeight,

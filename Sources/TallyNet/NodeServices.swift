@@ -20,8 +20,9 @@ public protocol NodeServices: AnyObject, Sendable {
     /// Blocks of the best header chain not stored yet, lowest first.
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)]
     /// A block from a peer, with its bytes as they arrived; one it was not asked for is taken only
-    /// if it leads to at least the tip's work (or its header was announced).
-    func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome
+    /// if it leads to at least the tip's work (or its header was announced). `checked`: what the
+    /// network checked of it already (its merkle root; transactions rebuilt from the mempool).
+    func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool, checked: BlockChecks.Done) -> BlockOutcome
     /// Transactions from peers (each with the identifier of the peer that sent it), in the order
     /// they arrived: their signatures are checked together on every core, then each is offered to
     /// the mempool; one outcome per transaction.

@@ -69,6 +69,9 @@ extension PeerManager {
         let reconstruction = try? BlockReconstruction(message)
         let requested = sync.isInFlight(hash)
         let pushed = highBandwidth.contains(peer.id) && !requested
+        // Rebuilt at once, every transaction but the coinbase comes from the mempool.
+        let rebuiltChecks: BlockChecks.Done =
+            message.prefilledTransactions.allSatisfy { $0.index == 0 } ? [.merkleRoot, .payments] : .merkleRoot
         let push = pusher(except: peer)
         arrivingBlocks.insert(hash)
         perform(for: peer) { [services] () -> (HeadersOutcome, CompactArrival) in
@@ -83,7 +86,8 @@ extension PeerManager {
                 do {
                     if let block = try filled.block {
                         push(block)
-                        let outcome = services.submitBlock(block, encoded: block.encoded, requested: requested)
+                        let outcome = services.submitBlock(
+                            block, encoded: block.encoded, requested: requested, checked: rebuiltChecks)
                         return (checked, .taken(block, outcome))
                     }
                     arrival = .waiting(filled)
@@ -168,7 +172,9 @@ extension PeerManager {
     /// (before we validate it: relay is not held up by validation), then taken as a `block`.
     private func rebuilt(_ block: Block, from peer: Peer, pushedBeforeValidation: Bool) {
         pushCompactBlock(block, except: peer)
-        takeBlock(block, encoded: block.encoded, from: peer, pushedBeforeValidation: pushedBeforeValidation)
+        takeBlock(
+            block, encoded: block.encoded, checked: .merkleRoot, from: peer,
+            pushedBeforeValidation: pushedBeforeValidation)
     }
 
     /// `pushCompactBlock` for the work queue: called there with a block whose merkle root was

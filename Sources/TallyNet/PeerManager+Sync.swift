@@ -190,7 +190,7 @@ extension PeerManager {
     func receivedBlock(_ block: Block, encoded: [UInt8], from peer: Peer) {
         relay.learn(peer.id, block.hash)
         guard wouldPush(block) else {
-            return takeBlock(block, encoded: encoded, from: peer, pushedBeforeValidation: false)
+            return takeBlock(block, encoded: encoded, checked: [], from: peer, pushedBeforeValidation: false)
         }
         // Pushed on before it is validated, but never before its header is (a header without proof
         // of work pushed to a peer would cost us our good name there) nor before its body is the
@@ -200,10 +200,13 @@ extension PeerManager {
         let requested = sync.blockArrived(block.hash)
         let push = pusher(except: peer)
         perform(for: peer) { [services] in
-            if case .accepted = services.checkHeader(block.header) {
-                if block.computedMerkleRoot == block.header.merkleRoot { push(block) }
+            var checked: BlockChecks.Done = []
+            if case .accepted = services.checkHeader(block.header), block.computedMerkleRoot == block.header.merkleRoot
+            {
+                checked = .merkleRoot
+                push(block)
             }
-            return services.submitBlock(block, encoded: encoded, requested: requested)
+            return services.submitBlock(block, encoded: encoded, requested: requested, checked: checked)
         } then: { manager, peer, outcome in
             manager.tookBlock(block, outcome, requested: requested, from: peer, pushedBeforeValidation: false)
         }
@@ -211,10 +214,13 @@ extension PeerManager {
 
     /// Hands a block to the chain. `pushedBeforeValidation`: rebuilt from a `cmpctblock` a peer
     /// pushed because we asked it to, before validating it (BIP 152): if invalid, not its fault.
-    func takeBlock(_ block: Block, encoded: [UInt8], from peer: Peer, pushedBeforeValidation: Bool) {
+    /// `checked`: what was checked of it already.
+    func takeBlock(
+        _ block: Block, encoded: [UInt8], checked: BlockChecks.Done, from peer: Peer, pushedBeforeValidation: Bool
+    ) {
         let requested = sync.blockArrived(block.hash)
         perform(for: peer) { [services] in
-            services.submitBlock(block, encoded: encoded, requested: requested)
+            services.submitBlock(block, encoded: encoded, requested: requested, checked: checked)
         } then: { manager, peer, outcome in
             manager.tookBlock(
                 block, outcome, requested: requested, from: peer, pushedBeforeValidation: pushedBeforeValidation)

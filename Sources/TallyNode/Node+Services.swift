@@ -92,10 +92,12 @@ extension Node: NodeServices {
         sync { $0.chain.index.missingBlocks(limit: limit).map { ($0.hash, $0.height) } }
     }
 
-    public func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome {
+    public func submitBlock(
+        _ block: Block, encoded: [UInt8], requested: Bool, checked: BlockChecks.Done
+    ) -> BlockOutcome {
         if !requested && !sync({ $0.chain.isWorthProcessing(unrequested: block) }) { return .unwanted }
         do {
-            let result = try submit(block, encoded: encoded)
+            let result = try submit(block, encoded: encoded, checked: checked)
             switch result.outcome {
             case .duplicate: return .duplicate
             case .orphan(let missing): return .orphan(missing: missing)

@@ -132,12 +132,14 @@ public final class Node: Sendable {
 
     /// Hands a block (mined here or received) to the chain; a new tip is announced to peers first,
     /// then the mempool, the miner and the snapshots catch up. `encoded` is the block's bytes as
-    /// they arrived, stored as they are. A failure of the node's own is reported before it is
-    /// rethrown.
+    /// they arrived, stored as they are; `checked`, what was checked of it already. A failure of
+    /// the node's own is reported before it is rethrown.
     @discardableResult
-    public func submit(_ block: Block, encoded: [UInt8]? = nil) throws -> BlockAcceptance {
+    public func submit(
+        _ block: Block, encoded: [UInt8]? = nil, checked: BlockChecks.Done = []
+    ) throws -> BlockAcceptance {
         do {
-            return try sync { state in try accept(block, encoded: encoded, in: state) }
+            return try sync { state in try accept(block, encoded: encoded, checked: checked, in: state) }
         } catch let error where !Node.isVerdict(error) {
             _ = reportFailure(error, while: "storing block \(block.hash)")
             throw error
@@ -147,8 +149,10 @@ public final class Node: Sendable {
     /// Whether `error` is the chain's verdict on what it was given, rather than a failure of the node.
     static func isVerdict(_ error: Error) -> Bool { error is RuleViolation || error is ChainError }
 
-    private func accept(_ block: Block, encoded: [UInt8]?, in state: NodeState) throws -> BlockAcceptance {
-        let result = try state.chain.acceptBlock(block, encoded: encoded)
+    private func accept(
+        _ block: Block, encoded: [UInt8]?, checked: BlockChecks.Done = [], in state: NodeState
+    ) throws -> BlockAcceptance {
+        let result = try state.chain.acceptBlock(block, encoded: encoded, checked: checked)
         for (hash, violation) in result.invalid { logger.warning("block \(hash) is invalid: \(violation)") }
         if !result.tipChange.isEmpty { tipChanged(result.tipChange, at: Date(), in: state) }
         return result

@@ -220,6 +220,35 @@ import Testing
         expectRejected(t.block([tx, tx], fees: 20_000), .duplicateTransaction)
     }
 
+    /// A block rebuilt from the mempool is not hashed to its merkle root nor its payments checked
+    /// again (`BlockChecks.Done`); everything else still is: the coinbase, duplicate transactions,
+    /// and the payments of a block that did not say they were checked.
+    @Test func whatTheCallerCheckedIsSkippedAndNothingElse() throws {
+        let source = try t.coinbase(at: 1)
+        let duplicateInput = t.spend(
+            [(TestChain.outpoint(source), alice), (TestChain.outpoint(source), alice)],
+            to: [TxOutput(amount: 100 * coin - 1_000, address: TestChain.address(bob))])
+        func rule(_ block: Block, _ checked: BlockChecks.Done) -> ConsensusRule? {
+            do {
+                return try t.chain.acceptBlock(block, checked: checked).invalid[block.hash]?.rule
+            } catch {
+                return (error as? RuleViolation)?.rule
+            }
+        }
+        #expect(rule(t.block([duplicateInput], fees: 1_000), .merkleRoot) == .duplicateInput)
+        let tx = try payment()
+        #expect(rule(t.block([tx, tx], fees: 20_000), [.merkleRoot, .payments]) == .duplicateTransaction)
+        // The coinbase never comes from the mempool: its transaction checks (R18 here) still apply.
+        let moneyOutOfNothing = t.block([tx], fees: 10_000) {
+            $0.transactions[0] = Transaction.coinbase(
+                CoinbaseData(height: 111),
+                outputs: [TxOutput(amount: ChainParameters.maximumMoney + 1, address: TestChain.address(alice))])
+        }
+        #expect(rule(moneyOutOfNothing, [.merkleRoot, .payments]) == .amountRange)
+        #expect(t.chain.tip.height == 110)
+        try expectAccepted(t.block([tx], fees: 10_000))
+    }
+
     // MARK: Transaction rules
 
     @Test func r15TransactionWithoutOutputsIsRejected() throws {

@@ -21,7 +21,9 @@ final class EmptyNode: NodeServices {
     func checkHeader(_ header: BlockHeader) -> HeadersOutcome { .nodeFailure }
     func countHeaders(_ headers: [BlockHeader], following previous: Hash256) -> HeaderCount { .unlinked }
     func missingBlocks(limit: Int) -> [(hash: Hash256, height: UInt32)] { [] }
-    func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool) -> BlockOutcome { .nodeFailure }
+    func submitBlock(_ block: Block, encoded: [UInt8], requested: Bool, checked: BlockChecks.Done) -> BlockOutcome {
+        .nodeFailure
+    }
     func submitTransactions(_ batch: [(peer: Int, tx: Transaction)]) -> [TransactionOutcome] {
         batch.map { _ in .known }
     }

@@ -3,16 +3,18 @@ import TallyWire
 
 /// Checks that need nothing but the block itself (rules R7–R10, R12, R14 and the transaction checks).
 public enum BlockChecks {
-    /// What was checked of a block on its way to the chain, which `check` does not do again: a
-    /// block rebuilt from the mempool was hashed to its merkle root, and its transactions passed
-    /// `TransactionChecks` (which see nothing but the transaction's bytes) as they entered it.
+    /// What was checked of a block on its way to the chain, which the chain does not do again: a
+    /// block rebuilt from the mempool was hashed to its merkle root, and its transactions were
+    /// checked as they entered the mempool.
     public struct Done: OptionSet, Sendable {
         public let rawValue: UInt8
         public init(rawValue: UInt8) { self.rawValue = rawValue }
 
         /// The transactions hash to the header's merkle root.
         public static let merkleRoot = Done(rawValue: 1)
-        /// Every transaction but the first passed `TransactionChecks`.
+        /// Every transaction but the first was taken from the mempool, which accepted it: it passed
+        /// `TransactionChecks` (which see nothing but its bytes), and its keys (R21) and signatures
+        /// (R22) matched the coins it spends, which its outpoints fix, so they match in any block.
         public static let payments = Done(rawValue: 2)
     }
 

@@ -30,6 +30,9 @@ public final class ChainState: CoinView {
     private var orphans = OrphanBlocks()
     /// Blocks received in this call, so activation need not read them back from disk.
     private var justReceived: [Hash256: Block] = [:]
+    /// Blocks of this `acceptBlock` whose payments the mempool accepted (`BlockChecks.Done.payments`):
+    /// their keys and signatures are not checked again when they connect.
+    private var paymentsAccepted: Set<Hash256> = []
     /// Signature checks started as soon as a block that extends the tip passed its cheap checks,
     /// so that they overlap storing it.
     private var earlyVerifications: [Hash256: PendingVerification] = [:]
@@ -178,12 +181,14 @@ public final class ChainState: CoinView {
     /// block spends (those of transactions that came through the mempool), without a pass to find
     /// what to read; otherwise the coins it lacks are read in one go, not one per input, and the
     /// block is connected again.
-    private func connectionReadingAhead(_ block: Block, height: UInt32) throws -> BlockConnection {
+    private func connectionReadingAhead(_ block: Block, height: UInt32, keysChecked: Bool) throws -> BlockConnection {
         do {
-            return try BlockConnector.connect(block, height: height, view: coinCache, parameters: parameters)
+            return try BlockConnector.connect(
+                block, height: height, view: coinCache, parameters: parameters, keysChecked: keysChecked)
         } catch let violation as RuleViolation where violation.rule == .missingOrSpent {
             try readAhead(inputsOf: block)
-            return try BlockConnector.connect(block, height: height, view: self, parameters: parameters)
+            return try BlockConnector.connect(
+                block, height: height, view: self, parameters: parameters, keysChecked: keysChecked)
         }
     }
 
@@ -346,6 +351,7 @@ public final class ChainState: CoinView {
     ) throws -> BlockAcceptance {
         defer {
             justReceived.removeAll()
+            paymentsAccepted.removeAll()
             for pending in earlyVerifications.values { _ = pending.wait() }
             earlyVerifications.removeAll()
         }
@@ -406,8 +412,10 @@ public final class ChainState: CoinView {
             }
             throw violation
         }
+        if checked.contains(.payments) { paymentsAccepted.insert(hash) }
         if block.header.previousBlockHash == tip.hash {
-            earlyVerifications[hash] = verifier.start(block, parameters: parameters)
+            earlyVerifications[hash] = verifier.start(
+                block, parameters: parameters, paymentsVerified: checked.contains(.payments))
         }
         let data = encoded ?? block.encoded
         let entry: BlockIndexEntry
@@ -462,10 +470,12 @@ public final class ChainState: CoinView {
     }
 
     private func connect(_ block: Block, entry: BlockIndexEntry) throws {
+        let accepted = paymentsAccepted.contains(entry.hash)
         let pending =
-            earlyVerifications.removeValue(forKey: entry.hash) ?? verifier.start(block, parameters: parameters)
+            earlyVerifications.removeValue(forKey: entry.hash)
+            ?? verifier.start(block, parameters: parameters, paymentsVerified: accepted)
         do {
-            let connection = try connectionReadingAhead(block, height: entry.height)
+            let connection = try connectionReadingAhead(block, height: entry.height, keysChecked: accepted)
             try store.write { writer in
                 try writer.connect(entry.hash, height: entry.height, spent: connection.spent)
                 // Written while the signatures are still being checked; a failure rolls it back.

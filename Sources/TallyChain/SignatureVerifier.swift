@@ -19,8 +19,12 @@ public struct SignatureVerifier: Sendable {
         self.cache = cache
     }
 
-    public func start(_ block: Block, parameters: ChainParameters) -> PendingVerification {
-        let payments = block.transactions.dropFirst()
+    /// `paymentsVerified`: the block's payments came from the mempool, which takes only transactions
+    /// whose signatures verify (`BlockChecks.Done.payments`): nothing is looked up or verified.
+    public func start(
+        _ block: Block, parameters: ChainParameters, paymentsVerified: Bool = false
+    ) -> PendingVerification {
+        let payments = block.transactions.dropFirst(paymentsVerified ? block.transactions.count : 1)
         let pending = PendingVerification(cache?.unverified(payments) ?? Array(payments), parameters: parameters)
         for _ in 0..<max(0, min(threads, pending.chunks) - 1) { pending.startBackgroundWorker() }
         return pending

@@ -200,12 +200,13 @@ extension PeerManager {
             $0.wantsCompactPushes && $0 !== sender && !relay.knows($0.id, block.hash)
         }
         guard !receivers.isEmpty else { return }
-        recentBlocks.add(block)
         let message = Message.compactBlock(CompactBlockMessage(block: block, nonce: SecureRandom.uint64()))
         for receiver in receivers {
             relay.learn(receiver.id, block.hash)
             receiver.send(message)
         }
+        // After the sends: making room may free the oldest block, a thousand transactions.
+        recentBlocks.add(block)
         logger.debug("block \(block.hash) pushed as cmpctblock to peer(s) \(receivers.map(\.id))")
         NetworkMetrics.blocksRelayed.increment(by: Int64(receivers.count))
     }

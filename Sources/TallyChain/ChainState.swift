@@ -163,6 +163,10 @@ public final class ChainState: CoinView {
         return coin
     }
 
+    /// What the coins cache holds of `outpoint`, without asking the store: `.some(coin)` when it
+    /// knows (nil: not unspent), nil when only the store can tell.
+    public func cachedCoin(_ outpoint: OutPoint) -> Coin?? { coinCache.lookup(outpoint) }
+
     /// Runs `body` with the coins of `outpoints` the cache lacks read from the store in one go, so
     /// that a batch of transactions costs one read, not one per input.
     public func withCoins<T>(of outpoints: [OutPoint], _ body: () throws -> T) throws -> T {

@@ -172,15 +172,30 @@ extension Node: NodeServices {
     }
 
     /// A transaction is known in the mempool, or confirmed with its first output still unspent (a
-    /// cheap look-up that catches announcements of transactions already mined).
+    /// cheap look-up that catches announcements of transactions already mined). The index, the
+    /// mempool and the coins cache are asked under the lock; the stored UTXO set after it, in one
+    /// read: a node hearing of a thousand transactions held everyone's lock for those reads (up to
+    /// 0.9 s on a loaded machine), and nothing read for a stranger's announcement is kept in the cache.
     public func unknown(blocks: [Hash256], transactions: [Hash256]) -> (blocks: [Hash256], transactions: [Hash256]) {
-        sync { state in
-            (
-                blocks.filter { state.chain.index[$0] == nil },
-                transactions.filter {
-                    !state.mempool.contains($0) && (try? state.chain.coin(OutPoint(txid: $0, index: 0))) == nil
+        var unknownTransactions: [Hash256] = []
+        var askTheStore: [OutPoint] = []
+        let unknownBlocks = sync { state in
+            for txid in transactions where !state.mempool.contains(txid) {
+                let first = OutPoint(txid: txid, index: 0)
+                switch state.chain.cachedCoin(first) {
+                case .some(.some): continue
+                case .some(.none): unknownTransactions.append(txid)
+                case .none: askTheStore.append(first)
                 }
-            )
+            }
+            return blocks.filter { state.chain.index[$0] == nil }
         }
+        if !askTheStore.isEmpty {
+            // A read that fails counts them unknown: at worst they are asked for.
+            let stored = (try? store.coins(askTheStore)) ?? [:]
+            unknownTransactions += askTheStore.filter { (stored[$0] ?? nil) == nil }.map(\.txid)
+        }
+        let unknown = Set(unknownTransactions)
+        return (unknownBlocks, transactions.filter(unknown.contains))
     }
 }

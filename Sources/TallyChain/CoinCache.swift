@@ -17,8 +17,17 @@ struct CoinCache {
     private var entries: [OutPoint: Entry]
 
     /// A table made for `capacity` entries at once, so that it is never grown — copied whole into
-    /// one twice its size — while a block connects.
-    init(capacity: Int = 0) { entries = Dictionary(minimumCapacity: capacity) }
+    /// one twice its size — while a block connects. It is filled once and emptied, so that its pages
+    /// are in memory from the start: otherwise the first blocks a node connects each take a page
+    /// fault for most entries they place (at a 100-host run's first block, ~60 ms of the machine's
+    /// CPU, a tenth of the block's time to reach every host).
+    init(capacity: Int = 0) {
+        entries = Dictionary(minimumCapacity: capacity)
+        for index in 0..<UInt32(capacity) {
+            entries[OutPoint(txid: .zero, index: index)] = Entry(coin: nil, fresh: false, dirty: false)
+        }
+        entries.removeAll(keepingCapacity: true)
+    }
 
     /// Entries held, read or changed: what the cache's memory grows with.
     var count: Int { entries.count }

@@ -54,6 +54,10 @@ public final class Node: Sendable {
             let key = try RewardKey.loadOrCreate(at: configuration.rewardKeyPath)
             rewardAddress = AddressHash(publicKey: key.publicKey)
         }
+        // The first date a process formats loads its time zone and calendar (milliseconds): here,
+        // not in the log line of the first new tip, written under the lock every hop waits for.
+        _ = Date().formatted(Node.millisecondTime)
+        _ = Date().formatted(.iso8601)
     }
 
     public static func now() -> UInt32 { UInt32(Date().timeIntervalSince1970) }
